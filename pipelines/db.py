@@ -1,0 +1,215 @@
+"""The database: domain state lives here, not in Prefect runs.
+
+SQLAlchemy Core; SQLite by default (WAL, busy timeout), PostgreSQL where several
+workers run. Uniqueness that "nothing is done twice" depends on is enforced by
+constraints, not only by code.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
+                        insert, select, update)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+# One row per mail seen in a mailbox. The unique key is the claim: two pollers can never
+# both insert it. `fingerprint` (sha256 of the raw bytes) stands in where Message-ID is missing.
+mails = Table(
+    "mails", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mailbox", String(100), nullable=False),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("uid", String(200), nullable=False),
+    Column("message_id", String(998), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False, index=True),
+    Column("raw_path", Text, nullable=False),
+    Column("from_addr", String(320), default=""),
+    Column("subject", Text, default=""),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    # received -> done | failed ; classification: a dossier kind, unclassified, autoreply, duplicate
+    Column("state", String(20), nullable=False, default="received"),
+    Column("classification", String(50), default=""),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=True, index=True),
+    Column("claimed_by", String(200), default=""),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, default=""),
+    Column("moved", Integer, nullable=False, default=0),
+    Column("processed_at", DateTime(timezone=True)),
+    UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mail_uid"),
+)
+
+dossiers = Table(
+    "dossiers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("kind", String(50), nullable=False),
+    Column("status", String(40), nullable=False, index=True),
+    Column("lsp_code", String(50), default=""),
+    Column("sender", String(320), default=""),
+    Column("subject", Text, default=""),
+    Column("thread_message_id", String(998), default="", index=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("due_date", Date),
+    Column("facts", JSON, default=dict),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_dossier_kind_status", "kind", "status"),
+)
+
+# Attachments as files on disk plus what the readers made of them.
+documents = Table(
+    "documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("mail_id", Integer, ForeignKey("mails.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("media_type", String(100), default=""),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("doc_type", String(50), default="other"),
+    Column("evidence", JSON, default=list),
+    Column("facts", JSON, default=dict),
+    Column("needs_manual_review", Integer, default=0),
+    UniqueConstraint("mail_id", "position", name="uq_document_mail_position"),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("code", String(80), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("location", Text, default=""),
+    Column("overridden_by", String(100), default=""),
+    Column("override_reason", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Documents Sertiflow wrote. One row per (dossier, kind): a rerun overwrites, never duplicates.
+generated_files = Table(
+    "generated_files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("kind", String(60), nullable=False),
+    Column("docx_path", Text, default=""),
+    Column("pdf_path", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dossier_id", "kind", name="uq_generated_kind"),
+)
+
+# Transactional outbox: a mail is queued in the same transaction as the state change that
+# causes it; `idempotency_key` makes a second queueing impossible; the sender drains it.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=True, index=True),
+    Column("message_id", String(998), nullable=False, unique=True),
+    Column("to_addrs", JSON, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("in_reply_to", String(998), default=""),
+    Column("references", Text, default=""),
+    Column("attachments", JSON, default=list),
+    Column("automatic", Integer, nullable=False, default=1),
+    # queued -> sending -> sent ; failed (will retry) ; uncertain (crashed mid-send: officer checks)
+    Column("state", String(20), nullable=False, default="queued", index=True),
+    Column("claimed_by", String(200), default=""),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
+# Audit trail: appended, never edited.
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=True, index=True),
+    Column("mail_id", Integer, ForeignKey("mails.id"), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("status_before", String(40), default=""),
+    Column("status_after", String(40), default=""),
+    Column("detail", JSON, default=dict),
+)
+
+# Sequence numbers per (name, year): dossier numbers never repeat, also across workers.
+counters = Table(
+    "counters", metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process; the schema is created on first use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, json_serializer=_dumps, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            # Take the write lock at BEGIN: read-then-write transactions cannot deadlock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        engine = create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+def next_number(conn, name: str) -> int:
+    """Atomically take the next value of a named counter inside the caller's transaction."""
+    row = conn.execute(update(counters).where(counters.c.name == name)
+                       .values(value=counters.c.value + 1).returning(counters.c.value)).first()
+    if row is not None:
+        return row[0]
+    conn.execute(insert(counters).values(name=name, value=1))
+    return 1
+
+
+def record_event(conn, action: str, *, actor: str = "sistem", dossier_id: int | None = None,
+                 mail_id: int | None = None, before: str = "", after: str = "", **detail) -> None:
+    conn.execute(insert(events).values(dossier_id=dossier_id, mail_id=mail_id, at=now(), actor=actor,
+                                       action=action, status_before=before, status_after=after,
+                                       detail=detail))
+
+
+def dossier_by_number(conn, number: str):
+    return conn.execute(select(dossiers).where(dossiers.c.number == number)).mappings().first()

@@ -1,0 +1,104 @@
+"""What the readers make of a mail and its attachments.
+
+These plain values are the contract between `read` (bytes in) and `check` (findings out):
+checks never touch files, mail or the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipelines.findings import Finding
+
+# Document types a BNSP blank request is made of (see services/*.yaml checklists).
+REQUEST_LETTER = "request_letter"                  # surat permohonan
+ASSESSMENT_MINUTES = "assessment_minutes"          # berita acara asesmen
+CERTIFICATION_DECISION = "certification_decision"  # keputusan sertifikasi
+PARTICIPANT_LIST = "participant_list"              # daftar peserta (Excel)
+SIGNED_RECEIPT = "signed_receipt"                  # tanda terima yang ditandatangani LSP
+OTHER = "other"
+
+
+@dataclass
+class Attachment:
+    """One file taken out of a mail (after unpacking archives and forwarded mails)."""
+    filename: str            # sanitised, safe as a single path component
+    data: bytes
+    declared_type: str = ""  # what the mail said
+    media_type: str = ""     # what the bytes are (sniffed)
+    origin: str = ""         # e.g. "lampiran", "arsip.zip/", "pesan terusan"
+
+
+@dataclass
+class MailContent:
+    """A parsed mail: headers we use, the readable body, the files, and what went wrong."""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    subject: str = ""
+    from_addr: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    date: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
+    content_type: str = ""
+    text: str = ""          # plain text body (HTML converted to text)
+    html: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class RosterRow:
+    """One assessed person in a participant list (daftar peserta)."""
+    sheet: str
+    row: int                 # 1-based row number as Excel shows it
+    number: str = ""
+    name: str = ""
+    nik: str = ""
+    scheme: str = ""
+    result: str = ""         # normalised: "K" or "BK" ("" when unreadable)
+    birth_date: date | None = None
+    sex: str = ""            # "L" or "P" where given
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Roster:
+    """A participant list: rows and per-scheme counts of competent (K) and not yet competent (BK)."""
+    source: str
+    rows: list[RosterRow] = field(default_factory=list)
+
+    @property
+    def competent(self) -> list[RosterRow]:
+        return [r for r in self.rows if r.result == "K"]
+
+    @property
+    def competent_count(self) -> int:
+        return len(self.competent)
+
+    def counts_by_scheme(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for r in self.rows:
+            c = counts.setdefault(r.scheme or "", {"K": 0, "BK": 0})
+            if r.result in c:
+                c[r.result] += 1
+        return counts
+
+
+@dataclass
+class Document:
+    """An attachment after reading: its type, the evidence for it, facts found, findings."""
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+    doc_type: str = OTHER
+    evidence: list[str] = field(default_factory=list)
+    text: str = ""
+    pages: int = 0
+    facts: dict = field(default_factory=dict)   # e.g. letter_number, letter_date (ISO), blanks_requested, schemes
+    roster: Roster | None = None
+    findings: list[Finding] = field(default_factory=list)
+    needs_manual_review: bool = False

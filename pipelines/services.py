@@ -1,0 +1,27 @@
+"""Dossier kinds (services) as data: services/*.yaml define checklist, statuses and documents."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class Service:
+    kind: str
+    name: str
+    number_prefix: str
+    checklist: list[dict]
+    sender_registry: str = ""
+    when_incomplete: dict = field(default_factory=dict)
+    when_complete: dict = field(default_factory=dict)
+
+
+def load_services(directory: str | Path) -> dict[str, Service]:
+    services = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        service = Service(**data)
+        services[service.kind] = service
+    return services
