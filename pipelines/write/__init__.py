@@ -1,0 +1,7 @@
+"""write: documents and mail text going out (Bahasa Indonesia).
+
+- docx.render_docx: docxtpl templates (templates/*.docx), autoescaped, atomic writes
+- pdf.convert_to_pdf: batched headless LibreOffice conversion (DOCX kept if absent)
+- email_text.render_email: subject + plain-text body from templates/email/*.txt.j2
+- words: Indonesian number words and dates
+"""
