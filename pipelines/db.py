@@ -95,6 +95,21 @@ findings = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Assessed persons from participant lists: the NIK history checks and certificates read them.
+participants = Table(
+    "participants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=False),
+    Column("sheet", String(200), nullable=False, default=""),
+    Column("row", Integer, nullable=False),
+    Column("name", Text, default=""),
+    Column("nik", String(32), default="", index=True),
+    Column("scheme", Text, default=""),
+    Column("result", String(4), default=""),
+    UniqueConstraint("document_id", "sheet", "row", name="uq_participant_row"),
+)
+
 # Documents Sertiflow wrote. One row per (dossier, kind): a rerun overwrites, never duplicates.
 generated_files = Table(
     "generated_files", metadata,
@@ -116,6 +131,7 @@ outbox = Table(
     Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=True, index=True),
     Column("message_id", String(998), nullable=False, unique=True),
     Column("to_addrs", JSON, nullable=False),
+    Column("recipient", String(320), nullable=False, index=True),  # first address, for rate limits
     Column("subject", Text, nullable=False),
     Column("body_text", Text, nullable=False),
     Column("in_reply_to", String(998), default=""),

@@ -1,0 +1,313 @@
+"""Follow one recorded mail through the steps: classify -> read -> check -> decide -> write -> (queue) send.
+
+Plain functions; the Prefect flow calls `process_mail` for each mail of a batch. Every step
+is safe to repeat: files go to fixed paths, rows have unique keys, and the status change,
+findings, generated files, queued mail and "mail done" are committed in one transaction.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import delete, insert, select, update
+
+from pipelines import db
+from pipelines.calendar import local_date
+from pipelines.check import check_dossier, summarise
+from pipelines.classify import Classification, automatic_reason, classify
+from pipelines.decide import decide
+from pipelines.decide.decide import HELD, NEW
+from pipelines.documents import Attachment, Document, MailContent
+from pipelines.faults import crash_point
+from pipelines.findings import Finding
+from pipelines.mail.ingest import claim_mail
+from pipelines.read import read_document, walk_message
+from pipelines.runtime import Runtime
+from pipelines.send.outbox import automatic_mail_count, enqueue
+from pipelines.write.dossier import render_dossier_documents
+from pipelines.write.email_text import render_email
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+DOSSIER_NUMBER = re.compile(r"\[([A-Z]{2,6}-\d{4}-\d{6})\]")
+
+# Mail kinds handled by something other than a dossier service (e.g. returned receipts):
+# kind -> handler(rt, mail_row, content) -> outcome text. Registered by those modules.
+MAIL_HANDLERS: dict[str, Callable] = {}
+
+
+def process_mail(rt: Runtime, mail_id: int) -> str:
+    """Process one recorded mail; never raises. Returns a short outcome for the run summary."""
+    if not claim_mail(rt.engine, mail_id, rt.worker):
+        return "dilewati"
+    try:
+        return _process(rt, mail_id)
+    except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on
+        log.exception("mail %s failed", mail_id)
+        with rt.engine.begin() as conn:
+            attempts = conn.execute(select(db.mails.c.attempts).where(db.mails.c.id == mail_id)).scalar()
+            final = attempts >= MAX_ATTEMPTS
+            conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(
+                state="failed" if final else "received", claimed_by="",
+                error=f"{type(exc).__name__}: {exc}"[:4000]))
+            db.record_event(conn, "surel_gagal_diproses", mail_id=mail_id,
+                            galat=f"{type(exc).__name__}: {exc}"[:500], final=final)
+        return "gagal"
+
+
+def _mail_row(conn, mail_id):
+    return conn.execute(select(db.mails).where(db.mails.c.id == mail_id)).mappings().one()
+
+
+def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None = None) -> None:
+    conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(
+        state="done", classification=classification, dossier_id=dossier_id,
+        processed_at=db.now(), error=""))
+
+
+def _process(rt: Runtime, mail_id: int) -> str:
+    with rt.engine.connect() as conn:
+        row = _mail_row(conn, mail_id)
+    content = walk_message(Path(row["raw_path"]).read_bytes())
+    crash_point("after_parse")
+
+    with rt.engine.begin() as conn:
+        earlier = conn.execute(select(db.mails.c.id, db.mails.c.dossier_id).where(
+            db.mails.c.message_id == row["message_id"], db.mails.c.id < mail_id)
+            .order_by(db.mails.c.id)).first()
+        if earlier is not None:
+            _finish_mail(conn, mail_id, "duplikat", earlier.dossier_id)
+            db.record_event(conn, "surel_duplikat", mail_id=mail_id, dossier_id=earlier.dossier_id,
+                            sama_dengan=earlier.id)
+            return "duplikat"
+
+    reason = automatic_reason(content)
+    decided = Classification("autoreply", reason) if reason else classify(content, rt.rules)
+    thread_dossier = row["dossier_id"] or _thread_dossier(rt, content)
+
+    if decided.kind == "autoreply":
+        with rt.engine.begin() as conn:
+            _finish_mail(conn, mail_id, "autoreply", thread_dossier)
+            db.record_event(conn, "surel_otomatis_diabaikan", mail_id=mail_id,
+                            dossier_id=thread_dossier, alasan=decided.rule)
+        return "balasan otomatis"
+
+    if thread_dossier is None and decided.kind in MAIL_HANDLERS:
+        return MAIL_HANDLERS[decided.kind](rt, row, content)
+
+    if thread_dossier is None and decided.kind not in rt.services:
+        with rt.engine.begin() as conn:
+            _finish_mail(conn, mail_id, "unclassified")
+            db.record_event(conn, "surel_tidak_terklasifikasi", mail_id=mail_id,
+                            pengirim=content.from_addr, subjek=content.subject)
+        return "tidak terklasifikasi"
+
+    dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided)
+    crash_point("after_dossier")
+    return _work_on_dossier(rt, mail_id, dossier_id, content)
+
+
+def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
+    """The dossier a reply belongs to: by In-Reply-To/References, else by [NUMBER] in the
+    subject when the sender is the dossier's own sender."""
+    refs = [r for r in [content.in_reply_to, *content.references] if r]
+    with rt.engine.connect() as conn:
+        if refs:
+            hit = conn.execute(select(db.outbox.c.dossier_id).where(
+                db.outbox.c.message_id.in_(refs), db.outbox.c.dossier_id.is_not(None))).scalar()
+            if hit:
+                return hit
+            hit = conn.execute(select(db.mails.c.dossier_id).where(
+                db.mails.c.message_id.in_(refs), db.mails.c.dossier_id.is_not(None))).scalar()
+            if hit:
+                return hit
+        match = DOSSIER_NUMBER.search(content.subject or "")
+        if match:
+            dossier = db.dossier_by_number(conn, match.group(1))
+            if dossier and dossier["sender"].lower() == (content.from_addr or "").lower():
+                return dossier["id"]
+    return None
+
+
+def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification) -> int:
+    service = rt.services[decided.kind]
+    lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
+    with rt.engine.begin() as conn:
+        # A crashed earlier attempt may have opened it already: the mail row says so.
+        existing = conn.execute(select(db.mails.c.dossier_id).where(db.mails.c.id == mail_id)).scalar()
+        if existing:
+            return existing
+        year = local_date(db.now()).year
+        serial = db.next_number(conn, f"{service.number_prefix}-{year}")
+        number = f"{service.number_prefix}-{year}-{serial:06d}"
+        now = db.now()
+        dossier_id = conn.execute(insert(db.dossiers).values(
+            number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
+            sender=(content.from_addr or "").lower(), subject=content.subject or "",
+            thread_message_id=content.message_id or "", received_at=now, facts={},
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+        conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=dossier_id))
+        db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
+                        nomor=number, jenis=service.kind, aturan=decided.rule)
+    return dossier_id
+
+
+def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent) -> list[Document]:
+    """Write this mail's files under outputs/<dossier>/lampiran/ and read them."""
+    folder = rt.settings.outputs_dir / dossier["number"] / "lampiran"
+    folder.mkdir(parents=True, exist_ok=True)
+    documents = []
+    for position, attachment in enumerate(content.attachments):
+        # The filename is already sanitised by the walker; the prefix keeps mails apart.
+        path = folder / f"{mail_id:06d}-{position:02d}-{attachment.filename}"
+        if not path.exists():
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(attachment.data)
+            tmp.replace(path)
+        document = read_document(attachment)
+        documents.append(document)
+        with rt.engine.begin() as conn:
+            exists = conn.execute(select(db.documents.c.id).where(
+                db.documents.c.mail_id == mail_id, db.documents.c.position == position)).scalar()
+            if exists:
+                continue
+            document_id = conn.execute(insert(db.documents).values(
+                dossier_id=dossier["id"], mail_id=mail_id, position=position,
+                filename=attachment.filename, path=str(path), media_type=document.media_type,
+                sha256=document.sha256, size=document.size, doc_type=document.doc_type,
+                evidence=document.evidence, facts=document.facts,
+                needs_manual_review=1 if document.needs_manual_review else 0)).inserted_primary_key[0]
+            if document.roster is not None:
+                for r in document.roster.rows:
+                    conn.execute(insert(db.participants).values(
+                        dossier_id=dossier["id"], document_id=document_id, sheet=r.sheet, row=r.row,
+                        name=r.name, nik=r.nik, scheme=r.scheme, result=r.result))
+    return documents
+
+
+def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:
+    """Documents from earlier mails of the dossier, read again from the kept files."""
+    with rt.engine.connect() as conn:
+        rows = conn.execute(select(db.documents).where(
+            db.documents.c.dossier_id == dossier_id, db.documents.c.mail_id != mail_id)
+            .order_by(db.documents.c.id)).mappings().all()
+    return [read_document(Attachment(filename=r["filename"], data=Path(r["path"]).read_bytes(),
+                                     media_type=r["media_type"])) for r in rows]
+
+
+def _previous_niks(rt: Runtime, dossier_id: int) -> dict[str, set[str]]:
+    with rt.engine.connect() as conn:
+        rows = conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
+            db.participants.c.dossier_id != dossier_id, db.participants.c.nik != "")).all()
+    niks: dict[str, set[str]] = {}
+    for scheme, nik in rows:
+        niks.setdefault(scheme, set()).add(nik)
+    return niks
+
+
+def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent) -> str:
+    with rt.engine.connect() as conn:
+        dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
+    service = rt.services[dossier["kind"]]
+    documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content)
+    crash_point("after_read")
+
+    lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
+    sender_known = lsp is not None or service.sender_registry != "lsp"
+    found = list(content.findings) + check_dossier(
+        documents, service.checklist,
+        {"previous_niks": _previous_niks(rt, dossier_id), "today": local_date(db.now())})
+    if not sender_known:
+        found.append(Finding.warning(
+            "PENGIRIM_TIDAK_TERDAFTAR",
+            f"Alamat pengirim {dossier['sender']} tidak terdaftar sebagai LSP; "
+            "berkas ditahan untuk diperiksa petugas dan tidak dibalas otomatis.", where=dossier["sender"]))
+    facts = summarise(documents)
+    crash_point("after_check")
+
+    with rt.engine.connect() as conn:
+        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason) for r in conn.execute(
+            select(db.findings).where(db.findings.c.dossier_id == dossier_id,
+                                      db.findings.c.overridden_by != ""))}
+    found = [_with_override(f, overrides) for f in found]
+    decision = decide(service, dossier["status"], found, sender_known)
+
+    generated = []
+    if decision.documents:
+        generated = render_dossier_documents(rt, dossier, lsp, facts, decision.documents)
+    crash_point("after_write")
+
+    with rt.engine.begin() as conn:
+        current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
+        if current != dossier["status"]:
+            # Someone (an officer, another worker) moved it meanwhile; check again on the next run.
+            raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
+        conn.execute(delete(db.findings).where(db.findings.c.dossier_id == dossier_id))
+        now = db.now()
+        for f in found:
+            conn.execute(insert(db.findings).values(
+                dossier_id=dossier_id, code=f.code, severity=f.severity.value, message=f.message,
+                location=f.where, overridden_by=f.details.get("overridden_by", ""),
+                override_reason=f.details.get("override_reason", ""), created_at=now))
+        values = {"facts": facts, "updated_at": now, "status": decision.status}
+        if decision.complete:
+            values["completed_at"] = now
+            if decision.due_working_days is not None:
+                values["due_date"] = rt.calendar.add_working_days(local_date(now), decision.due_working_days)
+        conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
+        for g in generated:
+            _upsert_generated(conn, dossier_id, g)
+        if decision.email:
+            _queue_reply(rt, conn, dossier, lsp, facts, found, decision.email, content, mail_id)
+        _finish_mail(conn, mail_id, dossier["kind"], dossier_id)
+        db.record_event(conn, "berkas_diperiksa", dossier_id=dossier_id, mail_id=mail_id,
+                        before=dossier["status"], after=decision.status,
+                        galat=sum(1 for f in found if f.is_error), temuan=len(found),
+                        dokumen=[g["kind"] for g in generated])
+    crash_point("after_commit")
+    return decision.status
+
+
+def _with_override(finding: Finding, overrides: dict) -> Finding:
+    hit = overrides.get((finding.code, finding.where))
+    if not hit:
+        return finding
+    return Finding(finding.code, finding.severity, finding.message, finding.where,
+                   {**finding.details, "overridden_by": hit[0], "override_reason": hit[1]})
+
+
+def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
+    values = {"docx_path": str(generated["docx"]), "pdf_path": str(generated.get("pdf") or ""),
+              "created_at": db.now()}
+    done = conn.execute(update(db.generated_files).where(
+        db.generated_files.c.dossier_id == dossier_id,
+        db.generated_files.c.kind == generated["kind"]).values(**values)).rowcount
+    if not done:
+        conn.execute(insert(db.generated_files).values(dossier_id=dossier_id, kind=generated["kind"], **values))
+
+
+def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list[Finding],
+                 template: str, content: MailContent, mail_id: int) -> None:
+    recipient = (content.from_addr or dossier["sender"]).lower()
+    if automatic_mail_count(conn, recipient) >= rt.settings.auto_replies_per_sender_per_day:
+        db.record_event(conn, "balasan_otomatis_dibatasi", dossier_id=dossier["id"], mail_id=mail_id,
+                        kepada=recipient, catatan="Batas balasan otomatis per hari tercapai; petugas menindaklanjuti.")
+        return
+    context = {
+        "office": rt.settings.office, "dossier": dossier, "lsp": lsp, "facts": facts,
+        "letter": {"number": facts.get("letter_number") or "", "date": facts.get("letter_date") or ""},
+        "errors": [f for f in found if f.is_error and not f.details.get("overridden_by")],
+        "due_date": dossier.get("due_date"),
+    }
+    subject, body = render_email(template, context)
+    # Keep the LSP's own subject so every mail client threads the reply with the request.
+    original = DOSSIER_NUMBER.sub("", re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "",
+                                            content.subject or "", flags=re.I)).strip()
+    subject = f"Re: [{dossier['number']}] {original or subject}"
+    references = [*content.references, content.message_id]
+    enqueue(conn, key=f"{template}:{dossier['id']}:{mail_id}", to=[recipient], subject=subject, body=body,
+            sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
+            in_reply_to=content.message_id, references=references)
