@@ -19,7 +19,7 @@ from pipelines.calendar import local_date
 from pipelines.check import check_dossier, summarise
 from pipelines.classify import Classification, automatic_reason, classify
 from pipelines.decide import decide
-from pipelines.decide.decide import HELD, NEW
+from pipelines.decide.decide import CHECKABLE, NEW
 from pipelines.documents import Attachment, Document, MailContent
 from pipelines.faults import crash_point
 from pipelines.findings import Finding
@@ -37,6 +37,9 @@ DOSSIER_NUMBER = re.compile(r"\[([A-Z]{2,6}-\d{4}-\d{6})\]")
 # Mail kinds handled by something other than a dossier service (e.g. returned receipts):
 # kind -> handler(rt, mail_row, content) -> outcome text. Registered by those modules.
 MAIL_HANDLERS: dict[str, Callable] = {}
+# Replies in the thread of a dossier past checking (e.g. the signed receipt coming back):
+# handler(rt, mail_id, dossier, content) -> outcome text, or None when it is not theirs.
+FOLLOWUP_HANDLERS: list[Callable] = []
 
 
 def process_mail(rt: Runtime, mail_id: int) -> str:
@@ -212,6 +215,8 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     with rt.engine.connect() as conn:
         dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
     service = rt.services[dossier["kind"]]
+    if dossier["status"] not in CHECKABLE:
+        return _follow_up(rt, mail_id, dossier, content)
     documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content)
     crash_point("after_read")
 
@@ -269,6 +274,21 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
                         dokumen=[g["kind"] for g in generated])
     crash_point("after_commit")
     return decision.status
+
+
+def _follow_up(rt: Runtime, mail_id: int, dossier: dict, content: MailContent) -> str:
+    """Mail in the thread of a dossier that is past checking: a handler may claim it;
+    otherwise its files are kept and officers see it in the history."""
+    for handler in FOLLOWUP_HANDLERS:
+        outcome = handler(rt, mail_id, dossier, content)
+        if outcome:
+            return outcome
+    _save_attachments(rt, mail_id, dossier, content)
+    with rt.engine.begin() as conn:
+        _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
+        db.record_event(conn, "surel_lanjutan_diterima", dossier_id=dossier["id"], mail_id=mail_id,
+                        subjek=content.subject, lampiran=[a.filename for a in content.attachments])
+    return "surel lanjutan"
 
 
 def _with_override(finding: Finding, overrides: dict) -> Finding:
