@@ -1,0 +1,72 @@
+"""One pass over the mailboxes, as plain functions: the Prefect flow wraps each in a task.
+
+`run_once` is the same pass without Prefect (for crash tests that kill the process, where
+starting Prefect's temporary server each time would cost ~10 s).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from pipelines.mail.ingest import ingest_new_mail, mark_moved, unfinished_mail, unmoved_mail
+from pipelines.mail.sources import ImapSource, open_source
+from pipelines.process import process_mail
+from pipelines.runtime import Runtime
+from pipelines.send.outbox import drain
+from pipelines.send.transport import transport_for
+from pipelines.write.dossier import convert_pending
+
+BATCH = 200
+
+
+def fetch_new(rt: Runtime, mailbox: str) -> int:
+    source = open_source(_mailbox(rt, mailbox))
+    try:
+        return len(ingest_new_mail(rt.engine, source, rt.settings.outputs_dir,
+                                   numeric_uids=isinstance(source, ImapSource)))
+    finally:
+        source.close()
+
+
+def pending_batches(rt: Runtime) -> list[list[int]]:
+    pending = unfinished_mail(rt.engine)
+    return [pending[i:i + BATCH] for i in range(0, len(pending), BATCH)]
+
+
+def process_batch(rt: Runtime, mail_ids: list[int]) -> Counter:
+    return Counter(process_mail(rt, mail_id) for mail_id in mail_ids)
+
+
+def send_queued(rt: Runtime) -> dict[str, int]:
+    return drain(rt.engine, transport_for(rt.settings), rt.worker)
+
+
+def make_pdfs(rt: Runtime) -> dict[str, int]:
+    return convert_pending(rt)
+
+
+def move_processed(rt: Runtime, mailbox: str) -> int:
+    source = open_source(_mailbox(rt, mailbox))
+    try:
+        uidvalidity = source.uidvalidity()
+        uids = unmoved_mail(rt.engine, mailbox, uidvalidity)
+        if uids:
+            source.mark_processed(uids)
+            mark_moved(rt.engine, mailbox, uidvalidity, uids)
+        return len(uids)
+    finally:
+        source.close()
+
+
+def run_once(rt: Runtime) -> dict:
+    new = sum(fetch_new(rt, m.name) for m in rt.settings.mailboxes)
+    outcomes: Counter = Counter()
+    for batch in pending_batches(rt):
+        outcomes.update(process_batch(rt, batch))
+    sent = send_queued(rt)
+    pdf = make_pdfs(rt)
+    moved = sum(move_processed(rt, m.name) for m in rt.settings.mailboxes)
+    return {"mail_new": new, "outcomes": dict(outcomes), "sent": sent, "pdf": pdf, "moved": moved}
+
+
+def _mailbox(rt: Runtime, name: str):
+    return next(m for m in rt.settings.mailboxes if m.name == name)
