@@ -18,6 +18,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -84,10 +85,47 @@ def _filter_ribuan(value: Any) -> str:
     return str(value)
 
 
+class _CachingEnvironment(SandboxedEnvironment):
+    """docxtpl compiles the whole document XML with `from_string` on every render
+    (~7 ms for a one-page certificate); the compiled template depends only on the
+    source, so keep the most recent ones."""
+
+    _MAX = 64
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[str, Any] = {}
+        self._compiled_lock = threading.Lock()
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        with self._compiled_lock:
+            tmpl = self._compiled.get(source)
+        if tmpl is None:
+            tmpl = super().from_string(source)
+            with self._compiled_lock:
+                if len(self._compiled) >= self._MAX:
+                    self._compiled.clear()
+                self._compiled[source] = tmpl
+        return tmpl
+
+
+_ENV: SandboxedEnvironment | None = None
+
+
 def make_jinja_env() -> SandboxedEnvironment:
     """The one Jinja environment for DOCX templates: sandboxed (officers edit
-    templates in Word), autoescaped, strict about printing missing values."""
-    env = SandboxedEnvironment(autoescape=True, undefined=LenientTestUndefined)
+    templates in Word), autoescaped, strict about printing missing values.
+    Shared by all renders in the process (it caches compiled templates)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = _new_env()
+    return _ENV
+
+
+def _new_env() -> SandboxedEnvironment:
+    env = _CachingEnvironment(autoescape=True, undefined=LenientTestUndefined)
     env.filters["tanggal"] = _filter_tanggal
     env.filters["waktu"] = _filter_waktu
     env.filters["terbilang"] = number_to_words_id
