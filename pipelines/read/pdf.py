@@ -1,0 +1,211 @@
+"""PDF text with pypdfium2 (~3 ms a page); pages without a text layer are OCRed.
+
+Runs inside the bounded worker. Encrypted, corrupt and truncated files become findings.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from pipelines.findings import Finding
+from pipelines.read import ocr
+from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+
+MIN_PAGE_CHARS = 25  # fewer characters than this on a page with content: treat it as a scan
+
+
+@dataclass
+class PdfText:
+    pages: list[str] = field(default_factory=list)
+    page_count: int = 0
+    ocr_pages: list[int] = field(default_factory=list)   # 1-based
+    findings: list[Finding] = field(default_factory=list)
+    needs_manual_review: bool = False
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(self.pages)
+
+
+def _garbled(text: str) -> bool:
+    """A text layer of unmapped glyphs ("\ufffd", private-use, control chars) is not text."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff"
+              or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    return bad > 0.3 * len(text)
+
+
+def _has_image(page, pdfium_c) -> bool:
+    """A page worth OCR: it carries at least one raster image (a scan), possibly in a form."""
+    try:
+        for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            return True
+    except Exception:
+        return False
+    return False
+
+
+def truncated(data: bytes) -> bool:
+    return b"%%EOF" not in data[-2048:]
+
+
+def read_pdf(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
+             progress=lambda seconds: None) -> PdfText:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out = PdfText()
+    cut = truncated(data)
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg:
+            out.findings.append(Finding.error(
+                "PDF_TERENKRIPSI",
+                f"Berkas {filename} dilindungi kata sandi sehingga tidak dapat dibaca; mohon kirim "
+                f"ulang tanpa kata sandi.", where=filename))
+        elif cut:
+            out.findings.append(Finding.error(
+                "PDF_TERPOTONG",
+                f"Berkas {filename} terpotong (tidak lengkap) dan tidak dapat dibuka; mohon kirim ulang.",
+                where=filename))
+        else:
+            out.findings.append(Finding.error(
+                "PDF_RUSAK", f"Berkas {filename} rusak dan tidak dapat dibuka sebagai PDF; mohon kirim ulang.",
+                where=filename, error=str(exc)[:200]))
+        return out
+    try:
+        out.page_count = len(doc)
+        if cut:
+            out.findings.append(Finding.warning(
+                "PDF_TERPOTONG",
+                f"Berkas {filename} tampaknya terpotong (akhir berkas tidak ditemukan); isi yang terbaca "
+                f"mungkin tidak lengkap.", where=filename))
+        if out.page_count == 0:
+            out.findings.append(Finding.error(
+                "PDF_RUSAK", f"Berkas {filename} tidak memiliki halaman yang dapat dibaca; mohon kirim ulang.",
+                where=filename))
+            return out
+        if out.page_count > limits.max_pages:
+            out.findings.append(Finding.info(
+                "PDF_HALAMAN_DIBATASI",
+                f"Berkas {filename} memiliki {out.page_count} halaman; hanya {limits.max_pages} halaman "
+                f"pertama yang dibaca.", where=filename))
+        chars = 0
+        for i in range(min(out.page_count, limits.max_pages)):
+            page = doc[i]
+            try:
+                tp = page.get_textpage()
+                text = tp.get_text_bounded() or ""
+                tp.close()
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if _garbled(text):
+                    text = ""
+                if len(text.strip()) < MIN_PAGE_CHARS and _has_image(page, pdfium_c):
+                    text = _ocr_page(page, i + 1, filename, limits, progress, out) or text
+                chars += len(text)
+                if chars > limits.max_text_chars:
+                    text = text[: max(0, limits.max_text_chars - (chars - len(text)))]
+                out.pages.append(text)
+            finally:
+                page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def _ocr_page(page, number: int, filename: str, limits: ReadLimits, progress, out: PdfText) -> str:
+    where = f"{filename}, halaman {number}"
+    if len(out.ocr_pages) >= limits.max_ocr_pages:
+        if not any(f.code == "OCR_DIBATASI" for f in out.findings):
+            out.findings.append(Finding.warning(
+                "OCR_DIBATASI",
+                f"Berkas {filename} memiliki lebih dari {limits.max_ocr_pages} halaman hasil pindaian; "
+                f"halaman selebihnya tidak dibaca otomatis dan perlu diperiksa petugas.", where=filename))
+        out.needs_manual_review = True
+        return ""
+    reason = ocr.available()
+    if reason:
+        out.needs_manual_review = True
+        if not any(f.code == "OCR_TIDAK_TERSEDIA" for f in out.findings):
+            out.findings.append(Finding.warning(
+                "OCR_TIDAK_TERSEDIA",
+                f"Halaman {number} berkas {filename} berupa gambar hasil pindaian, tetapi OCR tidak "
+                f"tersedia ({reason}); dokumen perlu diperiksa petugas.", where=where))
+        return ""
+    out.ocr_pages.append(number)
+    progress(limits.ocr_page_timeout_s)
+    w, h = page.get_size()
+    scale = limits.ocr_dpi / 72.0
+    if w * h * scale * scale > limits.max_render_pixels:
+        scale = (limits.max_render_pixels / max(w * h, 1.0)) ** 0.5
+    bitmap = page.render(scale=scale, grayscale=True)
+    img = bitmap.to_pil()
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    bitmap.close()
+    res = ocr.ocr_png(buf.getvalue(), timeout=limits.ocr_page_timeout_s)
+    if not res.confident:
+        out.needs_manual_review = True
+        detail = res.error or f"keyakinan rata-rata {res.confidence:.0f}%, {res.words} kata"
+        out.findings.append(Finding.warning(
+            "OCR_TIDAK_YAKIN",
+            f"Halaman {number} berkas {filename} berupa hasil pindaian dan tidak terbaca dengan yakin "
+            f"({detail}); dokumen perlu diperiksa petugas.", where=where,
+            confidence=round(res.confidence, 1), words=res.words))
+    else:
+        out.evidence.append(f"halaman {number} dibaca dengan OCR (keyakinan {res.confidence:.0f}%)")
+    return res.text
+
+
+def image_text(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
+               progress=lambda seconds: None) -> PdfText:
+    """An attached scan (JPEG/PNG/TIFF): OCR it like a scanned page."""
+    from PIL import Image
+
+    out = PdfText(page_count=1)
+    reason = ocr.available()
+    if reason:
+        out.needs_manual_review = True
+        out.findings.append(Finding.warning(
+            "OCR_TIDAK_TERSEDIA", f"Berkas {filename} berupa gambar, tetapi OCR tidak tersedia ({reason}); "
+            f"dokumen perlu diperiksa petugas.", where=filename))
+        out.pages.append("")
+        return out
+    try:
+        Image.MAX_IMAGE_PIXELS = limits.max_render_pixels
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        if img.width * img.height > limits.max_render_pixels:
+            raise ValueError("too large")
+        buf = io.BytesIO()
+        img.convert("L").save(buf, format="PNG")
+    except Exception as exc:
+        out.findings.append(Finding.error(
+            "GAMBAR_RUSAK", f"Berkas gambar {filename} rusak atau terlalu besar dan tidak dapat dibaca.",
+            where=filename, error=type(exc).__name__))
+        out.pages.append("")
+        return out
+    progress(limits.ocr_page_timeout_s)
+    res = ocr.ocr_png(buf.getvalue(), timeout=limits.ocr_page_timeout_s)
+    out.ocr_pages.append(1)
+    out.pages.append(res.text)
+    if not res.confident:
+        out.needs_manual_review = True
+        detail = res.error or f"keyakinan rata-rata {res.confidence:.0f}%, {res.words} kata"
+        out.findings.append(Finding.warning(
+            "OCR_TIDAK_YAKIN", f"Berkas gambar {filename} tidak terbaca dengan yakin ({detail}); "
+            f"dokumen perlu diperiksa petugas.", where=filename,
+            confidence=round(res.confidence, 1), words=res.words))
+    return out
+
+
+_WS = re.compile(r"[ \t]+")
+
+
+def tidy(text: str) -> str:
+    return "\n".join(_WS.sub(" ", ln).strip() for ln in text.splitlines())

@@ -1,0 +1,261 @@
+"""Run untrusted parsing in worker processes bounded in time and memory.
+
+A worker (`pipelines.read.worker`) is a separate Python process started once and reused for
+many files, so that reading 1,000 dossiers is not dominated by process start (~0.6 s each, for
+pandas and pdfium). When a task runs past its deadline the worker's whole process group
+(including a running tesseract) is killed; when it runs out of memory or crashes it is replaced.
+The caller gets an Outcome, never an exception.
+
+Results come back pickled from a process that has parsed hostile bytes, so they are unpickled
+with an allow-list of the plain value classes they can contain.
+"""
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 90.0
+RECYCLE_AFTER = 2000  # tasks per worker, to bound slow leaks in native libraries
+
+_ALLOWED = {
+    ("pipelines.documents", "Attachment"), ("pipelines.documents", "MailContent"),
+    ("pipelines.documents", "Document"), ("pipelines.documents", "Roster"),
+    ("pipelines.documents", "RosterRow"), ("pipelines.findings", "Finding"),
+    ("pipelines.findings", "Severity"), ("datetime", "date"), ("datetime", "datetime"),
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "bytearray"),
+    ("copyreg", "_reconstructor"), ("builtins", "object"),
+}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused class {module}.{name} from worker")
+
+
+def _loads(data: bytes):
+    return _SafeUnpickler(io.BytesIO(data)).load()
+
+
+@dataclass
+class Outcome:
+    status: str        # done | timeout | memory | crashed | error | unavailable
+    value: object = None
+    detail: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
+
+
+class Worker:
+    def __init__(self) -> None:
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        for var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.read.worker", str(child_sock.fileno())],
+            pass_fds=[child_sock.fileno()], start_new_session=True, env=env, cwd=str(ROOT),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
+        self.tasks = 0
+        self.alive = True
+        self.info: dict = {}
+        if not self.conn.poll(START_TIMEOUT_S):
+            self.kill()
+            raise RuntimeError("reader worker did not start in time")
+        try:
+            status, info = _loads(self.conn.recv_bytes())
+        except Exception as exc:
+            self.kill()
+            raise RuntimeError(f"reader worker failed to start: {self._stderr_tail()}") from exc
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(f"reader worker failed to start: {info}")
+        self.info = info
+
+    def _stderr_tail(self) -> str:
+        try:
+            self.stderr.seek(0)
+            return self.stderr.read()[-1500:].decode("utf-8", "replace")
+        except Exception:
+            return ""
+
+    def kill(self) -> None:
+        self.alive = False
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            pass
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+        try:
+            self.stderr.close()
+        except Exception:
+            pass
+
+    def run(self, task: str, payload, limits: ReadLimits) -> Outcome:
+        start = time.monotonic()
+        deadline = start + limits.timeout_s
+        hard = start + max(limits.hard_timeout_s, limits.timeout_s)
+        self.tasks += 1
+        try:
+            self.conn.send_bytes(pickle.dumps((task, payload, limits), protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError) as exc:
+            self.kill()
+            return Outcome("crashed", detail=f"send failed: {exc}")
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                ready = remaining > 0 and self.conn.poll(remaining)
+            except (OSError, EOFError):
+                ready = True
+            if not ready:
+                self.kill()
+                return Outcome("timeout", seconds=time.monotonic() - start)
+            try:
+                msg = _loads(self.conn.recv_bytes())
+            except (EOFError, OSError):
+                try:
+                    code = self.proc.wait(timeout=2)
+                except Exception:
+                    code = None
+                self.kill()
+                return Outcome("crashed", detail=f"exit code {code}", seconds=time.monotonic() - start)
+            except Exception as exc:
+                self.kill()
+                return Outcome("error", detail=f"bad reply: {exc}", seconds=time.monotonic() - start)
+            kind = msg[0]
+            if kind == "extend":
+                deadline = min(hard, max(deadline, time.monotonic()) + float(msg[1]))
+                continue
+            elapsed = time.monotonic() - start
+            if kind == "done":
+                if self.tasks >= RECYCLE_AFTER:
+                    self.kill()
+                return Outcome("done", msg[1], seconds=elapsed)
+            if kind == "memory":
+                self.kill()
+                return Outcome("memory", seconds=elapsed)
+            return Outcome("error", detail=str(msg[1]), seconds=elapsed)
+
+
+class WorkerPool:
+    """Up to `size` workers, started when first needed, replaced when they die."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = max(1, size or int(os.environ.get("SERTIFLOW_READ_WORKERS", 0)) or (os.cpu_count() or 2))
+        self.idle: list[Worker] = []
+        self.count = 0
+        self.cv = threading.Condition()
+        self.pid = os.getpid()
+        self.started = 0  # workers started over the pool's life (for measurements)
+
+    def _acquire(self) -> Worker:
+        with self.cv:
+            while True:
+                if self.idle:
+                    return self.idle.pop()
+                if self.count < self.size:
+                    self.count += 1
+                    break
+                self.cv.wait()
+        try:
+            w = Worker()
+            self.started += 1
+            return w
+        except Exception:
+            with self.cv:
+                self.count -= 1
+                self.cv.notify()
+            raise
+
+    def _release(self, w: Worker) -> None:
+        with self.cv:
+            if w.alive:
+                self.idle.append(w)
+            else:
+                self.count -= 1
+            self.cv.notify()
+
+    def run(self, task: str, payload, limits: ReadLimits = DEFAULT_LIMITS) -> Outcome:
+        try:
+            w = self._acquire()
+        except Exception as exc:
+            return Outcome("unavailable", detail=str(exc)[:500])
+        try:
+            return w.run(task, payload, limits)
+        finally:
+            self._release(w)
+
+    def warm(self, n: int | None = None) -> None:
+        """Start workers ahead of time (e.g. before a batch)."""
+        got = []
+        for _ in range(min(n or self.size, self.size)):
+            try:
+                got.append(self._acquire())
+            except Exception:
+                break
+        for w in got:
+            self._release(w)
+
+    def close(self) -> None:
+        with self.cv:
+            idle, self.idle = self.idle, []
+            self.count -= len(idle)
+        for w in idle:
+            w.kill()
+
+
+_pool: WorkerPool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> WorkerPool:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.pid != os.getpid():
+            _pool = WorkerPool()
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool.pid == os.getpid():
+            _pool.close()
+        _pool = None
+
+
+atexit.register(shutdown)
+
+
+def inprocess_requested() -> bool:
+    return os.environ.get("SERTIFLOW_READ_INPROCESS", "") not in ("", "0", "false", "no")

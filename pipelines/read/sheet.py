@@ -1,0 +1,529 @@
+"""Participant lists (daftar peserta): xlsx (pandas + calamine), xls (xlrd), csv.
+
+Real files have title rows above the header, merged header cells (a merged cell's value sits
+in its first cell only), header wording that varies (see data/header_aliases.yaml), one sheet per
+scheme or a scheme column, and NIKs that Excel stored as numbers. Every problem is a finding
+naming the file, sheet, row and column; the roster keeps what could be read.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from pipelines.documents import Roster, RosterRow
+from pipelines.findings import Finding
+from pipelines.read import nik as nikmod
+from pipelines.read import sniff as sn
+from pipelines.read.dates import coerce_date
+from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+HEADER_SCAN_ROWS = 40
+FIELD_LABELS = {  # how a finding names a column when the file gives no header text
+    "name": "Nama", "nik": "NIK", "result": "Hasil (K/BK)", "scheme": "Skema",
+}
+_GENERIC_SHEET = re.compile(r"^(sheet|lembar|sheet\s*-?\s*|data|daftar.*|peserta.*|rekap.*|hasil.*|"
+                            r"format.*|template.*|lampiran.*)\s*\d*$", re.I)
+_FOOTER = re.compile(r"^(jumlah|total|mengetahui|ketua|direktur|manajer|catatan|keterangan|"
+                     r"ditetapkan|dibuat|disahkan|tanda\s*tangan|ttd)\b", re.I)
+_SCI = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_SCHEME_TITLE = re.compile(r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster|kkni))?\s*[:\-]\s*(.+)", re.I)
+_MARK = {"v", "√", "✓", "✔", "x", "1", "ya", "y", "ok", "*", "xx", "☑", "■", "●"}
+
+
+def _norm(text) -> str:
+    s = str(text).lower().replace("\n", " ")
+    s = re.sub(r"[^0-9a-z]+", " ", s)
+    return " ".join(s.split())
+
+
+@functools.lru_cache(maxsize=1)
+def header_aliases() -> dict[str, list[str]]:
+    raw = yaml.safe_load((DATA / "header_aliases.yaml").read_text(encoding="utf-8")) or {}
+    return {fieldname: sorted({_norm(a) for a in aliases if _norm(a)}, key=len, reverse=True)
+            for fieldname, aliases in raw.items()}
+
+
+def match_header(text) -> str | None:
+    """The canonical field a header cell names, or None."""
+    if text is None:
+        return None
+    t = _norm(text)
+    if not t or len(t) > 80:
+        return None
+    aliases = header_aliases()
+    for fieldname, words in aliases.items():
+        if t in words:
+            return fieldname
+    best: tuple[int, str] | None = None
+    for fieldname, words in aliases.items():
+        for w in words:
+            if len(w) >= 4 and re.search(rf"(?:^| ){re.escape(w)}(?: |$)", t):
+                if best is None or len(w) > best[0]:
+                    best = (len(w), fieldname)
+    return best[1] if best else None
+
+
+def _empty(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def _text(v) -> str:
+    if _empty(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    return " ".join(str(v).split())
+
+
+def col_letter(idx: int) -> str:
+    s = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def normalise_result(value) -> str | None:
+    """K or BK from the many ways it is written; None when unreadable."""
+    t = re.sub(r"[^a-z]", "", str(value).lower())
+    if t in ("k", "kompeten", "competent", "c"):
+        return "K"
+    if t in ("bk", "belumkompeten", "blmkompeten", "belumk", "tidakkompeten", "tk", "nyc",
+             "notyetcompetent", "belum", "bkompeten"):
+        return "BK"
+    return None
+
+
+def normalise_sex(value) -> str:
+    t = re.sub(r"[^a-z]", "", str(value).lower())
+    if t in ("l", "lk", "laki", "lakilaki", "pria", "m", "male"):
+        return "L"
+    if t in ("p", "pr", "perempuan", "wanita", "f", "female", "w"):
+        return "P"
+    return ""
+
+
+# --------------------------------------------------------------------------- loading grids
+
+
+@dataclass
+class Grid:
+    name: str
+    rows: list[list]
+
+
+def load_grids(data: bytes, media_type: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[Grid]:
+    """Every sheet as a list of rows of raw cell values (row 0 = Excel row 1). Raises on bad files."""
+    if media_type == sn.CSV or media_type == sn.TEXT:
+        return [Grid("CSV", _csv_rows(data, limits))]
+    import pandas as pd  # heavy: imported in the worker only
+    engine = {"application/vnd.ms-excel": "xlrd", sn.ODS: "calamine"}.get(media_type, "calamine")
+    frames = pd.read_excel(io.BytesIO(data), engine=engine, header=None, dtype=object,
+                           sheet_name=None, nrows=limits.max_sheet_rows)
+    grids = []
+    for name, df in frames.items():
+        rows = df.astype(object).where(df.notna(), None).values.tolist()
+        grids.append(Grid(str(name), rows))
+    return grids
+
+
+def _csv_rows(data: bytes, limits: ReadLimits) -> list[list]:
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    sample = "\n".join(text.splitlines()[:50])
+    counts = {d: sum(ln.count(d) for ln in sample.splitlines()) for d in (";", ",", "\t", "|")}
+    delim = max(counts, key=counts.get) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    rows = []
+    for i, row in enumerate(reader):
+        if i >= limits.max_sheet_rows:
+            break
+        rows.append([c if c.strip() else None for c in row])
+    return rows
+
+
+# --------------------------------------------------------------------------- header detection
+
+
+@dataclass
+class Header:
+    row: int                        # 0-based index of the last header row
+    columns: dict[str, int]         # field -> column index
+    texts: dict[int, str]           # column index -> header text shown in findings
+    first_row: int = 0              # 0-based index of the first header row
+    evidence: list[str] = field(default_factory=list)
+
+
+def _row_fields(row: list) -> dict[int, str]:
+    out = {}
+    for j, v in enumerate(row[:60]):
+        if isinstance(v, str):
+            f = match_header(v)
+            if f:
+                out[j] = f
+    return out
+
+
+def find_header(rows: list[list]) -> Header | None:
+    best: tuple[int, int, dict[int, str]] | None = None
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        fields = _row_fields(row)
+        names = set(fields.values())
+        if "name" not in names and "nik" not in names:
+            continue
+        score = len(names)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, i, fields)
+    if best is None:
+        return None
+    _, i, fields = best
+    texts = {j: _text(rows[i][j]) for j in fields}
+    first = i
+    # A second header row below (e.g. "Hasil" merged over "K" | "BK", or "Data Peserta" merged
+    # over "Nama" | "NIK"): take its fields for the columns it names.
+    if i + 1 < len(rows):
+        below = _row_fields(rows[i + 1])
+        filled = [j for j, v in enumerate(rows[i + 1][:60]) if not _empty(v)]
+        # a continuation of the header holds header words only ("K" | "BK" under "Hasil")
+        looks_data = any(j not in below and not re.fullmatch(r"\(?\d{1,2}\)?", _text(rows[i + 1][j]))
+                         for j in filled)
+        if below and not looks_data and (set(below.values()) & {"result_k", "result_bk", "name", "nik",
+                                                                "birth_date", "birth_place", "sex"}):
+            for j, f in below.items():
+                if fields.get(j) in (None, "result", "birth_place_date", "result_fallback") or j not in fields:
+                    fields[j] = f
+                    upper = _text(_ffill_left(rows[i], j))
+                    texts[j] = f"{upper} {_text(rows[i + 1][j])}".strip() if upper and fields.get(j) != upper else _text(rows[i + 1][j])
+            i += 1
+    columns: dict[str, int] = {}
+    for j, f in sorted(fields.items()):
+        columns.setdefault(f, j)
+    if "result" not in columns and "result_k" not in columns and "result_fallback" in columns:
+        columns["result"] = columns.pop("result_fallback")
+    evidence = [f"baris judul kolom di baris {first + 1}: " + ", ".join(texts[j] for j in sorted(texts))]
+    return Header(i, columns, texts, first, evidence)
+
+
+def _ffill_left(row: list, j: int):
+    while j >= 0:
+        if not _empty(row[j]) if j < len(row) else False:
+            return row[j]
+        j -= 1
+    return None
+
+
+def scheme_from_title(rows: list[list], upto: int) -> str:
+    for row in rows[:upto]:
+        for v in row:
+            if isinstance(v, str):
+                m = _SCHEME_TITLE.search(v)
+                if m and m.group(1).strip(" :"):
+                    return " ".join(m.group(1).split()).strip(" :")
+        # "Skema Sertifikasi" | ":" | "Junior Web Developer" spread over cells
+        cells = [_text(v) for v in row if not _empty(v)]
+        for k, c in enumerate(cells[:-1]):
+            if re.fullmatch(r"skema(\s+sertifikasi)?", c.strip(" :"), re.I):
+                rest = [x for x in cells[k + 1:] if x.strip(" :")]
+                if rest:
+                    return rest[0].strip(" :")
+    return ""
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class SheetResult:
+    rows: list[RosterRow]
+    findings: list[Finding]
+    evidence: list[str]
+
+
+def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
+    """The NIK as text, with findings when Excel damaged it."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            return "", [Finding.error(
+                "NIK_TIDAK_VALID", f"NIK di {label} bukan 16 digit angka ({value}).", where=where)]
+        n = int(value)
+        digits = str(n)
+        lost = (isinstance(value, float) and abs(value) > 2 ** 53) or len(digits) > 16
+        if len(digits) == 16 and not lost and n % 10 != 0:
+            return digits, [Finding.warning(
+                "NIK_TERSIMPAN_ANGKA",
+                f"NIK di {label} disimpan sebagai angka, bukan teks; nilainya masih utuh, "
+                f"tetapi sebaiknya kolom NIK diformat sebagai Teks.", where=where, nik=digits)]
+        if len(digits) >= 16:
+            return digits, [Finding.error(
+                "NIK_PRESISI_HILANG",
+                f"NIK di {label} disimpan sebagai angka ({digits}); Excel hanya menyimpan 15 digit "
+                f"sehingga digit terakhir hilang atau berubah menjadi 0. Format kolom NIK sebagai Teks "
+                f"lalu ketik ulang NIK sesuai KTP.", where=where, nik=digits)]
+        return digits, [Finding.error(
+            "NIK_NOL_DEPAN_HILANG",
+            f"NIK di {label} disimpan sebagai angka dan hanya {len(digits)} digit ({digits}); angka nol "
+            f"di depan kemungkinan hilang. Format kolom NIK sebagai Teks lalu ketik ulang NIK sesuai KTP.",
+            where=where, nik=digits)]
+    text = str(value).strip().lstrip("'`").strip()
+    if _SCI.match(text.replace(" ", "")):
+        return "", [Finding.error(
+            "NIK_NOTASI_ILMIAH",
+            f"NIK di {label} tertulis dalam notasi ilmiah ({text}); digitnya sudah hilang. Format kolom "
+            f"NIK sebagai Teks lalu ketik ulang NIK sesuai KTP.", where=where, value=text)]
+    compact = re.sub(r"[\s.\-]", "", text)
+    if compact.endswith(".0") and compact[:-2].isdigit():
+        compact = compact[:-2]
+    return compact, []
+
+
+def _check_nik(nik: str, row: RosterRow, where: str, label: str) -> list[Finding]:
+    if len(nik) != 16 or not nik.isdigit():
+        return [Finding.error(
+            "NIK_TIDAK_VALID",
+            f"NIK di {label} harus 16 digit angka; tertulis \"{nik}\" ({len(nik)} karakter).",
+            where=where, nik=nik)]
+    out: list[Finding] = []
+    parts = nikmod.split(nik)
+    provinces = nikmod.province_codes()
+    if parts.province not in provinces:
+        out.append(Finding.error(
+            "NIK_PROVINSI_TIDAK_VALID",
+            f"NIK di {label} diawali kode provinsi {parts.province} yang tidak ada; mohon periksa NIK sesuai KTP.",
+            where=where, nik=nik))
+    if not nikmod.birth_date_valid(parts):
+        out.append(Finding.error(
+            "NIK_TANGGAL_TIDAK_VALID",
+            f"NIK di {label} memuat tanggal lahir yang tidak mungkin (digit 7-12: {nik[6:12]}); "
+            f"mohon periksa NIK sesuai KTP.", where=where, nik=nik))
+        return out
+    if row.birth_date and not nikmod.matches_birth_date(parts, row.birth_date):
+        out.append(Finding.error(
+            "NIK_TANGGAL_LAHIR_TIDAK_SESUAI",
+            f"NIK di {label} memuat tanggal lahir {parts.day:02d}-{parts.month:02d}-{parts.yy:02d}, "
+            f"sedangkan kolom tanggal lahir berisi {row.birth_date.strftime('%d-%m-%Y')}.",
+            where=where, nik=nik, birth_date=row.birth_date.isoformat()))
+    if row.sex and (row.sex == "P") != parts.female:
+        out.append(Finding.error(
+            "NIK_JENIS_KELAMIN_TIDAK_SESUAI",
+            f"NIK di {label} menunjukkan jenis kelamin "
+            f"{'perempuan' if parts.female else 'laki-laki'} (tanggal lahir "
+            f"{'ditambah 40' if parts.female else 'tanpa tambahan 40'}), sedangkan kolom jenis kelamin berisi {row.sex}.",
+            where=where, nik=nik))
+    return out
+
+
+def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | None:
+    """Rows of one sheet; None when the sheet has no participant header (e.g. an instructions sheet)."""
+    rows = grid.rows
+    header = find_header(rows)
+    if header is None:
+        return None
+    findings: list[Finding] = []
+    evidence = list(header.evidence)
+    cols = header.columns
+    sheet_label = f"lembar {grid.name}" if grid.name != "CSV" else ""
+
+    def where(r: int, c: int | None = None) -> str:
+        parts = [filename]
+        if sheet_label:
+            parts.append(sheet_label)
+        parts.append(f"baris {r + 1}")
+        if c is not None:
+            parts.append(f"kolom {col_letter(c)} ({header.texts.get(c) or ''})".replace(" ()", ""))
+        return ", ".join(parts)
+
+    def label(r: int, c: int) -> str:
+        return where(r, c).split(", ", 1)[1] if ", " in where(r, c) else where(r, c)
+
+    has_result = "result" in cols or "result_k" in cols or "result_bk" in cols
+    for fieldname in ("name", "nik"):
+        if fieldname not in cols:
+            findings.append(Finding.error(
+                "KOLOM_WAJIB_TIDAK_ADA",
+                f"Daftar peserta {filename}" + (f" {sheet_label}" if sheet_label else "") +
+                f" tidak memiliki kolom {FIELD_LABELS[fieldname]}.", where=filename, column=fieldname))
+    if not has_result:
+        findings.append(Finding.error(
+            "KOLOM_WAJIB_TIDAK_ADA",
+            f"Daftar peserta {filename}" + (f" {sheet_label}" if sheet_label else "") +
+            " tidak memiliki kolom hasil (K/BK).", where=filename, column="result"))
+
+    title_scheme = scheme_from_title(rows, header.first_row)
+    sheet_scheme = "" if (_GENERIC_SHEET.match(grid.name.strip()) or grid.name == "CSV") else grid.name.strip()
+    default_scheme = title_scheme or sheet_scheme
+    if title_scheme:
+        evidence.append(f"skema dari judul lembar: {title_scheme}")
+    elif sheet_scheme and "scheme" not in cols:
+        evidence.append(f"skema dari nama lembar: {sheet_scheme}")
+
+    out: list[RosterRow] = []
+    last_scheme = default_scheme
+    for r in range(header.row + 1, len(rows)):
+        row = rows[r]
+
+        def cell(fieldname):
+            j = cols.get(fieldname)
+            return row[j] if j is not None and j < len(row) else None
+
+        non_empty = [v for v in row if not _empty(v)]
+        if not non_empty:
+            continue
+        name_v, nik_v = cell("name"), cell("nik")
+        name_t = _text(name_v)
+        if _empty(name_v) and _empty(nik_v):
+            continue  # pre-numbered template rows, column-number rows, spacing
+        first_text = _text(non_empty[0])
+        if _empty(nik_v) and (_FOOTER.match(name_t) or _FOOTER.match(first_text)):
+            continue
+        if all(re.fullmatch(r"\(?\d{1,2}\)?", _text(v)) for v in non_empty) and len(non_empty) >= 3:
+            continue  # "(1) (2) (3)" column-number row under the header
+        rr = RosterRow(sheet=grid.name, row=r + 1, number=_text(cell("number")), name=name_t)
+        # scheme: column (merged cells repeat the last value), else title / sheet name
+        if "scheme" in cols:
+            s = _text(cell("scheme"))
+            if s:
+                last_scheme = s
+            rr.scheme = s or last_scheme
+        else:
+            rr.scheme = default_scheme
+        # birth date and sex first: the NIK is checked against them
+        bd = cell("birth_date")
+        if _empty(bd):
+            bd = cell("birth_place_date")
+        if not _empty(bd):
+            rr.birth_date = coerce_date(bd)
+        if not _empty(cell("sex")):
+            rr.sex = normalise_sex(cell("sex"))
+        # result
+        if "result" in cols:
+            raw = cell("result")
+            if _empty(raw):
+                findings.append(_empty_cell(where(r, cols["result"]), label(r, cols["result"]), "hasil (K/BK)"))
+            else:
+                res = normalise_result(raw)
+                if res is None:
+                    findings.append(Finding.error(
+                        "HASIL_TIDAK_DIKENALI",
+                        f"Hasil di {label(r, cols['result'])} tertulis \"{_text(raw)}\"; isi dengan K "
+                        f"(Kompeten) atau BK (Belum Kompeten).", where=where(r, cols["result"]), value=_text(raw)))
+                else:
+                    rr.result = res
+        elif "result_k" in cols or "result_bk" in cols:
+            k = cell("result_k")
+            bk = cell("result_bk")
+            k_on = not _empty(k) and _norm(k) not in ("", "0", "-", "tidak", "no")
+            bk_on = not _empty(bk) and _norm(bk) not in ("", "0", "-", "tidak", "no")
+            c = cols.get("result_k", cols.get("result_bk"))
+            if k_on == bk_on:
+                findings.append(Finding.error(
+                    "HASIL_TIDAK_DIKENALI",
+                    f"Hasil di {label(r, c)} " + ("ditandai K dan BK sekaligus" if k_on else "tidak ditandai K maupun BK") +
+                    "; tandai salah satu.", where=where(r, c)))
+            else:
+                rr.result = "K" if k_on else "BK"
+        # required cells
+        if _empty(name_v) and "name" in cols:
+            findings.append(_empty_cell(where(r, cols["name"]), label(r, cols["name"]), "nama"))
+        if "nik" in cols:
+            if _empty(nik_v):
+                findings.append(_empty_cell(where(r, cols["nik"]), label(r, cols["nik"]), "NIK"))
+            else:
+                nik, nf = _nik_from_cell(nik_v, where(r, cols["nik"]), label(r, cols["nik"]))
+                findings.extend(nf)
+                rr.nik = nik
+                if nik and not any(f.is_error for f in nf):
+                    findings.extend(_check_nik(nik, rr, where(r, cols["nik"]), label(r, cols["nik"])))
+        for extra in ("assessment_date", "registration", "birth_place"):
+            if not _empty(cell(extra)):
+                rr.extra[extra] = _text(cell(extra)) if extra != "assessment_date" else (
+                    (coerce_date(cell(extra)) or _text(cell(extra))).__str__())
+        out.append(rr)
+    if not out:
+        findings.append(Finding.error(
+            "DAFTAR_PESERTA_KOSONG",
+            f"Daftar peserta {filename}" + (f" {sheet_label}" if sheet_label else "") +
+            " tidak berisi satu pun peserta di bawah baris judul kolom.", where=filename))
+    if out and not any(r.scheme for r in out) and "scheme" not in cols:
+        findings.append(Finding.warning(
+            "SKEMA_TIDAK_DIKETAHUI",
+            f"Skema sertifikasi untuk {filename}" + (f" {sheet_label}" if sheet_label else "") +
+            " tidak dapat ditentukan (tidak ada kolom skema, judul skema, atau nama lembar yang menyebut skema).",
+            where=filename))
+    return SheetResult(out, findings, evidence)
+
+
+def _empty_cell(where: str, label: str, what: str) -> Finding:
+    return Finding.error("SEL_WAJIB_KOSONG", f"Kolom {what} kosong di {label}; mohon dilengkapi.", where=where)
+
+
+def duplicate_niks(rows: list[RosterRow], filename: str) -> list[Finding]:
+    """The same NIK twice for the same scheme in one file."""
+    seen: dict[tuple[str, str], RosterRow] = {}
+    out = []
+    for r in rows:
+        if len(r.nik) != 16:
+            continue
+        key = (_norm(r.scheme), r.nik)
+        if key in seen:
+            first = seen[key]
+            out.append(Finding.error(
+                "NIK_GANDA",
+                f"NIK {r.nik} tercantum dua kali untuk skema yang sama: lembar {first.sheet} baris "
+                f"{first.row} ({first.name}) dan lembar {r.sheet} baris {r.row} ({r.name}).",
+                where=f"{filename}, lembar {r.sheet}, baris {r.row}", nik=r.nik,
+                rows=[first.row, r.row]))
+        else:
+            seen[key] = r
+    return out
+
+
+def read_roster(data: bytes, media_type: str, filename: str,
+                limits: ReadLimits = DEFAULT_LIMITS) -> tuple[Roster | None, list[Finding], list[str]]:
+    """(roster or None when no sheet has a participant header, findings, evidence). Never raises."""
+    try:
+        grids = load_grids(data, media_type, limits)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        return None, [Finding.error(
+            "BERKAS_EXCEL_RUSAK",
+            f"Berkas {filename} tidak dapat dibuka sebagai lembar kerja ({type(exc).__name__}); "
+            f"mohon kirim ulang dalam format Excel (.xlsx).", where=filename, error=str(exc)[:200])], []
+    roster = Roster(source=filename)
+    findings: list[Finding] = []
+    evidence: list[str] = []
+    found = False
+    for g in grids:
+        res = read_sheet(g, filename, multi_sheet=len(grids) > 1)
+        if res is None:
+            continue
+        found = True
+        roster.rows.extend(res.rows)
+        findings.extend(res.findings)
+        evidence.extend(f"{g.name}: {e}" if len(grids) > 1 else e for e in res.evidence)
+    if not found:
+        return None, [], []
+    findings.extend(duplicate_niks(roster.rows, filename))
+    return roster, findings, evidence

@@ -1,0 +1,129 @@
+"""The bounded reader process: `python -m pipelines.read.worker <fd>`.
+
+It imports the heavy readers once, caps its own address space (RLIMIT_AS) at what it uses after
+start-up plus the task's memory budget, then serves tasks from the parent over a socket until
+the parent goes away. Hostile input can make it slow (the parent kills it), make it run out of
+memory (the task fails with a MemoryError, or pdfium aborts and the process dies), never both
+the worker and the caller.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import sys
+import traceback
+
+
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _warm_up() -> None:
+    import pandas  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import python_calamine  # noqa: F401
+    import xlrd  # noqa: F401
+    import PIL.Image  # noqa: F401
+
+    from pipelines.read import document, mail, sheet  # noqa: F401
+    sheet.header_aliases()
+    from pipelines.read import recognise
+    recognise.rules()
+    from pipelines.read import nik
+    nik.province_codes()
+
+
+def _set_memory(base: int, memory_mb: int) -> None:
+    if not base:
+        return
+    soft = base + memory_mb * (1 << 20)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _tasks():
+    from pipelines.read.document import read_inprocess
+    from pipelines.read.mail import walk
+
+    def read(payload, limits, progress):
+        return read_inprocess(payload, limits, progress)
+
+    def walk_task(payload, limits, progress):
+        return walk(payload, limits)
+
+    def sleep(payload, limits, progress):  # used by tests of the bound itself
+        import time
+        time.sleep(float(payload))
+        return "slept"
+
+    def allocate(payload, limits, progress):  # used by tests of the bound itself
+        blob = bytearray(int(payload) << 20)
+        return len(blob)
+
+    def crash(payload, limits, progress):  # used by tests of the bound itself
+        os._exit(int(payload or 70))
+
+    return {"read": read, "walk": walk_task, "sleep": sleep, "allocate": allocate, "crash": crash}
+
+
+def main(fd: int) -> None:
+    from multiprocessing.connection import Connection
+
+    for var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    conn = Connection(fd)
+    try:
+        _warm_up()
+    except Exception:
+        conn.send_bytes(pickle.dumps(("failed", traceback.format_exc()[-2000:])))
+        return
+    tasks = _tasks()
+    base = _vm_bytes()
+    conn.send_bytes(pickle.dumps(("ready", {"pid": os.getpid(), "vm_mb": base >> 20})))
+
+    def progress(seconds: float) -> None:
+        conn.send_bytes(pickle.dumps(("extend", float(seconds))))
+
+    while True:
+        try:
+            task, payload, limits = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        _set_memory(base, limits.memory_mb)
+        try:
+            result = tasks[task](payload, limits, progress)
+            reply = ("done", result)
+        except MemoryError:
+            reply = None
+        except RecursionError:
+            reply = ("error", "RecursionError")
+        except Exception as exc:
+            reply = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        if reply is None:
+            # the heap may be in a poor state: answer, then let the parent start a fresh worker
+            try:
+                conn.send_bytes(pickle.dumps(("memory", "")))
+            finally:
+                os._exit(0)
+        try:
+            conn.send_bytes(pickle.dumps(reply))
+        except MemoryError:
+            conn.send_bytes(pickle.dumps(("memory", "")))
+            os._exit(0)
+        except Exception as exc:
+            conn.send_bytes(pickle.dumps(("error", f"unpicklable result: {type(exc).__name__}")))
+        del payload, reply
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
