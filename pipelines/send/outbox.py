@@ -103,10 +103,12 @@ def drain(engine, transport, me: Worker, limit: int | None = None) -> dict[str, 
             row = _claim(engine, row_id, me)
             if row is None:
                 continue
+            crash_point("before_smtp_send")
+            # From here until "sent" is committed, a crash leaves it unknown whether the
+            # server took the mail: such a row becomes "uncertain", never sent twice.
             with engine.begin() as conn:
                 conn.execute(update(db.outbox).where(db.outbox.c.id == row_id)
                              .values(state="sending", attempts=db.outbox.c.attempts + 1))
-            crash_point("before_smtp_send")
             try:
                 transport.send(row)
             except Exception as exc:  # the server refused or went away: retry on a later run
