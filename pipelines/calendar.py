@@ -2,7 +2,7 @@
 (the `holidays` library) and the collective-leave days (cuti bersama) kept as data."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -53,4 +53,6 @@ class WorkingCalendar:
 
 def local_date(moment: datetime) -> date:
     """The office's (WIB) calendar date of a moment."""
+    if moment.tzinfo is None:  # stored naive in UTC (SQLite)
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(JAKARTA).date()

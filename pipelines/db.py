@@ -174,6 +174,13 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; ours are always stored in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
 def _json_default(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()

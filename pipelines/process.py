@@ -24,7 +24,7 @@ from pipelines.documents import Attachment, Document, MailContent
 from pipelines.faults import crash_point
 from pipelines.findings import Finding
 from pipelines.mail.ingest import claim_mail
-from pipelines.read import read_document, walk_message
+from pipelines.read import read_documents, walk_message
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import automatic_mail_count, enqueue
 from pipelines.write.dossier import render_dossier_documents
@@ -162,16 +162,14 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
     """Write this mail's files under outputs/<dossier>/lampiran/ and read them."""
     folder = rt.settings.outputs_dir / dossier["number"] / "lampiran"
     folder.mkdir(parents=True, exist_ok=True)
-    documents = []
-    for position, attachment in enumerate(content.attachments):
+    documents = read_documents(content.attachments)
+    for position, (attachment, document) in enumerate(zip(content.attachments, documents)):
         # The filename is already sanitised by the walker; the prefix keeps mails apart.
         path = folder / f"{mail_id:06d}-{position:02d}-{attachment.filename}"
         if not path.exists():
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_bytes(attachment.data)
             tmp.replace(path)
-        document = read_document(attachment)
-        documents.append(document)
         with rt.engine.begin() as conn:
             exists = conn.execute(select(db.documents.c.id).where(
                 db.documents.c.mail_id == mail_id, db.documents.c.position == position)).scalar()
@@ -197,8 +195,8 @@ def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Docum
         rows = conn.execute(select(db.documents).where(
             db.documents.c.dossier_id == dossier_id, db.documents.c.mail_id != mail_id)
             .order_by(db.documents.c.id)).mappings().all()
-    return [read_document(Attachment(filename=r["filename"], data=Path(r["path"]).read_bytes(),
-                                     media_type=r["media_type"])) for r in rows]
+    return read_documents([Attachment(filename=r["filename"], data=Path(r["path"]).read_bytes(),
+                                      media_type=r["media_type"]) for r in rows])
 
 
 def _previous_niks(rt: Runtime, dossier_id: int) -> dict[str, set[str]]:

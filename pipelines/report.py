@@ -17,7 +17,9 @@ from pipelines.decide import STATUS_LABELS
 
 
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    return db.aware(value).isoformat() if hasattr(value, "hour") else value.isoformat()
 
 
 def dossier_summary(conn, row, registry) -> dict:
