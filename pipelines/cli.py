@@ -21,7 +21,7 @@ from pipelines.config import PROJECT_ROOT, ConfigError
 
 EXIT_CONFIG, EXIT_CONNECTION = 2, 3
 # Extra subcommands live beside their feature: module path -> register(subparsers).
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["pipelines.desk.cli", "pipelines.fulfil.cli"]
 
 
 def _quiet_prefect_defaults() -> None:

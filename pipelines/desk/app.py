@@ -1,0 +1,519 @@
+"""The desk's web app: FastAPI routes rendering Jinja2 pages; htmx only to refresh the queue.
+
+Security in one place:
+* sessions: a random token in a signed, HttpOnly, SameSite=Lax cookie (Secure when served
+  over https, `--secure-cookies`); the server keeps only the token's hash and its expiry;
+* CSRF: every POST carries a token bound to the session (or, on the login form, to the
+  visitor cookie); a POST without a valid one is refused with 403 before any handler runs;
+* roles: every route names the roles that may use it;
+* files: only files the database registers for that dossier, never a path from the URL;
+* pages: a strict Content-Security-Policy (scripts and styles from this server only).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from pipelines import db
+from pipelines.calendar import JAKARTA
+from pipelines.decide import STATUS_LABELS
+from pipelines.desk import auth, charts, queries
+from pipelines.desk import models
+from pipelines.desk.actions import (DeskError, add_note, close_dossier, close_mail, completion_body,
+                                    completion_subject, mail_to_dossier, override_finding, resubmit,
+                                    send_completion_request)
+from pipelines.desk.mailview import read_mail
+from pipelines.desk.models import ROLE_LABELS
+from pipelines.write.words import format_date_id
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE, VISITOR_COOKIE, FLASH_COOKIE = "sf_sesi", "sf_tamu", "sf_pesan"
+OFFICERS, APPROVERS, STAFF = ("petugas", "admin"), ("pejabat",), ("petugas", "pejabat", "admin")
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-src 'self'; object-src 'self'; connect-src 'self'; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'")
+FILE_CSP = "default-src 'none'; object-src 'self'; plugin-types application/pdf; frame-ancestors 'self'"
+
+DOC_TYPE_LABELS = {"request_letter": "Surat permohonan", "assessment_minutes": "Berita acara asesmen",
+                   "certification_decision": "Keputusan sertifikasi", "participant_list": "Daftar peserta",
+                   "signed_receipt": "Tanda terima bertanda tangan LSP", "other": "Lainnya"}
+SEVERITY_LABELS = {"error": "Galat", "warning": "Peringatan", "info": "Informasi"}
+GENERATED_LABELS = {"lembar_persetujuan": "Lembar persetujuan", "tanda_terima": "Tanda terima"}
+EVENT_LABELS = {
+    "berkas_dibuat": "Berkas dibuat", "berkas_diperiksa": "Berkas diperiksa",
+    "berkas_disetujui": "Disetujui pejabat", "berkas_dikembalikan": "Dikembalikan ke petugas",
+    "berkas_diajukan_kembali": "Diajukan kembali", "berkas_ditutup": "Berkas ditutup",
+    "permintaan_kelengkapan_dikirim": "Permintaan kelengkapan diantrekan",
+    "temuan_dikesampingkan": "Temuan dikesampingkan", "periksa_ulang": "Periksa ulang",
+    "catatan": "Catatan", "surel_terkirim": "Surel terkirim", "surel_duplikat": "Surel duplikat",
+    "surel_otomatis_diabaikan": "Balasan otomatis diabaikan", "surel_gagal_diproses": "Surel gagal diproses",
+    "surel_status_tidak_pasti": "Status kirim tidak pasti", "balasan_otomatis_dibatasi": "Balasan otomatis dibatasi",
+    "surel_tidak_terklasifikasi": "Surel tidak terklasifikasi",
+}
+MAIL_STATE_LABELS = {"queued": "dalam antrean", "claimed": "sedang diproses", "sending": "sedang dikirim",
+                     "sent": "terkirim", "failed": "gagal (dicoba lagi)", "uncertain": "tidak pasti"}
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _wib(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        value = queries.aware(value).astimezone(JAKARTA)
+        return f"{format_date_id(value.date())} {value:%H.%M} WIB"
+    return format_date_id(value)
+
+
+def _hours(value) -> str:
+    if value is None:
+        return "-"
+    if value < 48:
+        return f"{value:.1f} jam".replace(".", ",")
+    return f"{value / 24:.1f} hari".replace(".", ",")
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def _secret(rt) -> bytes:
+    """SERTIFLOW_DESK_SECRET, else a random key kept beside the database (0600)."""
+    env = os.environ.get("SERTIFLOW_DESK_SECRET")
+    if env:
+        return env.encode()
+    path = Path(rt.settings.outputs_dir) / ".desk_secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    return path.read_text().strip().encode()
+
+
+def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None) -> FastAPI:
+    engine = rt.engine
+    models.ensure_schema(engine)
+    secret = secret or _secret(rt)
+    signer = URLSafeSerializer(secret, salt="sertiflow-desk")
+    outputs = Path(rt.settings.outputs_dir).resolve()
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-", jam=_hours, ukuran=_size)
+    env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS, DOC_TYPE_LABELS=DOC_TYPE_LABELS,
+                       SEVERITY_LABELS=SEVERITY_LABELS, EVENT_LABELS=EVENT_LABELS,
+                       GENERATED_LABELS=GENERATED_LABELS, MAIL_STATE_LABELS=MAIL_STATE_LABELS,
+                       office=rt.settings.office)
+
+    app = FastAPI(title="Sertiflow — Meja Petugas", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/statis", StaticFiles(directory=HERE / "static"), name="static")
+
+    def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                            secure=secure_cookies, path="/")
+
+    # ------------------------------------------------------------------ request context
+
+    @app.middleware("http")
+    async def context(request: Request, call_next):
+        visitor = None
+        raw = request.cookies.get(VISITOR_COOKIE)
+        if raw:
+            try:
+                visitor = signer.loads(raw, salt="visitor")
+            except BadSignature:
+                visitor = None
+        new_visitor = visitor is None
+        if new_visitor:
+            visitor = secrets.token_urlsafe(16)
+        request.state.visitor = visitor
+        token = None
+        raw = request.cookies.get(SESSION_COOKIE)
+        if raw:
+            try:
+                token = signer.loads(raw, salt="session")
+            except BadSignature:
+                token = None
+        request.state.session_token = token
+        request.state.user = auth.session_user(engine, token) if token else None
+        flash = None
+        raw = request.cookies.get(FLASH_COOKIE)
+        if raw:
+            try:
+                flash = signer.loads(raw, salt="flash")
+            except BadSignature:
+                pass
+        request.state.flash = flash
+        response = await call_next(request)
+        if new_visitor:
+            set_cookie(response, VISITOR_COOKIE, signer.dumps(visitor, salt="visitor"))
+        if flash and not getattr(request.state, "keep_flash", False) and \
+                response.headers.get("content-type", "").startswith("text/html"):
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def binding(request: Request) -> str:
+        return request.state.session_token or "visitor:" + request.state.visitor
+
+    def csrf_for(request: Request) -> str:
+        return auth.csrf_token(secret, binding(request))
+
+    async def require_csrf(request: Request) -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        token = request.headers.get("x-csrf-token")
+        if not token:
+            ctype = request.headers.get("content-type", "")
+            if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                token = (await request.form()).get("csrf_token")
+        if not auth.csrf_valid(secret, binding(request), token):
+            raise Forbidden("Permintaan ditolak: token keamanan formulir (CSRF) tidak ada atau tidak sah. "
+                            "Muat ulang halaman lalu coba lagi.")
+
+    def require(*roles):
+        def dependency(request: Request) -> auth.User:
+            user = request.state.user
+            if user is None:
+                raise LoginRequired()
+            if user.role not in roles:
+                raise Forbidden("Anda tidak berwenang membuka halaman atau melakukan tindakan ini.")
+            return user
+        return dependency
+
+    def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+        context.update(request=request, user=request.state.user, csrf=csrf_for(request),
+                       flash=request.state.flash, path=request.url.path)
+        return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
+
+    def redirect(url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if message:
+            set_cookie(response, FLASH_COOKIE, signer.dumps({"kind": kind, "text": message}, salt="flash"), 120)
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/masuk"})
+        return RedirectResponse("/masuk?" + urlencode({"lanjut": target}), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden):
+        return render(request, "error.html", status_code=403, title="Akses ditolak", message=exc.message)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc):
+        return render(request, "error.html", status_code=404, title="Tidak ditemukan",
+                      message="Halaman atau berkas yang diminta tidak ada.")
+
+    router = APIRouter(dependencies=[Depends(require_csrf)])
+
+    # ------------------------------------------------------------------ login
+
+    @router.get("/masuk")
+    def login_page(request: Request, lanjut: str = "/"):
+        if request.state.user:
+            return RedirectResponse(_safe_next(lanjut), status_code=303)
+        return render(request, "login.html", next=_safe_next(lanjut), error=None, username="")
+
+    @router.post("/masuk")
+    async def login(request: Request):
+        form = await request.form()
+        username = str(form.get("username", "")).strip().lower()[:64]
+        password = str(form.get("password", ""))[:1024]
+        target = _safe_next(str(form.get("lanjut", "/")))
+        ip = request.client.host if request.client else "-"
+        wait = auth.throttle_wait(engine, username, ip)
+        if wait is not None:
+            minutes = max(1, round(wait.total_seconds() / 60))
+            return render(request, "login.html", status_code=429, next=target, username=username,
+                          error=f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.")
+        user = auth.verify_password(engine, username, password)
+        auth.record_attempt(engine, username, ip, user is not None)
+        if user is None:
+            return render(request, "login.html", status_code=401, next=target, username=username,
+                          error="Nama pengguna atau kata sandi salah.")
+        if request.state.session_token:
+            auth.close_session(engine, request.state.session_token)
+        token = auth.open_session(engine, user, ip)
+        with engine.begin() as conn:
+            db.record_event(conn, "pengguna_masuk", actor=user.username, ip=ip)
+        response = RedirectResponse(target, status_code=303)
+        set_cookie(response, SESSION_COOKIE, signer.dumps(token, salt="session"))
+        return response
+
+    @router.post("/keluar")
+    def logout(request: Request):
+        if request.state.session_token:
+            auth.close_session(engine, request.state.session_token)
+        response = RedirectResponse("/masuk", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # ------------------------------------------------------------------ queues
+
+    @router.get("/")
+    def home(user: auth.User = Depends(require(*STAFF))):
+        if user.is_approver:
+            return RedirectResponse("/antrean?status=menunggu_persetujuan", status_code=303)
+        return RedirectResponse("/antrean", status_code=303)
+
+    @router.get("/antrean")
+    def queue_page(request: Request, user: auth.User = Depends(require(*STAFF))):
+        flt = queries.QueueFilter.from_query(request.query_params)
+        with engine.connect() as conn:
+            rows, total = queries.queue(conn, flt)
+            counts = queries.status_counts(conn)
+            held_mail = len(queries.held_mail(conn))
+        pages = max(1, -(-total // queries.PER_PAGE))
+        context = dict(rows=rows, total=total, counts=counts, flt=flt, pages=pages, held_mail=held_mail,
+                       lsps=rt.registry.lsps, services=rt.services, today=queries.today(),
+                       open_total=sum(counts.get(s, 0) for s in queries.OPEN_STATUSES))
+        if request.headers.get("hx-request") and request.headers.get("hx-target") == "antrean-hasil":
+            return render(request, "_queue_table.html", **context)
+        return render(request, "queue.html", **context)
+
+    @router.get("/antrean/tertahan")
+    def held_page(request: Request, user: auth.User = Depends(require(*STAFF))):
+        with engine.connect() as conn:
+            mails = queries.held_mail(conn)
+            dossiers = queries.held_dossiers(conn)
+        return render(request, "held.html", mails=mails, dossiers=dossiers, services=rt.services)
+
+    @router.get("/surel/{mail_id}")
+    def mail_page(request: Request, mail_id: int, user: auth.User = Depends(require(*STAFF))):
+        with engine.connect() as conn:
+            mail = queries.mail_row(conn, mail_id)
+            events = [] if mail is None else [dict(e, at=queries.aware(e["at"])) for e in conn.execute(
+                select(db.events).where(db.events.c.mail_id == mail_id).order_by(db.events.c.id)).mappings()]
+        if mail is None:
+            raise HTTPException(404)
+        return render(request, "mail.html", mail=dict(mail, received_at=queries.aware(mail["received_at"])),
+                      body=read_mail(mail["raw_path"]), events=events, services=rt.services,
+                      held=mail["classification"] == queries.UNCLASSIFIED and mail["dossier_id"] is None)
+
+    @router.post("/surel/{mail_id}/jadikan-berkas")
+    async def mail_convert(request: Request, mail_id: int, user: auth.User = Depends(require(*OFFICERS))):
+        form = await request.form()
+        try:
+            number = mail_to_dossier(rt, mail_id, str(form.get("jenis", "")), user.username)
+        except DeskError as exc:
+            return redirect(f"/surel/{mail_id}", str(exc), "error")
+        return redirect(f"/berkas/{number}", f"Berkas {number} dibuat dari surel dan diproses.")
+
+    @router.post("/surel/{mail_id}/tutup")
+    async def mail_close(request: Request, mail_id: int, user: auth.User = Depends(require(*OFFICERS))):
+        form = await request.form()
+        try:
+            close_mail(rt, mail_id, user.username, str(form.get("alasan", "")))
+        except DeskError as exc:
+            return redirect(f"/surel/{mail_id}", str(exc), "error")
+        return redirect("/antrean/tertahan", "Surel ditutup sebagai tidak relevan.")
+
+    # ------------------------------------------------------------------ one dossier
+
+    def load(number: str) -> dict:
+        with engine.connect() as conn:
+            view = queries.dossier_view(conn, number, rt.registry, rt.services)
+        if view is None:
+            raise HTTPException(404)
+        return view
+
+    @router.get("/berkas/{number}")
+    def dossier_page(request: Request, number: str, user: auth.User = Depends(require(*STAFF))):
+        view = load(number)
+        for m in view["mails"]:
+            m["body"] = read_mail(m["raw_path"])
+        draft = {"subject": completion_subject(view["dossier"]),
+                 "body": completion_body(view["dossier"], view["lsp"], view["blocking"], rt.settings.office),
+                 "nonce": secrets.token_urlsafe(16)}
+        return render(request, "dossier.html", **view, draft=draft, today=queries.today())
+
+    def file_response(path_text: str, filename: str, media_type: str) -> Response:
+        path = Path(path_text or "").resolve()
+        if not path_text or not path.is_file() or not path.is_relative_to(outputs):
+            raise HTTPException(404)
+        is_pdf = media_type == "application/pdf" or (not media_type and path.suffix.lower() == ".pdf")
+        disposition = "inline" if is_pdf else "attachment"
+        return FileResponse(path, media_type="application/pdf" if is_pdf else (media_type or "application/octet-stream"),
+                            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+                                     "Content-Security-Policy": FILE_CSP, "X-Frame-Options": "SAMEORIGIN",
+                                     "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+    @router.get("/berkas/{number}/lampiran/{document_id}")
+    def attachment(number: str, document_id: int, user: auth.User = Depends(require(*STAFF))):
+        with engine.connect() as conn:
+            row = conn.execute(select(db.documents).join(db.dossiers, db.dossiers.c.id == db.documents.c.dossier_id)
+                               .where(db.dossiers.c.number == number, db.documents.c.id == document_id)).mappings().first()
+        if row is None:
+            raise HTTPException(404)
+        return file_response(row["path"], row["filename"], row["media_type"])
+
+    @router.get("/berkas/{number}/dokumen/{generated_id}/{fmt}")
+    def generated(number: str, generated_id: int, fmt: str, user: auth.User = Depends(require(*STAFF))):
+        if fmt not in ("docx", "pdf"):
+            raise HTTPException(404)
+        with engine.connect() as conn:
+            row = conn.execute(select(db.generated_files).join(
+                db.dossiers, db.dossiers.c.id == db.generated_files.c.dossier_id)
+                .where(db.dossiers.c.number == number, db.generated_files.c.id == generated_id)).mappings().first()
+        if row is None:
+            raise HTTPException(404)
+        path = row["pdf_path"] if fmt == "pdf" else row["docx_path"]
+        media = "application/pdf" if fmt == "pdf" else \
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return file_response(path, f"{row['kind']}-{number}.{fmt}", media)
+
+    async def form_of(request: Request) -> dict:
+        return {k: str(v) for k, v in (await request.form()).items()}
+
+    @router.post("/berkas/{number}/kelengkapan")
+    async def completion(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            result = send_completion_request(rt, number, user.username, form.get("subjek", ""),
+                                             form.get("isi", ""), form.get("nonce", ""))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        if not result["queued"]:
+            return redirect(f"/berkas/{number}", "Permintaan ini sudah diantrekan sebelumnya.")
+        if result.get("error"):
+            return redirect(f"/berkas/{number}", "Permintaan kelengkapan diantrekan, tetapi pengiriman gagal; "
+                            "surel akan dicoba lagi pada putaran berikutnya.", "error")
+        return redirect(f"/berkas/{number}", "Permintaan kelengkapan dikirim ke LSP.")
+
+    @router.post("/berkas/{number}/temuan/{finding_id}/kesampingkan")
+    async def override(request: Request, number: str, finding_id: int,
+                       user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            override_finding(rt, number, finding_id, user.username, form.get("alasan", ""))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}#temuan", str(exc), "error")
+        return redirect(f"/berkas/{number}#temuan", "Temuan dikesampingkan dan dicatat di riwayat.")
+
+    @router.post("/berkas/{number}/periksa-ulang")
+    async def recheck(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        from pipelines.desk.recheck import recheck_dossier
+        try:
+            status = recheck_dossier(rt, number, user.username)
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", f"Berkas diperiksa ulang: {STATUS_LABELS.get(status, status)}.")
+
+    @router.post("/berkas/{number}/catatan")
+    async def note(request: Request, number: str, user: auth.User = Depends(require(*STAFF))):
+        form = await form_of(request)
+        try:
+            add_note(rt, number, user.username, form.get("catatan", ""))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}#riwayat", str(exc), "error")
+        return redirect(f"/berkas/{number}#riwayat", "Catatan ditambahkan.")
+
+    @router.post("/berkas/{number}/tutup")
+    async def close(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            close_dossier(rt, number, user.username, form.get("alasan", ""))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", "Berkas ditutup.")
+
+    @router.post("/berkas/{number}/ajukan-kembali")
+    async def resubmit_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            resubmit(rt, number, user.username, form.get("catatan", ""))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", "Berkas diajukan kembali untuk persetujuan.")
+
+    # ------------------------------------------------------------------ the official
+
+    def approver_only(request: Request) -> auth.User:
+        user = request.state.user
+        if user is None:
+            raise LoginRequired()
+        if not user.is_approver:
+            raise Forbidden("Hanya pejabat eselon 4 yang dapat menyetujui atau mengembalikan berkas. "
+                            "Petugas tidak berwenang menyetujui.")
+        return user
+
+    @router.post("/berkas/{number}/setujui")
+    async def approve_route(request: Request, number: str, user: auth.User = Depends(approver_only)):
+        from pipelines.decide.approval import ApprovalError, approve
+        try:
+            approve(rt, number, user.full_name, actor=user.username)
+        except ApprovalError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", "Berkas disetujui; lembar persetujuan dan tanda terima diterbitkan.")
+
+    @router.post("/berkas/{number}/kembalikan")
+    async def return_route(request: Request, number: str, user: auth.User = Depends(approver_only)):
+        from pipelines.decide.approval import ApprovalError, return_to_officer
+        form = await form_of(request)
+        try:
+            return_to_officer(rt, number, user.username, form.get("catatan", ""))
+        except ApprovalError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", "Berkas dikembalikan ke petugas dengan catatan.")
+
+    # ------------------------------------------------------------------ dashboard and accounts
+
+    @router.get("/dasbor")
+    def dashboard(request: Request, user: auth.User = Depends(require(*STAFF))):
+        with engine.connect() as conn:
+            data = queries.dashboard(conn)
+        status_chart = charts.hbar_chart([(label, n) for label, n, _ in data["counts"]], "Berkas per status")
+        week_chart = charts.column_chart([(f"{d.day}/{d.month}", n) for d, n in data["per_week"]],
+                                         "Permohonan per minggu (awal minggu, WIB)")
+        duration_chart = charts.hbar_chart(data["histogram"], "Lama dari diterima hingga keputusan")
+        return render(request, "dashboard.html", data=data, status_chart=status_chart, week_chart=week_chart,
+                      duration_chart=duration_chart)
+
+    @router.get("/pengguna")
+    def users_page(request: Request, user: auth.User = Depends(require("admin"))):
+        with engine.connect() as conn:
+            rows = conn.execute(select(models.users).order_by(models.users.c.username)).mappings().all()
+        return render(request, "users.html", users=rows)
+
+    app.include_router(router)
+    app.state.runtime = rt
+    return app
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this server (never //host or a scheme) after login."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -1,0 +1,295 @@
+"""Read-only queries behind the desk's pages: queues, one dossier, the dashboard figures."""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import and_, case, func, or_, select
+
+from pipelines import db
+from pipelines.calendar import JAKARTA
+from pipelines.decide import STATUS_LABELS
+from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
+
+OPEN_STATUSES = (NEW, HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, "dikembalikan")
+UNCLASSIFIED = "unclassified"
+NOT_RELEVANT = "tidak_relevan"
+PER_PAGE = 50
+
+
+def today() -> date:
+    return datetime.now(JAKARTA).date()
+
+
+def aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+@dataclass
+class QueueFilter:
+    status: str = ""          # "" = open statuses, "semua" = every status
+    lsp: str = ""
+    kind: str = ""
+    due_from: date | None = None
+    due_to: date | None = None
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params) -> "QueueFilter":
+        def _date(name):
+            try:
+                return date.fromisoformat(params.get(name) or "")
+            except ValueError:
+                return None
+        try:
+            page = max(1, min(int(params.get("halaman") or 1), 100000))
+        except ValueError:
+            page = 1
+        status = params.get("status") or ""
+        if status not in STATUS_LABELS and status != "semua":
+            status = ""
+        return cls(status=status, lsp=(params.get("lsp") or "")[:50], kind=(params.get("jenis") or "")[:50],
+                   due_from=_date("jatuh_tempo_dari"), due_to=_date("jatuh_tempo_sampai"),
+                   q=(params.get("q") or "").strip()[:100], page=page)
+
+    def query_string(self, **change) -> str:
+        from urllib.parse import urlencode
+        values = {"status": self.status, "lsp": self.lsp, "jenis": self.kind,
+                  "jatuh_tempo_dari": self.due_from.isoformat() if self.due_from else "",
+                  "jatuh_tempo_sampai": self.due_to.isoformat() if self.due_to else "",
+                  "q": self.q, "halaman": self.page}
+        values.update(change)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1) or k == "status" and v})
+
+
+def status_counts(conn) -> dict[str, int]:
+    rows = conn.execute(select(db.dossiers.c.status, func.count()).group_by(db.dossiers.c.status)).all()
+    return {status: count for status, count in rows}
+
+
+def overdue_clause(day: date):
+    return and_(db.dossiers.c.status == AWAITING_APPROVAL, db.dossiers.c.due_date < day)
+
+
+def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict], int]:
+    """One page of dossiers, overdue first, then oldest received first."""
+    d = db.dossiers.c
+    conditions = []
+    if flt.status == "":
+        conditions.append(d.status.in_(OPEN_STATUSES))
+    elif flt.status != "semua":
+        conditions.append(d.status == flt.status)
+    if flt.lsp:
+        conditions.append(d.lsp_code == flt.lsp)
+    if flt.kind:
+        conditions.append(d.kind == flt.kind)
+    if flt.due_from:
+        conditions.append(d.due_date >= flt.due_from)
+    if flt.due_to:
+        conditions.append(d.due_date <= flt.due_to)
+    if flt.q:
+        like = f"%{flt.q.replace('%', '').replace('_', '')}%"
+        conditions.append(or_(d.number.like(like), d.subject.like(like), d.sender.like(like)))
+    where = and_(*conditions) if conditions else True
+    total = conn.execute(select(func.count()).select_from(db.dossiers).where(where)).scalar()
+    day = today()
+    overdue = case((overdue_clause(day), 0), else_=1)
+    errors = (select(func.count()).select_from(db.findings)
+              .where(db.findings.c.dossier_id == d.id, db.findings.c.severity == "error",
+                     or_(db.findings.c.overridden_by == "", db.findings.c.overridden_by.is_(None)))
+              .scalar_subquery())
+    rows = conn.execute(
+        select(d.id, d.number, d.kind, d.status, d.lsp_code, d.sender, d.subject, d.received_at,
+               d.due_date, errors.label("errors"), overdue.label("overdue_rank"))
+        .where(where).order_by(overdue, d.received_at, d.id)
+        .limit(per_page).offset((flt.page - 1) * per_page)).mappings().all()
+    return [dict(r, overdue=r["overdue_rank"] == 0, received_at=aware(r["received_at"])) for r in rows], total
+
+
+def held_mail(conn, limit: int = 200) -> list[dict]:
+    """Mail nobody could classify and that no dossier owns: an officer decides."""
+    m = db.mails.c
+    rows = conn.execute(select(m.id, m.from_addr, m.subject, m.received_at, m.mailbox)
+                        .where(m.classification == UNCLASSIFIED, m.dossier_id.is_(None))
+                        .order_by(m.received_at, m.id).limit(limit)).mappings().all()
+    return [dict(r, received_at=aware(r["received_at"])) for r in rows]
+
+
+def held_dossiers(conn, limit: int = 200) -> list[dict]:
+    d = db.dossiers.c
+    rows = conn.execute(select(d.id, d.number, d.kind, d.sender, d.subject, d.received_at)
+                        .where(d.status == HELD).order_by(d.received_at, d.id).limit(limit)).mappings().all()
+    return [dict(r, received_at=aware(r["received_at"])) for r in rows]
+
+
+# --------------------------------------------------------------------------- one dossier
+
+_ROW = re.compile(r"(?:\bbaris\b|\brow\b|!\s*[A-Z]{1,3}(?=\d))\s*(\d+)", re.I)
+_A1 = re.compile(r"!\s*([A-Z]{1,3})(\d+)\b")
+_COLUMN = re.compile(r"\bkolom\s+([^,;]+)", re.I)
+_SHEET = re.compile(r"\b(?:lembar|sheet)\s+([^,;!]+)", re.I)
+_COLUMNS = {"nik": "nik", "nama": "name", "name": "name", "skema": "scheme", "scheme": "scheme",
+            "hasil": "result", "result": "result", "rekomendasi": "result", "k/bk": "result"}
+
+
+def parse_location(location: str) -> dict:
+    """Where a finding points in a participant list, as far as its text says.
+
+    Understands "peserta.xlsx, lembar Data, baris 7, kolom NIK" and "peserta.xlsx!Data!C7"."""
+    text = location or ""
+    out = {"file": text.split(",")[0].split("!")[0].strip(), "sheet": None, "row": None, "column": None}
+    sheet = _SHEET.search(text)
+    if sheet:
+        out["sheet"] = sheet.group(1).strip()
+    elif text.count("!") >= 2:
+        out["sheet"] = text.split("!")[1].strip()
+    row = _ROW.search(text) or _A1.search(text)
+    if row:
+        out["row"] = int(row.groups()[-1])
+    column = _COLUMN.search(text)
+    if column:
+        name = column.group(1).strip().lower()
+        out["column"] = next((v for k, v in _COLUMNS.items() if name.startswith(k)), name)
+    return out
+
+
+def participant_table(conn, dossier_id: int, found: list[dict]) -> list[dict]:
+    """Participants with the cells (or whole rows) findings point at marked."""
+    docs = {r.id: r.filename for r in conn.execute(
+        select(db.documents.c.id, db.documents.c.filename).where(db.documents.c.dossier_id == dossier_id))}
+    rows = conn.execute(select(db.participants).where(db.participants.c.dossier_id == dossier_id)
+                        .order_by(db.participants.c.document_id, db.participants.c.sheet,
+                                  db.participants.c.row)).mappings().all()
+    flags = []
+    for f in found:
+        loc = parse_location(f["location"])
+        if loc["row"] is not None:
+            flags.append((loc, f))
+    table = []
+    for r in rows:
+        filename = docs.get(r["document_id"], "")
+        cells: dict[str, list[dict]] = {}
+        for loc, f in flags:
+            if loc["row"] != r["row"]:
+                continue
+            if loc["file"] and filename and not (filename.endswith(loc["file"]) or loc["file"].endswith(filename)):
+                continue
+            if loc["sheet"] and r["sheet"] and loc["sheet"] != r["sheet"]:
+                continue
+            cells.setdefault(loc["column"] if loc["column"] in ("name", "nik", "scheme", "result") else "row",
+                             []).append(f)
+        table.append({**r, "filename": filename, "flags": cells})
+    return table
+
+
+def dossier_view(conn, number: str, registry, services) -> dict | None:
+    row = db.dossier_by_number(conn, number)
+    if row is None:
+        return None
+    dossier = dict(row)
+    dossier["received_at"] = aware(dossier["received_at"])
+    dossier["completed_at"] = aware(dossier["completed_at"])
+    dossier["overdue"] = dossier["status"] == AWAITING_APPROVAL and bool(dossier["due_date"]) and dossier["due_date"] < today()
+    did = dossier["id"]
+    found = [dict(f) for f in conn.execute(select(db.findings).where(db.findings.c.dossier_id == did)
+                                           .order_by(db.findings.c.id)).mappings()]
+    documents = [dict(d) for d in conn.execute(select(db.documents).where(db.documents.c.dossier_id == did)
+                                               .order_by(db.documents.c.id)).mappings()]
+    for d in documents:
+        d["is_pdf"] = d["media_type"] == "application/pdf" or d["filename"].lower().endswith(".pdf")
+        d["findings"] = [f for f in found if (f["location"] or "").startswith(d["filename"])]
+    generated = [dict(g) for g in conn.execute(select(db.generated_files).where(
+        db.generated_files.c.dossier_id == did).order_by(db.generated_files.c.id)).mappings()]
+    mails = [dict(m, received_at=aware(m["received_at"])) for m in conn.execute(
+        select(db.mails).where(db.mails.c.dossier_id == did).order_by(db.mails.c.received_at, db.mails.c.id))
+        .mappings()]
+    emails = [dict(o) for o in conn.execute(select(db.outbox).where(db.outbox.c.dossier_id == did)
+                                            .order_by(db.outbox.c.id)).mappings()]
+    events = [dict(e, at=aware(e["at"])) for e in conn.execute(
+        select(db.events).where(db.events.c.dossier_id == did).order_by(db.events.c.id)).mappings()]
+    service = services.get(dossier["kind"])
+    return {
+        "dossier": dossier,
+        "lsp": registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None,
+        "service": service,
+        "findings": found,
+        "blocking": [f for f in found if f["severity"] == "error" and not f["overridden_by"]],
+        "documents": documents,
+        "participants": participant_table(conn, did, found),
+        "generated": generated,
+        "mails": mails,
+        "emails": emails,
+        "events": events,
+    }
+
+
+def mail_row(conn, mail_id: int):
+    return conn.execute(select(db.mails).where(db.mails.c.id == mail_id)).mappings().first()
+
+
+# --------------------------------------------------------------------------- dashboard
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def dashboard(conn, weeks: int = 12) -> dict:
+    d = db.dossiers.c
+    counts = status_counts(conn)
+    day = today()
+    overdue = conn.execute(select(func.count()).select_from(db.dossiers).where(overdue_clause(day))).scalar()
+
+    # Requests per ISO week (Monday, WIB) over the last `weeks` weeks.
+    monday = day - timedelta(days=day.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    start_utc = datetime(first.year, first.month, first.day, tzinfo=JAKARTA).astimezone(timezone.utc)
+    per_week = {first + timedelta(weeks=i): 0 for i in range(weeks)}
+    for (received,) in conn.execute(select(d.received_at).where(d.received_at >= start_utc)):
+        local = aware(received).astimezone(JAKARTA).date()
+        per_week[local - timedelta(days=local.weekday())] = per_week.get(
+            local - timedelta(days=local.weekday()), 0) + 1
+
+    # Receipt -> decision: the official's approval where there is one, else completeness.
+    approved = (select(db.events.c.dossier_id.label("dossier_id"), func.min(db.events.c.at).label("at"))
+                .where(db.events.c.action == "berkas_disetujui")
+                .group_by(db.events.c.dossier_id).subquery())
+    hours = []
+    for received, completed, approved_at in conn.execute(
+            select(d.received_at, d.completed_at, approved.c.at)
+            .select_from(db.dossiers.outerjoin(approved, approved.c.dossier_id == d.id))
+            .where(or_(d.completed_at.is_not(None), approved.c.at.is_not(None)))):
+        decided = approved_at or completed
+        if decided is None or received is None:
+            continue
+        hours.append(max(0.0, (aware(decided) - aware(received)).total_seconds() / 3600))
+    buckets = [("< 4 jam", 4), ("4–24 jam", 24), ("1–2 hari", 48), ("2–5 hari", 120), ("> 5 hari", None)]
+    histogram = []
+    low = 0.0
+    for label, high in buckets:
+        histogram.append((label, sum(1 for h in hours if h >= low and (high is None or h < high))))
+        low = high or low
+    return {
+        "counts": [(STATUS_LABELS.get(s, s), counts.get(s, 0), s) for s in STATUS_LABELS if counts.get(s)]
+                  + [(s, n, s) for s, n in counts.items() if s not in STATUS_LABELS],
+        "total": sum(counts.values()),
+        "overdue": overdue,
+        "per_week": sorted(per_week.items()),
+        "decided": len(hours),
+        "median_hours": statistics.median(hours) if hours else None,
+        "p90_hours": _percentile(hours, 0.9),
+        "histogram": histogram,
+        "today": day,
+    }
