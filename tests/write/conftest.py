@@ -8,22 +8,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipelines.write.pdf import libreoffice_available  # noqa: E402
-
-needs_soffice = pytest.mark.skipif(
-    not libreoffice_available(),
-    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
-
-
-def docx_lines(path) -> list[str]:
-    """Text of every paragraph (tables and nested tables included), via python-docx."""
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    doc = Document(str(path))
-    return ["".join(t.text or "" for t in p.iter(qn("w:t")))
-            for p in doc.element.body.iter(qn("w:p"))]
-
 
 @pytest.fixture
 def approval_context():

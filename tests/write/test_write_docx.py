@@ -7,7 +7,7 @@ import pytest
 from docxtpl import DocxTemplate
 from jinja2 import UndefinedError
 
-from conftest import ROOT, docx_lines
+from write_helpers import ROOT, docx_lines
 from pipelines.write.docx import Image, make_jinja_env, render_docx
 from pipelines.write.paths import docx_template
 from pipelines.write.qr import qr_png
