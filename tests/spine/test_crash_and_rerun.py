@@ -1,0 +1,83 @@
+"""A crash between any two steps, then a rerun: one dossier, one email, one set of documents."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import db
+from pipelines.config import PROJECT_ROOT
+from pipelines.faults import InjectedCrash
+from tests.spine.office import LSP_PBD, LSP_TDN, make_office, request, without
+
+POINTS = ["after_parse", "after_dossier", "after_read", "after_check", "after_write", "after_commit",
+          "before_smtp_send", "after_smtp_send"]
+
+
+@pytest.fixture
+def office(tmp_path, mailbox, smtp_server):
+    return make_office(tmp_path, mailbox, smtp_server)
+
+
+def _assert_exactly_once(office):
+    dossiers = office.dossiers()
+    assert [d["sender"] for d in dossiers] == [LSP_PBD, LSP_TDN]
+    assert [d["status"] for d in dossiers] == ["menunggu_kelengkapan", "menunggu_persetujuan"]
+    # Exactly one completion email, to the incomplete request only.
+    assert [m.rcpt_tos for m in office.smtp.messages] == [[LSP_PBD]]
+    assert len(office.inbox_of(LSP_PBD)) == 1
+    assert office.count(db.generated_files) == 2
+    generated = sorted(p.name for p in (office.outputs / dossiers[1]["number"] / "dokumen").iterdir())
+    assert generated == ["lembar_persetujuan.docx", "tanda_terima.docx"]
+    assert office.count(db.documents) == 3 + 4
+    assert office.count(db.outbox) == 1
+    assert office.mailbox.count("INBOX") == 0
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_an_exception_at_each_step_then_a_rerun(office, monkeypatch, point):
+    office.mailbox.append(request(LSP_PBD, without("keputusan.pdf")))
+    office.mailbox.append(request(LSP_TDN))
+    monkeypatch.setenv("SERTIFLOW_CRASH_AT", point)
+    try:
+        office.run()
+    except InjectedCrash:
+        pass  # the outbox crash escapes the run, as a real crash would
+    monkeypatch.delenv("SERTIFLOW_CRASH_AT")
+    office.run()
+    office.run()
+    _assert_exactly_once(office)
+
+
+@pytest.mark.parametrize("point", ["after_dossier", "after_write", "before_smtp_send"])
+def test_killing_the_process_at_a_step_then_a_rerun(office, point):
+    script = ("import sys; from pipelines.poll import run_once; from pipelines.runtime import Runtime; "
+              "run_once(Runtime.load(sys.argv[1]))")
+    office.mailbox.append(request(LSP_PBD, without("keputusan.pdf")))
+    office.mailbox.append(request(LSP_TDN))
+    env = {**os.environ, "SERTIFLOW_CRASH_AT": point, "SERTIFLOW_CRASH_MODE": "kill"}
+    killed = subprocess.run([sys.executable, "-c", script, str(office.config)], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, timeout=120)
+    assert killed.returncode == 137
+    env.pop("SERTIFLOW_CRASH_AT")
+    for _ in range(2):
+        again = subprocess.run([sys.executable, "-c", script, str(office.config)], cwd=PROJECT_ROOT, env=env,
+                               capture_output=True, timeout=120)
+        assert again.returncode == 0, again.stderr.decode()[-2000:]
+    _assert_exactly_once(office)
+
+
+def test_a_crash_while_the_smtp_server_has_the_mail_is_not_sent_twice_but_flagged(office, monkeypatch):
+    office.mailbox.append(request(LSP_PBD, without("keputusan.pdf")))
+    monkeypatch.setenv("SERTIFLOW_CRASH_AT", "after_smtp_send")
+    with pytest.raises(InjectedCrash):
+        office.run()
+    monkeypatch.delenv("SERTIFLOW_CRASH_AT")
+    office.run()
+    assert len(office.smtp.messages) == 1
+    with office.runtime().engine.connect() as conn:
+        assert conn.execute(db.outbox.select()).mappings().one()["state"] == "uncertain"
+        actions = [e.action for e in conn.execute(db.events.select())]
+    assert "surel_status_tidak_pasti" in actions
