@@ -1,4 +1,3 @@
-import re
 import sys
 from pathlib import Path
 
@@ -10,12 +9,15 @@ for p in (str(ROOT), str(HERE), str(ROOT / "tests")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from desk_seed import PASSWORD, add_users, seed_dossier, seed_unclassified_mail  # noqa: E402
-from pipelines.desk import models  # noqa: E402,F401  (desk tables before any engine)
+from desk_seed import add_users, seed_dossier, seed_unclassified_mail  # noqa: E402
+from pipelines.desk import auth, models  # noqa: E402  (desk tables before any engine)
 from pipelines.config import Settings  # noqa: E402
 from pipelines.runtime import Runtime  # noqa: E402
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Production argon2 parameters take ~0.4 s per hash here; tests log in dozens of times.
+from argon2 import PasswordHasher  # noqa: E402
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+auth._DUMMY_HASH = auth._hasher.hash("dummy")
 
 
 @pytest.fixture
@@ -44,15 +46,3 @@ def client(seeded):
     app = create_app(seeded, secret=b"uji-rahasia-" * 4)
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as c:
         yield c
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def login(client, username: str, password: str = PASSWORD):
-    page = client.get("/masuk")
-    return client.post("/masuk", data={"username": username, "password": password, "lanjut": "/",
-                                       "csrf_token": csrf_of(page.text)}, follow_redirects=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -167,3 +168,19 @@ def add_users(engine) -> None:
             exists = conn.execute(select(models.users.c.id).where(models.users.c.username == username)).first()
         if not exists:
             auth.create_user(engine, username, role, name, PASSWORD)
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Log in through the form with a TestClient; returns the POST's response."""
+    page = client.get("/masuk")
+    return client.post("/masuk", data={"username": username, "password": password, "lanjut": "/",
+                                       "csrf_token": csrf_of(page.text)})

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from conftest import csrf_of, login
-from desk_seed import REMOTE
+from desk_seed import REMOTE, csrf_of, login
 from pipelines import db
 from pipelines.desk import models
 
