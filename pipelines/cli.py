@@ -29,6 +29,8 @@ def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # The first start on a fresh database runs migrations (~20 s here, more on a busy machine).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _run_flow(config_path: str | None) -> dict:
@@ -50,11 +52,27 @@ def _print_summary(config_path: str | None, result: dict) -> None:
         print(f"Surel keluar ditulis sebagai .eml di {rt.settings.outbox_dir}")
 
 
+def _preflight(settings) -> None:
+    """Reach every mailbox and the SMTP server once; raise SourceError/OSError if one is down."""
+    import smtplib
+
+    from pipelines.mail.sources import SourceError, open_source
+    for config in settings.mailboxes:
+        open_source(config).close()
+    if settings.smtp.host:
+        try:
+            cls = smtplib.SMTP_SSL if settings.smtp.security == "ssl" else smtplib.SMTP
+            with cls(settings.smtp.host, settings.smtp.port, timeout=15) as smtp:
+                smtp.noop()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SourceError(f"SMTP {settings.smtp.host}:{settings.smtp.port}: {exc}") from exc
+
+
 def cmd_run(args) -> int:
     from pipelines.mail.sources import SourceError
     try:
         from pipelines.config import load_settings
-        load_settings(args.config)  # fail fast, before Prefect starts
+        _preflight(load_settings(args.config))  # fail fast and clearly, before Prefect starts
         result = _run_flow(args.config)
     except ConfigError as exc:
         print(f"Kesalahan konfigurasi: {exc}", file=sys.stderr)
