@@ -54,8 +54,10 @@ def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
         doc.evidence.extend(res.evidence)
         if res.ocr_pages:
             doc.facts["ocr_pages"] = res.ocr_pages
-    elif media in (sn.XLSX, sn.XLS, sn.CSV, sn.ODS) or (media == sn.TEXT and att.filename.lower().endswith(".csv")):
-        roster, findings, roster_evidence = read_roster(att.data, media, att.filename, limits)
+    elif media in (sn.XLSX, sn.XLS, sn.CSV, sn.ODS) or (media == sn.TEXT and att.filename.lower().endswith(".csv")) \
+            or (media in (sn.ZIP, sn.OLE) and sn.extension_type(att.filename) in (sn.XLSX, sn.XLS, sn.ODS)):
+        as_type = sn.extension_type(att.filename) if media in (sn.ZIP, sn.OLE) else media
+        roster, findings, roster_evidence = read_roster(att.data, as_type, att.filename, limits)
         doc.findings.extend(findings)
         if roster is not None:
             doc.roster = roster

@@ -93,6 +93,7 @@ def _quantity(digits: str | None, words: str | None) -> tuple[int | None, int | 
 
 def blanks_requested(text: str) -> tuple[int | None, int | None]:
     """(number in digits, number in words) of blanks asked for."""
+    text = " ".join(text.split())  # a sentence may wrap anywhere
     for rx in (_QTY, _QTY_LABEL, _QTY_AFTER):
         m = rx.search(text)
         if m:
@@ -120,6 +121,7 @@ def schemes(text: str) -> list[str]:
 
 def competent_counts(text: str) -> tuple[list[int], list[int], list[str]]:
     """(K counts, BK counts, mismatch notes) as written in the text, in order."""
+    text = " ".join(text.split())
     k: list[tuple[int, int]] = []
     bk: list[tuple[int, int]] = []
     notes: list[str] = []

@@ -150,7 +150,8 @@ class _Walker:
                 "LAMPIRAN_KOSONG", f"Lampiran {label} kosong (0 byte); mohon kirim ulang berkas tersebut.",
                 where=label))
             return
-        if actual == sn.ZIP:
+        office_name = sn.extension_type(name) in (sn.XLSX, sn.DOCX, sn.ODS)
+        if actual == sn.ZIP and not office_name:  # a damaged .xlsx is reported by its reader
             if zip_depth + 1 > self.limits.max_zip_depth + 1:
                 return
             members, findings = unpack_zip(data, sanitise_filename(label, "zip", self.counter),

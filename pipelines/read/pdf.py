@@ -113,6 +113,21 @@ def read_pdf(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
                 out.pages.append(text)
             finally:
                 page.close()
+        if not any(p.strip() for p in out.pages) and not out.ocr_pages:
+            # no text layer and no raster image: text drawn as vector outlines, or a blank file
+            for i in range(min(len(out.pages), limits.max_ocr_pages)):
+                page = doc[i]
+                try:
+                    if pdfium_c.FPDFPage_CountObjects(page.raw) > 0:
+                        out.pages[i] = _ocr_page(page, i + 1, filename, limits, progress, out) or out.pages[i]
+                finally:
+                    page.close()
+        if not any(p.strip() for p in out.pages) and not out.findings:
+            out.needs_manual_review = True
+            out.findings.append(Finding.warning(
+                "PDF_TANPA_TEKS",
+                f"Berkas {filename} tidak memuat teks yang dapat dibaca; dokumen perlu diperiksa petugas.",
+                where=filename))
         return out
     finally:
         doc.close()

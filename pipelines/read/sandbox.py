@@ -147,8 +147,15 @@ class Worker:
                     code = self.proc.wait(timeout=2)
                 except Exception:
                     code = None
+                tail = self._stderr_tail()
                 self.kill()
-                return Outcome("crashed", detail=f"exit code {code}", seconds=time.monotonic() - start)
+                # pdfium and other native code abort (SIGABRT) when an allocation fails under
+                # RLIMIT_AS, sometimes saying so on stderr, often
+                # silently (pdfium does); the kernel's OOM killer sends SIGKILL
+                oom = code in (-signal.SIGABRT, -signal.SIGKILL) or any(
+                    w in tail.lower() for w in ("out of memory", "bad_alloc", "memoryerror", "cannot allocate"))
+                return Outcome("memory" if oom else "crashed", detail=f"exit code {code}: {tail[-300:]}",
+                               seconds=time.monotonic() - start)
             except Exception as exc:
                 self.kill()
                 return Outcome("error", detail=f"bad reply: {exc}", seconds=time.monotonic() - start)

@@ -129,7 +129,7 @@ def sniff(data: bytes) -> str:
     if not data:
         return OCTET
     head = data[:16]
-    if b"%PDF-" in data[:1024]:
+    if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return _sniff_zip(data)
@@ -157,6 +157,8 @@ def sniff(data: bytes) -> str:
         return RTF
     if head.startswith(b"\x78\x9f\x3e\x22"):
         return TNEF
+    if b"%PDF-" in data[:1024]:  # readers accept junk before the header
+        return PDF
     text = _looks_text(data)
     if text is not None:
         low = text.lstrip("\ufeff \r\n\t")[:512].lower()

@@ -40,9 +40,10 @@ def letter_lines(blanks: int = 3, words: str = "tiga", date: str = "14 Oktober 2
         "di Jakarta",
         "",
         "Dengan hormat,",
-        f"Bersama ini kami mengajukan permohonan blanko sertifikat kompetensi sebanyak {blanks} ({words})",
-        f"lembar untuk peserta skema {scheme} yang dinyatakan kompeten.",
-        "Sebagai kelengkapan kami lampirkan berita acara asesmen, keputusan sertifikasi dan daftar peserta.",
+        "Bersama ini kami mengajukan permohonan blanko sertifikat kompetensi",
+        f"sebanyak {blanks} ({words}) lembar untuk peserta skema {scheme}",
+        "yang dinyatakan kompeten. Sebagai kelengkapan kami lampirkan berita acara",
+        "asesmen, keputusan sertifikasi dan daftar peserta.",
         "",
         "Hormat kami,",
         f"Ketua {lsp}",
@@ -65,8 +66,9 @@ def decision_lines(competent: int = 3, words: str = "tiga", not_competent: int =
     for s in schemes:
         lines.append(f"Menetapkan : peserta uji kompetensi pada Skema Sertifikasi : {s}")
     lines += [
-        f"sebanyak {competent} ({words}) orang dinyatakan Kompeten dan sebanyak {not_competent} orang dinyatakan",
-        "Belum Kompeten sebagaimana tercantum dalam lampiran keputusan ini.",
+        f"sebanyak {competent} ({words}) orang dinyatakan Kompeten dan sebanyak {not_competent}",
+        "orang dinyatakan Belum Kompeten sebagaimana tercantum dalam lampiran",
+        "keputusan ini.",
         "",
         "Ditetapkan di : Bandung",
         f"Pada tanggal : {date}",
@@ -82,8 +84,9 @@ def minutes_lines(date_words: str = "lima bulan Oktober tahun dua ribu dua puluh
         "BERITA ACARA ASESMEN KOMPETENSI",
         f"Skema Sertifikasi : {scheme}",
         "",
-        f"Pada hari ini Senin {when} telah dilaksanakan asesmen",
-        "kompetensi di TUK Sewaktu Bandung oleh asesor kompetensi yang ditugaskan.",
+        f"Pada hari ini Senin {when}",
+        "telah dilaksanakan asesmen kompetensi di TUK Sewaktu Bandung",
+        "oleh asesor kompetensi yang ditugaskan.",
         "Jumlah asesi : 4 orang",
         "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.",
     ]
@@ -116,12 +119,9 @@ def scan_image(lines: list[str], noise: bool = False, size=(1240, 1754)) -> Imag
     for ln in lines:
         draw.text((90, y), ln, fill=0, font=font)
         y += 40
-    if noise:
-        import random
-        rnd = random.Random(4)
-        px = img.load()
-        for _ in range(size[0] * size[1] // 2):
-            px[rnd.randrange(size[0]), rnd.randrange(size[1])] = rnd.randrange(256)
+    if noise:  # a dreadful scan: every pixel random
+        import os
+        img = Image.frombytes("L", size, os.urandom(size[0] * size[1]))
     return img
 
 
@@ -156,12 +156,26 @@ def encrypted_pdf(lines: list[str], password: str = "rahasia") -> bytes:
     return buf.getvalue()
 
 
+def deflate_bomb(megabytes: int) -> bytes:
+    """zlib data that inflates to `megabytes` MiB of spaces, built in milliseconds: after a full
+    flush the compressor forgets its history, so every 1 MiB segment compresses alike."""
+    import struct
+    import zlib
+    chunk = b" " * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    seg = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    again = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    assert seg == again
+    tail = c.flush()
+    adler = 1
+    for _ in range(megabytes):
+        adler = zlib.adler32(chunk, adler)
+    return b"\x78\xda" + seg * megabytes + tail + struct.pack(">I", adler)
+
+
 def balloon_pdf(megabytes: int = 600) -> bytes:
     """A tiny PDF whose page content is a deflate bomb: `megabytes` of spaces inflated on reading."""
-    import zlib
-    comp = zlib.compressobj(9)
-    chunk = b" " * (1 << 20)
-    body = b"".join(comp.compress(chunk) for _ in range(megabytes)) + comp.flush()
+    body = deflate_bomb(megabytes)
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -1,0 +1,76 @@
+"""Hostile files are stopped by the time and memory bound; the rest of the mail goes on."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from read_builders import (attachment, balloon_pdf, dossier_files, request_mail, scanned_pdf)
+
+from pipelines.documents import CERTIFICATION_DECISION
+from pipelines.read import ReadLimits, ocr, read_document, read_documents, sandbox, walk_message
+
+
+def codes(doc):
+    return [f.code for f in doc.findings]
+
+
+def test_worker_is_reused_between_documents():
+    pool = sandbox.pool()
+    read_document(attachment("a.pdf", dossier_files()["keputusan.pdf"]))
+    started = pool.started
+    for _ in range(5):
+        read_document(attachment("a.pdf", dossier_files()["keputusan.pdf"]))
+    assert pool.started == started
+
+
+def test_ballooning_pdf_is_stopped_by_memory_bound_and_mail_continues():
+    files = dossier_files()
+    files["keputusan.pdf"] = balloon_pdf(1200)  # ~1 MB that inflates to 1.2 GB when read
+    mc = walk_message(request_mail(files))
+    t = time.monotonic()
+    docs = read_documents(mc.attachments)
+    assert time.monotonic() - t < 30
+    by_name = {d.filename: d for d in docs}
+    bomb = by_name["keputusan.pdf"]
+    assert codes(bomb) == ["BATAS_MEMORI_TERLAMPAUI"]
+    assert bomb.needs_manual_review and bomb.doc_type == CERTIFICATION_DECISION
+    # the other three documents were read normally, by replacement workers where needed
+    assert by_name["surat_permohonan.pdf"].facts["blanks_requested"] == 3
+    assert by_name["daftar_peserta.xlsx"].roster.competent_count == 3
+    assert by_name["berita_acara.pdf"].facts["assessment_date"] == "2026-10-05"
+    # and the pool still works afterwards
+    assert read_document(attachment("lagi.pdf", files["surat_permohonan.pdf"])).facts["blanks_requested"] == 3
+
+
+@pytest.mark.skipif(bool(ocr.available()), reason="Tesseract with Indonesian data not installed")
+def test_slow_file_is_stopped_by_time_bound():
+    slow = scanned_pdf(["x"], noise=True)  # OCR of a noisy page takes several seconds
+    t = time.monotonic()
+    doc = read_document(attachment("berita_acara.pdf", slow),
+                        limits=ReadLimits(timeout_s=0.3, ocr_page_timeout_s=60, hard_timeout_s=0.6))
+    assert time.monotonic() - t < 5
+    assert codes(doc) == ["BATAS_WAKTU_TERLAMPAUI"] and doc.needs_manual_review
+    # the next file is read by a fresh worker
+    assert read_document(attachment("surat.pdf", dossier_files()["surat_permohonan.pdf"])).facts["blanks_requested"] == 3
+
+
+def test_looping_task_is_killed_and_worker_replaced():
+    out = sandbox.pool().run("sleep", 30, ReadLimits(timeout_s=0.3, hard_timeout_s=0.3))
+    assert out.status == "timeout" and out.seconds < 3
+    assert sandbox.pool().run("sleep", 0, ReadLimits()).status == "done"
+
+
+def test_memory_error_in_python_code_is_reported():
+    assert sandbox.pool().run("allocate", 4000, ReadLimits(memory_mb=256)).status == "memory"
+    assert sandbox.pool().run("allocate", 50, ReadLimits(memory_mb=256)).status == "done"
+
+
+def test_crashing_worker_is_reported_and_replaced():
+    assert sandbox.pool().run("crash", 3, ReadLimits()).status == "crashed"
+    assert sandbox.pool().run("sleep", 0, ReadLimits()).status == "done"
+
+
+def test_results_from_the_worker_are_unpickled_with_an_allow_list():
+    import pickle
+    with pytest.raises(pickle.UnpicklingError):
+        sandbox._loads(pickle.dumps(("done", ReadLimits())))

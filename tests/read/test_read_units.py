@@ -1,0 +1,63 @@
+"""Small pure pieces: Indonesian numbers and dates, sniffing, names, NIK parts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipelines.read import sniff as sn
+from pipelines.read.dates import find_dates, parse_date
+from pipelines.read.names import sanitise_filename, unique_name
+from pipelines.read.nik import province_codes
+from pipelines.read.numbers import int_to_words, words_to_int
+
+
+@pytest.mark.parametrize("words,n", [("satu", 1), ("sepuluh", 10), ("sebelas", 11), ("dua belas", 12),
+                                     ("dua puluh lima", 25), ("seratus", 100), ("seratus dua puluh", 120),
+                                     ("dua ratus lima puluh", 250), ("seribu", 1000),
+                                     ("seribu dua ratus tiga puluh empat", 1234),
+                                     ("dua ribu dua puluh enam", 2026), ("Dua Puluh  Lima", 25)])
+def test_number_words(words, n):
+    assert words_to_int(words) == n
+
+
+def test_number_words_roundtrip_and_rejects():
+    assert all(words_to_int(int_to_words(i)) == i for i in range(0, 3000))
+    assert words_to_int("lembar") is None and words_to_int("") is None and words_to_int("puluh") is None
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("Bandung, 12 Oktober 2026", "2026-10-12"), ("12 Okt 2026", "2026-10-12"), ("1 Nopember 2025", "2025-11-01"),
+    ("tgl 05-10-2026", "2026-10-05"), ("5/10/2026", "2026-10-05"), ("2026-10-05", "2026-10-05"),
+    ("Pada hari ini Senin tanggal dua belas bulan Oktober tahun dua ribu dua puluh enam", "2026-10-12"),
+    ("17 Agustus 1945", "1945-08-17"),
+])
+def test_indonesian_dates(text, iso):
+    assert parse_date(text).isoformat() == iso
+
+
+def test_impossible_dates_ignored():
+    assert find_dates("31 Februari 2026 dan 32/13/2026") == []
+
+
+@pytest.mark.parametrize("data,expected", [
+    (b"%PDF-1.7\n", sn.PDF), (b"\x89PNG\r\n\x1a\n....", sn.PNG), (b"\xff\xd8\xff\xe0", sn.JPEG),
+    (b"Rar!\x1a\x07\x00", sn.RAR), (b"7z\xbc\xaf\x27\x1c", sn.SEVEN_Z), (b"no;nama;nik\n1;a;2\n2;b;3\n", sn.CSV),
+    (b"<html><body>x</body></html>", sn.HTML), (b"halo", sn.TEXT), (b"\x00\x01\x02", sn.OCTET), (b"", sn.OCTET),
+])
+def test_sniff(data, expected):
+    assert sn.sniff(data) == expected
+
+
+def test_sanitise_and_unique():
+    assert sanitise_filename("..\\..\\x.pdf") == "x.pdf"
+    assert sanitise_filename("\u202eevil\u202c.pdf") == "evil.pdf"
+    assert sanitise_filename("  . ") == "lampiran-1.bin"
+    taken = set()
+    assert [unique_name(n, taken) for n in ["a.pdf", "A.pdf", "a.pdf"]] == ["a.pdf", "A (2).pdf", "a (3).pdf"]
+
+
+def test_province_codes_are_real():
+    codes = province_codes()
+    assert {"11", "31", "32", "51", "94"} <= set(codes) and "10" not in codes and "99" not in codes
+    assert all(11 <= int(c) <= 96 for c in codes)
