@@ -42,7 +42,7 @@ COLUMNS = [
 # Column names for the courier's import (stable, ASCII).
 CSV_COLUMNS = ["no", "nomor_paket", "nama_penerima", "alamat", "kontak", "telepon", "jumlah_blanko",
                "nomor_seri", "nomor_tanda_terima", "nomor_berkas"]
-NOTICE_TEMPLATE = "pengiriman_blanko_lsp"
+NOTICE_TEMPLATE = "pemberitahuan_pengiriman"   # written by the writer (templates/email/)
 
 
 def neutralise(value):
@@ -70,7 +70,8 @@ def pending_parcels(conn) -> list[dict]:
     return [dict(r) for r in conn.execute(
         select(parcels, db.dossiers.c.number.label("dossier_number"),
                db.dossiers.c.status.label("dossier_status"), db.dossiers.c.sender,
-               db.dossiers.c.thread_message_id)
+               db.dossiers.c.thread_message_id, db.dossiers.c.subject.label("dossier_subject"),
+               db.dossiers.c.facts)
         .select_from(parcels.join(db.dossiers, db.dossiers.c.id == parcels.c.dossier_id))
         .where(parcels.c.status == PACKED, parcels.c.id.not_in(in_manifest))
         .order_by(parcels.c.packed_at, parcels.c.id)).mappings()]
@@ -215,6 +216,14 @@ def _notice_attachments(rt, conn, dossier_id: int, number: str) -> list[str]:
     return [f for f in files if Path(f).exists()]
 
 
+def thread_subject(number: str, original: str, fallback: str) -> str:
+    """"Re: [NUMBER] <the LSP's own subject>", as process.py answers in the thread."""
+    import re
+    text = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", original or "", flags=re.I)
+    text = re.sub(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]", "", text).strip()
+    return f"Re: [{number}] {text or fallback}"
+
+
 def _thread_refs(conn, dossier_id: int, thread_id: str) -> list[str]:
     sent = conn.execute(select(db.outbox.c.message_id).where(db.outbox.c.dossier_id == dossier_id)
                         .order_by(db.outbox.c.id)).scalars().all()
@@ -238,14 +247,17 @@ def _queue_notice(rt, conn, row: dict, parcel: dict, manifest: dict) -> bool:
         "parcel": {"number": parcel["number"], "blanks": parcel["blanks"],
                    "receipt_number": parcel["receipt_number"]},
         "manifest": manifest, "serial_ranges": row["_ranges"], "certificates_count": count,
+        "letter": {"number": (parcel["facts"] or {}).get("letter_number") or "",
+                   "date": (parcel["facts"] or {}).get("letter_date") or ""},
     }
-    subject, body = render_email(NOTICE_TEMPLATE, context, directory=rt.settings.templates_dir / "email")
+    _subject, body = render_email(NOTICE_TEMPLATE, context, directory=rt.settings.templates_dir / "email")
     refs = _thread_refs(conn, parcel["dossier_id"], parcel["thread_message_id"])
     recipient = (parcel["sender"] or (lsp.emails[0] if lsp and lsp.emails else "")).lower()
     if not recipient:
         return False
     queued = enqueue(conn, key=f"pemberitahuan_pengiriman:{parcel['dossier_id']}", to=[recipient],
-                     subject=f"Re: [{parcel['dossier_number']}] {subject}", body=body,
+                     subject=thread_subject(parcel["dossier_number"], parcel["dossier_subject"],
+                                            "Pemberitahuan Pengiriman Blanko Sertifikat"), body=body,
                      sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=parcel["dossier_id"],
                      in_reply_to=parcel["thread_message_id"] or "", references=refs,
                      attachments=_notice_attachments(rt, conn, parcel["dossier_id"], parcel["dossier_number"]),

@@ -29,31 +29,34 @@ class ReminderRun:
 def _shipped(conn) -> list[dict]:
     return [dict(r) for r in conn.execute(
         select(parcels, db.dossiers.c.number.label("dossier_number"), db.dossiers.c.sender,
-               db.dossiers.c.thread_message_id, db.dossiers.c.status.label("dossier_status"))
+               db.dossiers.c.thread_message_id, db.dossiers.c.status.label("dossier_status"),
+               db.dossiers.c.subject.label("dossier_subject"))
         .select_from(parcels.join(db.dossiers, db.dossiers.c.id == parcels.c.dossier_id))
         .where(parcels.c.status == SHIPPED).order_by(parcels.c.shipped_at)).mappings()]
 
 
 def send_reminder(rt, conn, parcel: dict, days: int) -> bool:
-    from pipelines.fulfil.manifest import _thread_refs
+    from pipelines.fulfil.manifest import _thread_refs, thread_subject
+    from pipelines.fulfil.settings import settings_for
     from pipelines.send.outbox import enqueue
     from pipelines.write.email_text import render_email
 
     lsp = rt.registry.by_code(parcel["lsp_code"]) if parcel["lsp_code"] else None
     context = {
-        "office": rt.settings.office, "days": days,
+        "office": rt.settings.office, "days": days, "courier_name": settings_for(rt).courier_name,
         "lsp": {"name": lsp.name if lsp else parcel["sender"]},
         "dossier": {"number": parcel["dossier_number"]},
         "parcel": {"number": parcel["number"], "blanks": parcel["blanks"],
                    "receipt_number": parcel["receipt_number"],
-                   "shipped_at": local_date(parcel["shipped_at"])},
+                   "shipped_at": local_date(db.aware(parcel["shipped_at"]))},
     }
-    subject, body = render_email(REMINDER_TEMPLATE, context, directory=rt.settings.templates_dir / "email")
+    _subject, body = render_email(REMINDER_TEMPLATE, context, directory=rt.settings.templates_dir / "email")
     recipient = (parcel["sender"] or (lsp.emails[0] if lsp and lsp.emails else "")).lower()
     if not recipient:
         return False
     return enqueue(conn, key=f"pengingat_tanda_terima:{parcel['dossier_id']}", to=[recipient],
-                   subject=f"Re: [{parcel['dossier_number']}] {subject}", body=body,
+                   subject=thread_subject(parcel["dossier_number"], parcel["dossier_subject"],
+                                          "Pengingat Tanda Terima Blanko Sertifikat"), body=body,
                    sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=parcel["dossier_id"],
                    in_reply_to=parcel["thread_message_id"] or "",
                    references=_thread_refs(conn, parcel["dossier_id"], parcel["thread_message_id"]),
@@ -69,7 +72,7 @@ def remind_and_flag(rt, today: date | None = None) -> ReminderRun:
     with rt.engine.connect() as conn:
         candidates = _shipped(conn)
     for parcel in candidates:
-        shipped = local_date(parcel["shipped_at"])
+        shipped = local_date(db.aware(parcel["shipped_at"]))
         days = rt.calendar.working_days_between(shipped, today)
         with rt.engine.begin() as conn:
             current = conn.execute(select(parcels).where(parcels.c.id == parcel["id"])).mappings().one()
@@ -88,7 +91,7 @@ def remind_and_flag(rt, today: date | None = None) -> ReminderRun:
                 continue
             if current["flagged_at"] is not None:
                 continue
-            since = rt.calendar.working_days_between(local_date(current["reminded_at"]), today)
+            since = rt.calendar.working_days_between(local_date(db.aware(current["reminded_at"])), today)
             if since < fs.receipt_escalation_working_days:
                 continue
             now = db.now()
