@@ -294,7 +294,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         with engine.connect() as conn:
             rows, total = queries.queue(conn, flt)
             counts = queries.status_counts(conn)
-            held_mail = len(queries.held_mail(conn))
+            held_mail = queries.held_mail_count(conn)
         pages = max(1, -(-total // queries.PER_PAGE))
         context = dict(rows=rows, total=total, counts=counts, flt=flt, pages=pages, held_mail=held_mail,
                        lsps=rt.registry.lsps, services=rt.services, today=queries.today(),

@@ -121,6 +121,12 @@ def held_mail(conn, limit: int = 200) -> list[dict]:
     return [dict(r, received_at=aware(r["received_at"])) for r in rows]
 
 
+def held_mail_count(conn) -> int:
+    m = db.mails.c
+    return conn.execute(select(func.count()).select_from(db.mails).where(
+        m.classification == UNCLASSIFIED, m.dossier_id.is_(None))).scalar()
+
+
 def held_dossiers(conn, limit: int = 200) -> list[dict]:
     d = db.dossiers.c
     rows = conn.execute(select(d.id, d.number, d.kind, d.sender, d.subject, d.received_at)

@@ -62,7 +62,7 @@ def xlsx_bytes() -> bytes:
     return buf.getvalue()
 
 
-def raw_mail(subject: str, sender: str, html: bool = True) -> tuple[bytes, str]:
+def raw_mail(subject: str, sender: str, html: bool = True, attachments=()) -> tuple[bytes, str]:
     msg = EmailMessage()
     msg["From"] = f"LSP Teknologi Digital Nusantara <{sender}>"
     msg["To"] = "blanko@bnsp.example.go.id"
@@ -75,7 +75,25 @@ def raw_mail(subject: str, sender: str, html: bool = True) -> tuple[bytes, str]:
             "<html><body><p>Dengan hormat,</p><p>Bersama ini kami mengajukan <b>permohonan blanko</b>.</p>"
             f'<img src="{REMOTE}" alt="x"><p><a href="http://phishing.example.com/">Klik di sini</a></p>'
             "<script>alert('xss')</script></body></html>", subtype="html")
+    for name, data, media in attachments:
+        maintype, subtype = media.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg.as_bytes(), message_id
+
+
+def SEED_FILES() -> list[tuple[str, bytes, str, str, list[str]]]:
+    """The four documents of a blank request: (name, bytes, media type, doc type, evidence)."""
+    return [
+        ("surat_permohonan.pdf", pdf_bytes("Surat Permohonan Blanko Sertifikat",
+                                           ["Nomor: 012/LSP-TDN/III/2025", "Jumlah blanko: 3 (tiga)"]),
+         "application/pdf", "request_letter", ["nama berkas memuat 'permohonan'", "teks: 'permohonan blanko'"]),
+        ("berita_acara.pdf", pdf_bytes("Berita Acara Asesmen Kompetensi", ["Tanggal asesmen: 1 Maret 2025"]),
+         "application/pdf", "assessment_minutes", ["teks: 'berita acara asesmen'"]),
+        ("keputusan.pdf", pdf_bytes("Keputusan Sertifikasi", ["Nomor: KEP-07/2025"]),
+         "application/pdf", "certification_decision", ["teks: 'keputusan sertifikasi'"]),
+        ("peserta.xlsx", xlsx_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "participant_list", ["kolom NIK, Nama, Hasil ditemukan"]),
+    ]
 
 
 def seed_dossier(engine, outputs: Path, *, number: str, status: str = "menunggu_kelengkapan",
@@ -86,7 +104,9 @@ def seed_dossier(engine, outputs: Path, *, number: str, status: str = "menunggu_
     received_at = received_at or now - timedelta(days=2)
     folder = outputs / number / "lampiran"
     folder.mkdir(parents=True, exist_ok=True)
-    raw, message_id = raw_mail(f"Permohonan blanko sertifikat {number}", sender)
+    files = SEED_FILES() if with_files else []
+    raw, message_id = raw_mail(f"Permohonan blanko sertifikat {number}", sender,
+                               attachments=[(name, data, media) for name, data, media, _t, _e in files])
     raw_path = outputs / "mail" / f"{number}.eml"
     raw_path.parent.mkdir(parents=True, exist_ok=True)
     raw_path.write_bytes(raw)
@@ -105,18 +125,6 @@ def seed_dossier(engine, outputs: Path, *, number: str, status: str = "menunggu_
             classification="blank_request", dossier_id=dossier_id, processed_at=now)).inserted_primary_key[0]
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after="baru", nomor=number)
         if with_files:
-            files = [
-                ("surat_permohonan.pdf", pdf_bytes("Surat Permohonan Blanko", ["Nomor: 012/LSP-TDN/III/2025",
-                                                                              "Jumlah blanko: 3 (tiga)"]),
-                 "application/pdf", "request_letter", ["nama berkas memuat 'permohonan'", "teks: 'permohonan blanko'"]),
-                ("berita_acara.pdf", pdf_bytes("Berita Acara Asesmen", ["Tanggal asesmen: 1 Maret 2025"]),
-                 "application/pdf", "assessment_minutes", ["teks: 'berita acara asesmen'"]),
-                ("keputusan.pdf", pdf_bytes("Keputusan Sertifikasi", ["Nomor: KEP-07/2025"]),
-                 "application/pdf", "certification_decision", ["teks: 'keputusan sertifikasi'"]),
-                ("peserta.xlsx", xlsx_bytes(),
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "participant_list",
-                 ["kolom NIK, Nama, Hasil ditemukan"]),
-            ]
             for position, (name, data, media, doc_type, evidence) in enumerate(files):
                 path = folder / f"{mail_id:06d}-{position:02d}-{name}"
                 path.write_bytes(data)

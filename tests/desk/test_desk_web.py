@@ -170,3 +170,58 @@ def test_logout_ends_the_session(client):
     page = client.get("/antrean")
     client.post("/keluar", data={"csrf_token": csrf_of(page.text)})
     assert client.get("/antrean", follow_redirects=False).status_code == 303
+
+
+def _override_all_errors(client, seeded, number: str, reason: str = "Diperiksa manual oleh petugas.") -> int:
+    with seeded.engine.connect() as conn:
+        did = db.dossier_by_number(conn, number)["id"]
+        ids = conn.execute(select(db.findings.c.id).where(
+            db.findings.c.dossier_id == did, db.findings.c.severity == "error",
+            db.findings.c.overridden_by == "")).scalars().all()
+    for fid in ids:
+        page = client.get(f"/berkas/{number}")
+        assert client.post(f"/berkas/{number}/temuan/{fid}/kesampingkan",
+                           data={"csrf_token": csrf_of(page.text), "alasan": reason}).status_code == 303
+    return len(ids)
+
+
+def test_recheck_after_overrides_moves_the_dossier_on_through_the_pipeline(client, seeded):
+    """Officer overrides every blocking error, presses "periksa ulang": the pipeline's own check
+    runs again on the kept files, keeps the overrides, and the dossier waits for approval."""
+    login(client, "petugas1")
+    number = "BLK-2025-000001"
+    for _ in range(3):   # the first re-check replaces the seeded findings with the pipeline's own
+        _override_all_errors(client, seeded, number)
+        page = client.get(f"/berkas/{number}")
+        r = client.post(f"/berkas/{number}/periksa-ulang", data={"csrf_token": csrf_of(page.text)})
+        assert r.status_code == 303
+        with seeded.engine.connect() as conn:
+            status = db.dossier_by_number(conn, number)["status"]
+        if status != "menunggu_kelengkapan":
+            break
+    assert status == "menunggu_persetujuan"
+    with seeded.engine.connect() as conn:
+        did = db.dossier_by_number(conn, number)["id"]
+        actions = [e.action for e in conn.execute(select(db.events).where(db.events.c.dossier_id == did))]
+        kinds = set(conn.execute(select(db.generated_files.c.kind).where(
+            db.generated_files.c.dossier_id == did)).scalars())
+        overridden = conn.execute(select(db.findings).where(db.findings.c.dossier_id == did,
+                                                            db.findings.c.severity == "error")).mappings().all()
+    assert "periksa_ulang" in actions and actions[-1] == "berkas_diperiksa"
+    assert {"lembar_persetujuan", "tanda_terima"} <= kinds
+    assert all(f["overridden_by"] == "petugas1" for f in overridden)
+
+
+def test_unclassified_mail_becomes_a_dossier(client, seeded):
+    login(client, "petugas1")
+    page = client.get("/surel/3").text
+    assert "Jadikan berkas" in page
+    r = client.post("/surel/3/jadikan-berkas", data={"csrf_token": csrf_of(page), "jenis": "blank_request"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/berkas/BLK-")
+    number = r.headers["location"].rsplit("/", 1)[1]
+    with seeded.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, number)
+        mail = conn.execute(select(db.mails).where(db.mails.c.id == 3)).mappings().one()
+    assert mail["dossier_id"] == dossier["id"] and mail["state"] == "done"
+    assert dossier["status"] == "ditahan"      # the sender is not a registered LSP
+    assert "Penawaran kerja sama percetakan" not in client.get("/antrean/tertahan").text.split("tidak terklasifikasi")[1].split("</table>")[0]
