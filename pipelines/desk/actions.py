@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.calendar import local_date
-from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, CHECKABLE, HELD, NEW
+from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
 from pipelines.desk.queries import NOT_RELEVANT, UNCLASSIFIED
 from pipelines.send.outbox import drain, enqueue
 from pipelines.send.transport import transport_for

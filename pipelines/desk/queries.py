@@ -5,7 +5,6 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -139,15 +138,19 @@ def held_dossiers(conn, limit: int = 200) -> list[dict]:
 _ROW = re.compile(r"(?:\bbaris\b|\brow\b|!\s*[A-Z]{1,3}(?=\d))\s*(\d+)", re.I)
 _A1 = re.compile(r"!\s*([A-Z]{1,3})(\d+)\b")
 _COLUMN = re.compile(r"\bkolom\s+([^,;]+)", re.I)
+_PARENS = re.compile(r"\(([^)]*)\)")
 _SHEET = re.compile(r"\b(?:lembar|sheet)\s+([^,;!]+)", re.I)
-_COLUMNS = {"nik": "nik", "nama": "name", "name": "name", "skema": "scheme", "scheme": "scheme",
-            "hasil": "result", "result": "result", "rekomendasi": "result", "k/bk": "result"}
+# Header words -> participant field, most specific first ("nama skema" is a scheme, not a name).
+_COLUMNS = [("nik", "nik"), ("kependudukan", "nik"), ("ktp", "nik"), ("skema", "scheme"), ("scheme", "scheme"),
+            ("hasil", "result"), ("result", "result"), ("rekomendasi", "result"), ("k/bk", "result"),
+            ("nama", "name"), ("name", "name")]
 
 
 def parse_location(location: str) -> dict:
     """Where a finding points in a participant list, as far as its text says.
 
-    Understands "peserta.xlsx, lembar Data, baris 7, kolom NIK" and "peserta.xlsx!Data!C7"."""
+    Understands "peserta.xlsx, lembar Data, baris 7, kolom C (NIK)" (the readers' form),
+    "..., kolom NIK" and "peserta.xlsx!Data!C7"."""
     text = location or ""
     out = {"file": text.split(",")[0].split("!")[0].strip(), "sheet": None, "row": None, "column": None}
     sheet = _SHEET.search(text)
@@ -160,8 +163,10 @@ def parse_location(location: str) -> dict:
         out["row"] = int(row.groups()[-1])
     column = _COLUMN.search(text)
     if column:
-        name = column.group(1).strip().lower()
-        out["column"] = next((v for k, v in _COLUMNS.items() if name.startswith(k)), name)
+        text_col = column.group(1).strip()
+        inner = _PARENS.search(text_col)
+        name = (inner.group(1) if inner else text_col).strip().lower()
+        out["column"] = next((v for k, v in _COLUMNS if k in name), name)
     return out
 
 

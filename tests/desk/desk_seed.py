@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -140,7 +140,7 @@ def seed_dossier(engine, outputs: Path, *, number: str, status: str = "menunggu_
         if findings:
             for code, severity, message, location in [
                 ("NIK_TIDAK_VALID", "error", "NIK Budi Santoso harus 16 digit, tertulis 12 digit.",
-                 "peserta.xlsx, lembar Peserta, baris 5, kolom NIK"),
+                 "peserta.xlsx, lembar Peserta, baris 5, kolom C (NIK)"),
                 ("TANGGAL_LAHIR_NIK", "warning", "Tanggal lahir pada NIK Dewi Anggraini perlu dicek.",
                  "peserta.xlsx, lembar Peserta, baris 7, kolom NIK"),
             ]:

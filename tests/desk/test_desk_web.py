@@ -225,3 +225,22 @@ def test_unclassified_mail_becomes_a_dossier(client, seeded):
     assert mail["dossier_id"] == dossier["id"] and mail["state"] == "done"
     assert dossier["status"] == "ditahan"      # the sender is not a registered LSP
     assert "Penawaran kerja sama percetakan" not in client.get("/antrean/tertahan").text.split("tidak terklasifikasi")[1].split("</table>")[0]
+
+
+def test_finding_locations_point_at_participant_cells():
+    from pipelines.desk.queries import parse_location
+    assert parse_location("peserta.xlsx, lembar Peserta, baris 5, kolom C (NIK)") == {
+        "file": "peserta.xlsx", "sheet": "Peserta", "row": 5, "column": "nik"}
+    assert parse_location("peserta.xlsx, lembar Data, baris 9")["column"] is None       # whole row
+    assert parse_location("x.xlsx, baris 3, kolom B (Nama Skema)")["column"] == "scheme"
+    assert parse_location("surat.pdf")["row"] is None
+
+
+def test_secure_cookie_flag_is_configurable(seeded):
+    from fastapi.testclient import TestClient
+
+    from pipelines.desk.app import create_app
+    with TestClient(create_app(seeded, secure_cookies=True, secret=b"s" * 32), base_url="https://127.0.0.1",
+                    follow_redirects=False) as c:
+        r = login(c, "petugas1")
+    assert r.status_code == 303 and "Secure" in r.headers["set-cookie"]
