@@ -32,14 +32,21 @@ def normalise_scheme(name: str) -> str:
     return s
 
 
+_QUALIFIERS = {"skema", "sertifikasi", "kompetensi", "okupasi", "klaster", "kualifikasi", "kkni", "level",
+               "jenjang", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"}
+
+
+def _core(name: str) -> str:
+    words = [w for w in normalise_scheme(name).split() if w not in _QUALIFIERS and not w.isdigit()]
+    return " ".join(words)
+
+
 def same_scheme(a: str, b: str) -> bool:
+    """Equal after normalising, or equal once qualifiers ("KKNI Level III", "Okupasi") are set aside."""
     na, nb = normalise_scheme(a), normalise_scheme(b)
     if not na or not nb:
         return False
-    if na == nb:
-        return True
-    shorter, longer = sorted((na, nb), key=len)
-    return len(shorter) >= 6 and re.search(rf"(?:^| ){re.escape(shorter)}(?: |$)", longer) is not None
+    return na == nb or (bool(_core(a)) and _core(a) == _core(b))
 
 
 @dataclass

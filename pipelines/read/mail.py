@@ -198,8 +198,8 @@ class _Walker:
         if defects:
             self.findings.append(Finding.warning(
                 "PESAN_CACAT",
-                "Struktur email tidak sesuai standar (" + ", ".join(sorted(defects)) +
-                "); sebagian isi atau lampiran mungkin tidak terbaca.", defects=sorted(defects)))
+                "Struktur email tidak sesuai standar (batas bagian MIME hilang atau rusak); sebagian isi "
+                "atau lampiran mungkin tidak terbaca.", defects=sorted(defects)))
         self._part(msg, origin, depth, top=True)
 
     def _part(self, part: Message, origin: str, depth: int, top: bool = False) -> None:

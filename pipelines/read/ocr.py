@@ -62,7 +62,7 @@ def ocr_png(png: bytes, timeout: float, lang: str = "ind") -> OcrResult:
         except Exception as exc:  # pragma: no cover
             return OcrResult("", 0.0, 0, f"OCR gagal ({type(exc).__name__})")
     if proc.returncode != 0:
-        return OcrResult("", 0.0, 0, "OCR gagal: " + proc.stderr.decode("utf-8", "replace")[-200:])
+        return OcrResult("", 0.0, 0, f"OCR gagal, kode keluar {proc.returncode}")
     return parse_tsv(proc.stdout.decode("utf-8", "replace"))
 
 

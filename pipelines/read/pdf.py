@@ -48,6 +48,22 @@ def _has_image(page, pdfium_c) -> bool:
     return False
 
 
+def _native_dpi(page) -> float:
+    """The resolution of the largest raster image on the page, 0 when unknown."""
+    import pypdfium2.raw as pdfium_c
+    best = 0.0
+    try:
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            px_w, _ = obj.get_px_size()
+            left, _, right, _ = obj.get_bounds()
+            width_in = (right - left) / 72.0
+            if width_in > 1:
+                best = max(best, px_w / width_in)
+    except Exception:
+        return 0.0
+    return best
+
+
 def truncated(data: bytes) -> bool:
     return b"%%EOF" not in data[-2048:]
 
@@ -155,7 +171,11 @@ def _ocr_page(page, number: int, filename: str, limits: ReadLimits, progress, ou
     out.ocr_pages.append(number)
     progress(limits.ocr_page_timeout_s)
     w, h = page.get_size()
-    scale = limits.ocr_dpi / 72.0
+    # Render at the scan's own resolution (no detail is gained above it), between 200 dpi, which
+    # Tesseract needs for ordinary type, and the configured maximum.
+    native = _native_dpi(page)
+    dpi = min(limits.ocr_dpi, max(200, native)) if native else limits.ocr_dpi
+    scale = dpi / 72.0
     if w * h * scale * scale > limits.max_render_pixels:
         scale = (limits.max_render_pixels / max(w * h, 1.0)) ** 0.5
     bitmap = page.render(scale=scale, grayscale=True)
