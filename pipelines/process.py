@@ -181,11 +181,11 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
                 sha256=document.sha256, size=document.size, doc_type=document.doc_type,
                 evidence=document.evidence, facts=document.facts,
                 needs_manual_review=1 if document.needs_manual_review else 0)).inserted_primary_key[0]
-            if document.roster is not None:
-                for r in document.roster.rows:
-                    conn.execute(insert(db.participants).values(
-                        dossier_id=dossier["id"], document_id=document_id, sheet=r.sheet, row=r.row,
-                        name=r.name, nik=r.nik, scheme=r.scheme, result=r.result))
+            if document.roster is not None and document.roster.rows:
+                conn.execute(insert(db.participants), [
+                    {"dossier_id": dossier["id"], "document_id": document_id, "sheet": r.sheet, "row": r.row,
+                     "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
+                    for r in document.roster.rows])
     return documents
 
 

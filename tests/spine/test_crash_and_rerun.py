@@ -22,14 +22,15 @@ def office(tmp_path, mailbox, smtp_server):
 
 
 def _assert_exactly_once(office):
-    dossiers = office.dossiers()
-    assert [d["sender"] for d in dossiers] == [LSP_PBD, LSP_TDN]
-    assert [d["status"] for d in dossiers] == ["menunggu_kelengkapan", "menunggu_persetujuan"]
+    dossiers = {d["sender"]: d for d in office.dossiers()}
+    assert len(office.dossiers()) == 2
+    assert {s: d["status"] for s, d in dossiers.items()} == {
+        LSP_PBD: "menunggu_kelengkapan", LSP_TDN: "menunggu_persetujuan"}
     # Exactly one completion email, to the incomplete request only.
     assert [m.rcpt_tos for m in office.smtp.messages] == [[LSP_PBD]]
     assert len(office.inbox_of(LSP_PBD)) == 1
     assert office.count(db.generated_files) == 2
-    generated = sorted(p.name for p in (office.outputs / dossiers[1]["number"] / "dokumen").iterdir())
+    generated = sorted(p.name for p in (office.outputs / dossiers[LSP_TDN]["number"] / "dokumen").iterdir())
     assert generated == ["lembar_persetujuan.docx", "tanda_terima.docx"]
     assert office.count(db.documents) == 3 + 4
     assert office.count(db.outbox) == 1

@@ -1,0 +1,138 @@
+"""Benchmark: N generated blank requests in a real Dovecot mailbox, through the Prefect flow.
+
+Prints dossiers per second and, measured in the same run on the same mail, the sum of the
+irreducible work: IMAP fetch, PDF text extraction (pypdfium2), xlsx reading (pandas +
+calamine) and DOCX rendering (docxtpl, two documents per complete dossier).
+
+    .venv/bin/python bench/ingest.py [N]        (default 1000; PDF conversion off: see README)
+"""
+from __future__ import annotations
+
+import email
+import io
+import os
+import sys
+import tempfile
+import time
+from email import policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# bench/ itself must not shadow the standard library (bench/queue.py would hide `queue`).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+import yaml  # noqa: E402
+
+from tests.factories import complete_request_mail  # noqa: E402
+from tests.servers import DovecotServer  # noqa: E402
+
+LSPS = ["LSP-001", "LSP-002", "LSP-003"]
+
+
+def generate(n: int) -> list[bytes]:
+    return [complete_request_mail(LSPS[i % 3], seed=10_000 + i, letter_number=f"{i:04d}/BENCH/XI/2026",
+                                  message_id=f"<bench-{i}@bench.example.id>", n_k=8, n_bk=2)
+            for i in range(n)]
+
+
+def irreducible(raws_from_imap, account, folder: str, templates: Path, complete: int) -> dict[str, float]:
+    import imaplib
+
+    import pandas as pd
+    import pypdfium2
+    from docxtpl import DocxTemplate
+
+    t = time.perf_counter()
+    conn = imaplib.IMAP4(account.host, account.port)
+    conn.login(account.user, account.password)
+    conn.select(folder, readonly=True)
+    typ, data = conn.uid("SEARCH", "ALL")
+    uids = data[0].split()
+    fetched = []
+    for i in range(0, len(uids), 100):
+        typ, items = conn.uid("FETCH", b",".join(uids[i:i + 100]), "(BODY.PEEK[])")
+        fetched += [it[1] for it in items if isinstance(it, tuple)]
+    conn.logout()
+    fetch_s = time.perf_counter() - t
+
+    pdfs, sheets = [], []
+    for raw in fetched:
+        for part in email.message_from_bytes(raw, policy=policy.default).iter_attachments():
+            name = part.get_filename() or ""
+            if name.lower().endswith(".pdf"):
+                pdfs.append(part.get_content())
+            elif name.lower().endswith(".xlsx"):
+                sheets.append(part.get_content())
+    t = time.perf_counter()
+    for data in pdfs:
+        doc = pypdfium2.PdfDocument(data)
+        for page in doc:
+            page.get_textpage().get_text_range()
+        doc.close()
+    text_s = time.perf_counter() - t
+    t = time.perf_counter()
+    for data in sheets:
+        pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str, engine="calamine")
+    xlsx_s = time.perf_counter() - t
+    t = time.perf_counter()
+    context = {"office": {"name": "x", "address": "y", "city": "z"}, "schemes": [], "lsp": {"name": "L"},
+               "dossier": {"number": "BLK"}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(complete):
+            for name in ("lembar_persetujuan.docx", "tanda_terima.docx"):
+                tpl = DocxTemplate(templates / name)
+                try:
+                    tpl.render(context, autoescape=True)
+                except Exception:
+                    tpl.render({}, autoescape=True)
+                tpl.save(Path(tmp) / f"{i}-{name}")
+    docx_s = time.perf_counter() - t
+    return {"imap_fetch": fetch_s, "pdf_text": text_s, "xlsx_read": xlsx_s, "docx_render": docx_s,
+            "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
+
+
+def main(n: int) -> None:
+    t = time.perf_counter()
+    raws = generate(n)
+    print(f"generated {n} requests ({sum(map(len, raws)) / n / 1024:.0f} KiB each) in {time.perf_counter() - t:.1f} s")
+    with DovecotServer() as dovecot, tempfile.TemporaryDirectory() as tmp:
+        account = dovecot.new_account("blanko@bnsp.example.go.id")
+        config = Path(tmp) / "sertiflow.yaml"
+        config.write_text(yaml.safe_dump({
+            "outputs_dir": str(Path(tmp) / "out"), "convert_pdf": False,
+            "mailboxes": [{"name": "blanko", "kind": "imap", "host": account.host, "port": account.port,
+                           "security": "none", "user": account.user, "password": account.password,
+                           "processed_folder": "Diproses"}]}))
+        from pipelines.flows.ingest_mailbox import ingest_mailbox
+        t = time.perf_counter()
+        ingest_mailbox(str(config))  # empty mailbox: starts Prefect's temporary server
+        print(f"first flow call (starts Prefect's temporary API): {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        account.append_many(raws)
+        print(f"appended {n} mails to Dovecot in {time.perf_counter() - t:.1f} s")
+
+        t = time.perf_counter()
+        result = ingest_mailbox(str(config))
+        flow_s = time.perf_counter() - t
+        outcomes = result["outcomes"]
+        dossiers = sum(v for k, v in outcomes.items() if k.startswith(("menunggu", "ditahan")))
+        print(f"flow: {result['mail_new']} mails, outcomes {outcomes}, {flow_s:.1f} s "
+              f"-> {dossiers / flow_s:.1f} dossiers/s")
+
+        parts = irreducible(raws, account, "Diproses", ROOT / "templates",
+                            outcomes.get("menunggu_persetujuan", 0))
+        total = parts["imap_fetch"] + parts["pdf_text"] + parts["xlsx_read"] + parts["docx_render"]
+        print(f"irreducible work on the same mail: IMAP fetch {parts['imap_fetch']:.2f} s "
+              f"({parts['mails']} mails), PDF text {parts['pdf_text']:.2f} s ({parts['pdfs']} PDFs), "
+              f"xlsx {parts['xlsx_read']:.2f} s ({parts['sheets']}), DOCX render {parts['docx_render']:.2f} s "
+              f"= {total:.1f} s")
+        print(f"pipeline / irreducible = {flow_s / total:.2f} (target <= 1.5); "
+              f"dossiers/s = {dossiers / flow_s:.1f} (target >= 10)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
