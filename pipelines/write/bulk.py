@@ -234,18 +234,20 @@ class _DocxJobs:
             per = len(jobs)
         for i in range(0, len(jobs), per):
             part = jobs[i:i + per]
-            self._futures.append((len(part), self._pool.submit(_render_docx_many,
-                                                               template_path, part)))
+            self._futures.append((part, self._pool.submit(_render_docx_many,
+                                                          template_path, part)))
+        self._template_path = template_path
 
     def wait(self) -> list[Path | None]:
         out: list[Path | None] = []
         try:
-            for count, fut in self._futures:
+            for part, fut in self._futures:
                 try:
                     out += fut.result()
-                except Exception:  # noqa: BLE001 - a dead worker: its share is lost
-                    log.exception("DOCX worker failed")
-                    out += [None] * count
+                except Exception:  # noqa: BLE001 - e.g. a worker died: do its share here
+                    log.warning("DOCX worker failed; rendering its %d files in-process",
+                                len(part), exc_info=True)
+                    out += _render_docx_many(self._template_path, part)
         finally:
             self._pool.shutdown(wait=True)
         return out
