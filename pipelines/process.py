@@ -32,6 +32,7 @@ from pipelines.write.email_text import render_email
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+UNKNOWN_SENDER = "PENGIRIM_TIDAK_TERDAFTAR"
 DOSSIER_NUMBER = re.compile(r"\[([A-Z]{2,6}-\d{4}-\d{6})\]")
 
 # Mail kinds handled by something other than a dossier service (e.g. returned receipts):
@@ -219,22 +220,24 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_read")
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
-    sender_known = lsp is not None or service.sender_registry != "lsp"
+    with rt.engine.connect() as conn:
+        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason) for r in conn.execute(
+            select(db.findings).where(db.findings.c.dossier_id == dossier_id,
+                                      db.findings.c.overridden_by != ""))}
+    # An officer may vouch for an unregistered sender by overriding that finding.
+    sender_known = (lsp is not None or service.sender_registry != "lsp"
+                    or any(code == UNKNOWN_SENDER for code, _ in overrides))
     found = list(content.findings) + check_dossier(
         documents, service.checklist,
         {"previous_niks": _previous_niks(rt, dossier_id), "today": local_date(db.now())})
-    if not sender_known:
+    if lsp is None and service.sender_registry == "lsp":
         found.append(Finding.warning(
-            "PENGIRIM_TIDAK_TERDAFTAR",
+            UNKNOWN_SENDER,
             f"Alamat pengirim {dossier['sender']} tidak terdaftar sebagai LSP; "
             "berkas ditahan untuk diperiksa petugas dan tidak dibalas otomatis.", where=dossier["sender"]))
     facts = summarise(documents)
     crash_point("after_check")
 
-    with rt.engine.connect() as conn:
-        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason) for r in conn.execute(
-            select(db.findings).where(db.findings.c.dossier_id == dossier_id,
-                                      db.findings.c.overridden_by != ""))}
     found = [_with_override(f, overrides) for f in found]
     decision = decide(service, dossier["status"], found, sender_known)
 

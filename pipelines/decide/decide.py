@@ -28,8 +28,8 @@ STATUS_LABELS = {
     "ditutup": "Ditutup",
 }
 
-# Statuses in which new mail from the LSP makes Sertiflow check the dossier again.
-CHECKABLE = {NEW, AWAITING_COMPLETION}
+# Statuses in which new mail (or an officer's "periksa ulang") makes Sertiflow check again.
+CHECKABLE = {NEW, HELD, AWAITING_COMPLETION}
 
 
 @dataclass

@@ -121,3 +121,23 @@ def test_a_sender_gets_at_most_three_automatic_mails_a_day(office):
     office.run()
     assert len(office.dossiers()) == 5
     assert len(office.smtp.messages) == 3
+
+
+def test_an_officer_can_vouch_for_an_unregistered_sender(office):
+    from sqlalchemy import update
+
+    from pipelines.process import _work_on_dossier
+    from pipelines.read import walk_message
+
+    office.mailbox.append(request("lsp.baru@contoh.id"))
+    office.run()
+    [held] = office.dossiers()
+    assert held["status"] == "ditahan"
+    rt = office.runtime()
+    with rt.engine.begin() as conn:
+        conn.execute(update(db.findings).where(db.findings.c.code == "PENGIRIM_TIDAK_TERDAFTAR")
+                     .values(overridden_by="petugas1", override_reason="LSP baru, lisensi sudah dicek"))
+        mail = conn.execute(db.mails.select()).mappings().one()
+    _work_on_dossier(rt, mail["id"], held["id"], walk_message(open(mail["raw_path"], "rb").read()))
+    [dossier] = office.dossiers()
+    assert dossier["status"] == "menunggu_persetujuan"
