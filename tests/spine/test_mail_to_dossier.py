@@ -141,3 +141,16 @@ def test_an_officer_can_vouch_for_an_unregistered_sender(office):
     _work_on_dossier(rt, mail["id"], held["id"], walk_message(open(mail["raw_path"], "rb").read()))
     [dossier] = office.dossiers()
     assert dossier["status"] == "menunggu_persetujuan"
+
+
+def test_an_lsp_name_with_ampersand_and_angle_brackets_survives_into_the_documents(office):
+    office.mailbox.append(request("lsp.kem@example.co.id"))
+    office.run()
+    [dossier] = office.dossiers()
+    assert dossier["status"] == "menunggu_persetujuan"
+    for kind in ("lembar_persetujuan", "tanda_terima"):
+        doc = Docx(office.outputs / dossier["number"] / "dokumen" / f"{kind}.docx")
+        text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+            c.text for t in doc.tables for row in t.rows for c in row.cells)
+        assert "LSP Konstruksi & Energi <Mandiri>" in text
+        assert 'Jl. Ahmad Yani No. 5 "Gedung C"' in text or kind == "lembar_persetujuan"
