@@ -23,6 +23,11 @@ _QTY_WORDS_ONLY = re.compile(rf"sebanyak\s+({_WORDS})\s+(?:lembar\s+|buah\s+|eks
 _QTY_LABEL = re.compile(rf"jumlah\s+(?:blanko|sertifikat)[^:\n]{{0,40}}:\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
 _SCHEME = re.compile(
     r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster|kkni(?:\s+level\s+\w+)?))?\s*[:\-]\s*([^\n;]{3,120})", re.I)
+_SCHEME_ITEM = re.compile(  # "1. Skema Junior Web Developer: 10 (sepuluh) orang"
+    rf"(?im)^[ \t]*(?:\d{{1,2}}[.)][ \t]*)?skema(?:[ \t]+sertifikasi)?[ \t]+([^:\n]{{3,100}}?)[ \t]*:[ \t]*(\d{{1,6}})"
+    rf"(?:[ \t]*\([ \t]*({_WORDS})[ \t]*\))?[ \t]*(?:orang|asesi|peserta|blanko)")
+_SCHEME_TITLE = re.compile(  # "... HASIL SERTIFIKASI KOMPETENSI SKEMA JUNIOR WEB DEVELOPER."
+    r"sertifikasi\s+kompetensi\s+(?:pada\s+)?skema\s+([^.;\n]{3,200})", re.I)
 _SCHEME_INLINE = re.compile(
     r"\bpada\s+skema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s+([A-Z][^\n;,.]{2,100}?)(?=\s+(?:sebanyak|dengan|yang|di|pada|tanggal)\b|[\n;,.]|$)",
     re.I)
@@ -106,8 +111,18 @@ def blanks_requested(text: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+def scheme_counts(text: str) -> dict[str, int]:
+    """Per-scheme counts from list items ("1. Skema X: 10 orang")."""
+    out: dict[str, int] = {}
+    for m in _SCHEME_ITEM.finditer(text):
+        name = _clean(m.group(1))
+        if name and not re.match(r"(?:sertifikasi|tersebut)\b", name, re.I):
+            out[name] = out.get(name, 0) + int(m.group(2))
+    return out
+
+
 def schemes(text: str) -> list[str]:
-    out: list[str] = []
+    out: list[str] = list(scheme_counts(text))
     for rx in (_SCHEME, _SCHEME_INLINE):
         for m in rx.finditer(text):
             name = _clean(m.group(1))
@@ -116,6 +131,13 @@ def schemes(text: str) -> list[str]:
             if len(name) >= 3 and name.lower() not in {s.lower() for s in out} \
                     and not re.match(r"(?:sertifikasi|tersebut|ini|yang)\b", name, re.I):
                 out.append(name)
+    if not out:
+        m = _SCHEME_TITLE.search(" ".join(text.split()))
+        if m:
+            for part in re.split(r",\s*|\s+dan\s+", m.group(1)):
+                part = _clean(part)
+                if len(part) >= 3:
+                    out.append(part.title() if part.isupper() else part)
     return out
 
 
@@ -192,12 +214,14 @@ def extract(doc_type: str, text: str, filename: str) -> tuple[dict, list[Finding
                 f"Surat permohonan {filename} menulis jumlah blanko {d} dalam angka tetapi {w} dalam huruf; "
                 f"mohon perbaiki agar sama.", where=filename, digits=d, words=w))
         facts["schemes"] = schemes(text)
+        facts["scheme_counts"] = scheme_counts(text)
     elif doc_type == CERTIFICATION_DECISION:
         facts["decision_number"] = letter_number(text)
         facts["decision_date"] = decision_date(text)
         facts["lsp_name"] = lsp_name(text)
         sc = schemes(text)
         facts["schemes"] = sc
+        facts["scheme_counts"] = scheme_counts(text)
         k, bk, notes = competent_counts(text)
         if k:
             facts["competent_count"] = sum(k) if len(k) == len(sc) and len(sc) > 1 else k[0]
@@ -229,4 +253,4 @@ def extract(doc_type: str, text: str, filename: str) -> tuple[dict, list[Finding
         dates = find_dates(text)
         if dates:
             facts["receipt_date"] = dates[-1][1].isoformat()
-    return {k: v for k, v in facts.items() if v not in ("", None, [])}, findings
+    return {k: v for k, v in facts.items() if v not in ("", None, [], {})}, findings

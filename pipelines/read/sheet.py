@@ -215,6 +215,20 @@ def find_header(rows: list[list]) -> Header | None:
                     upper = _text(_ffill_left(rows[i], j))
                     texts[j] = f"{upper} {_text(rows[i + 1][j])}".strip() if upper and fields.get(j) != upper else _text(rows[i + 1][j])
             i += 1
+    # A header row above (e.g. "Skema Sertifikasi" merged down over two rows, "Hasil Asesmen"
+    # over "Rekomendasi | Tanggal"): its fields fill the columns the chosen row leaves empty.
+    if first > 0:
+        above = _row_fields(rows[first - 1])
+        filled = [j for j, v in enumerate(rows[first - 1][:60]) if not _empty(v)]
+        header_like = all(j in above or (isinstance(rows[first - 1][j], str) and len(_text(rows[first - 1][j])) <= 40
+                                         and not re.search(r"\d{6,}", _text(rows[first - 1][j])))
+                          for j in filled)
+        if above and header_like and len(filled) >= 2:
+            for j, f in above.items():
+                if j not in fields and (j >= len(rows[first]) or _empty(rows[first][j])):
+                    fields[j] = f
+                    texts[j] = _text(rows[first - 1][j])
+            first -= 1
     columns: dict[str, int] = {}
     for j, f in sorted(fields.items()):
         columns.setdefault(f, j)
