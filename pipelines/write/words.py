@@ -5,7 +5,10 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 _UNITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
           "sembilan", "sepuluh", "sebelas"]
@@ -75,10 +78,19 @@ def number_to_words_id(n: int) -> str:
     return " ".join(words)
 
 
+def to_local(moment: datetime) -> datetime:
+    """A moment in office time (WIB). Naive datetimes are taken as UTC, the way the
+    database stores them (see pipelines.calendar.local_date)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(WIB)
+
+
 def format_date_id(value: date | datetime | str, with_day: bool = False) -> str:
     """A date as Indonesian letters write it: "21 November 2026".
 
-    Accepts a date, a datetime (time dropped) or an ISO string ("2026-11-21").
+    Accepts a date, a datetime (its WIB calendar date; naive means UTC) or an ISO
+    string ("2026-11-21", "2026-11-21T03:00:00+00:00").
     With `with_day`, the weekday is prefixed: "Sabtu, 21 November 2026".
     """
     if isinstance(value, str):
@@ -87,8 +99,10 @@ def format_date_id(value: date | datetime | str, with_day: bool = False) -> str:
             value = datetime.fromisoformat(text)
         except ValueError:
             value = date.fromisoformat(text)
+        if isinstance(value, datetime) and len(text) == 10:
+            value = value.date()  # a bare date string is a date, not midnight UTC
     if isinstance(value, datetime):
-        value = value.date()
+        value = to_local(value).date()
     if not isinstance(value, date):
         raise TypeError(f"format_date_id wants a date, not {type(value).__name__}")
     text = f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
@@ -98,5 +112,6 @@ def format_date_id(value: date | datetime | str, with_day: bool = False) -> str:
 
 
 def format_datetime_id(value: datetime) -> str:
-    """"21 November 2026 pukul 14.05" (Indonesian writes the time with a dot)."""
-    return f"{format_date_id(value)} pukul {value.hour:02d}.{value.minute:02d}"
+    """"21 November 2026 pukul 14.05 WIB" in office time (naive means UTC)."""
+    local = to_local(value)
+    return f"{format_date_id(local)} pukul {local.hour:02d}.{local.minute:02d} WIB"

@@ -1,5 +1,5 @@
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -45,4 +45,4 @@ def certificate_items():
 
 @pytest.fixture
 def approved_at():
-    return datetime(2026, 11, 21, 14, 5)
+    return datetime(2026, 11, 21, 7, 5, tzinfo=timezone.utc)  # 14.05 WIB

@@ -61,7 +61,7 @@ def test_approval_sheet_serials_and_approved(tmp_path, approval_context, approve
     text = "\n".join(lines)
     assert "Nomor seri blanko yang dikirimkan:" in text
     assert "A0001001" in lines and "A0002005" in lines
-    assert ("Disetujui oleh Dra. Siti Aminah, M.Si. pada 21 November 2026 pukul 14.05"
+    assert ("Disetujui oleh Dra. Siti Aminah, M.Si. pada 21 November 2026 pukul 14.05 WIB"
             in lines)
     assert "NIP 197001012000032001" not in text  # the empty signature block is gone
 

@@ -1,4 +1,5 @@
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,4 +30,15 @@ def test_dates():
     assert format_date_id(datetime(2026, 1, 2, 9, 30)) == "2 Januari 2026"
     assert format_date_id("2026-08-17") == "17 Agustus 2026"
     assert format_date_id(date(2026, 11, 21), with_day=True) == "Sabtu, 21 November 2026"
-    assert format_datetime_id(datetime(2026, 11, 21, 14, 5)) == "21 November 2026 pukul 14.05"
+    wib = ZoneInfo("Asia/Jakarta")
+    assert format_datetime_id(datetime(2026, 11, 21, 14, 5, tzinfo=wib)) == \
+        "21 November 2026 pukul 14.05 WIB"
+
+
+def test_datetimes_are_shown_in_office_time():
+    # Naive datetimes are UTC (as the database stores them): 20.00 UTC is the next day in WIB.
+    assert format_date_id(datetime(2026, 11, 21, 20, 0)) == "22 November 2026"
+    assert format_date_id(datetime(2026, 11, 21, 20, 0, tzinfo=timezone.utc)) == "22 November 2026"
+    assert format_date_id("2026-11-21T20:00:00+00:00") == "22 November 2026"
+    assert format_date_id("2026-11-21") == "21 November 2026"
+    assert format_datetime_id(datetime(2026, 11, 21, 7, 5)) == "21 November 2026 pukul 14.05 WIB"
