@@ -10,13 +10,13 @@ from pipelines.check import facts as F
 from pipelines.check.checklist import check_checklist, check_item
 from pipelines.check.facts import normalise_scheme, same_scheme, summarise
 from pipelines.check.rules import (check_blank_count, check_date_order, check_decision_count,
-                                   check_future_dates, check_letter_vs_decision, check_manual_review,
-                                   check_missing_facts, check_previous_niks, check_schemes,
-                                   check_unrecognised)
+                                   check_future_dates, check_letter_vs_decision, check_lsp_name,
+                                   check_manual_review, check_missing_facts, check_previous_niks,
+                                   check_scheme_counts, check_schemes, check_unrecognised)
 
 __all__ = ["check_dossier", "summarise", "check_checklist", "check_item", "check_blank_count",
            "check_decision_count", "check_letter_vs_decision", "check_schemes", "check_date_order",
-           "check_future_dates", "check_previous_niks", "normalise_scheme", "same_scheme"]
+           "check_future_dates", "check_previous_niks", "check_scheme_counts", "check_lsp_name", "normalise_scheme", "same_scheme"]
 
 
 def _today(context: dict) -> date | None:
@@ -48,7 +48,14 @@ def check_dossier(documents: list[Document], checklist: list[dict], context: dic
             out.extend(check_decision_count(decision, competent))
     if letter and decision:
         out.extend(check_letter_vs_decision(letter, decision))
-    roster_schemes = list(F.merged_counts(rosters)) if rosters else []
+    listed = F.merged_counts(rosters) if rosters else {}
+    roster_schemes = list(listed)
+    if len(listed) > 1:  # with one scheme the totals above already say it
+        for lt in letters[:1]:
+            out.extend(check_scheme_counts(lt.scheme_counts, listed, lt.source, "Surat permohonan"))
+        for d in decisions[:1]:
+            out.extend(check_scheme_counts(d.scheme_counts, listed, d.source, "Keputusan sertifikasi"))
+    out.extend(check_lsp_name(letter, decision))
     out.extend(check_schemes([s for s in roster_schemes if s], decisions, minutes))
     out.extend(check_date_order(minutes, decision, letter))
     dated = ([("surat permohonan", lt.source, lt.date) for lt in letters] +

@@ -57,6 +57,7 @@ class RequestLetter:
     date: date | None = None
     lsp_name: str = ""
     blanks_requested: int | None = None
+    scheme_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class CertificationDecision:
     schemes: list[str] = field(default_factory=list)
     competent_count: int | None = None
     lsp_name: str = ""
+    scheme_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,14 +82,16 @@ class AssessmentMinutes:
 
 def letters(documents: list[Document]) -> list[RequestLetter]:
     return [RequestLetter(d.filename, d.facts.get("letter_number", ""), _date(d.facts.get("letter_date")),
-                          d.facts.get("lsp_name", ""), d.facts.get("blanks_requested"))
+                          d.facts.get("lsp_name", ""), d.facts.get("blanks_requested"),
+                          dict(d.facts.get("scheme_counts") or {}))
             for d in documents if d.doc_type == REQUEST_LETTER]
 
 
 def decisions(documents: list[Document]) -> list[CertificationDecision]:
     return [CertificationDecision(d.filename, d.facts.get("decision_number", ""),
                                   _date(d.facts.get("decision_date")), list(d.facts.get("schemes") or []),
-                                  d.facts.get("competent_count"), d.facts.get("lsp_name", ""))
+                                  d.facts.get("competent_count"), d.facts.get("lsp_name", ""),
+                                  dict(d.facts.get("scheme_counts") or {}))
             for d in documents if d.doc_type == CERTIFICATION_DECISION]
 
 

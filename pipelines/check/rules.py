@@ -2,6 +2,7 @@
 errors are phrased for the LSP (they block completeness), warnings are for officers."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pipelines.documents import OTHER, Document, Roster
@@ -84,6 +85,40 @@ def check_schemes(roster_schemes: list[str], decisions: list[CertificationDecisi
                     f"Tidak ada berita acara asesmen untuk skema \"{s}\"; mohon lampirkan berita acaranya.",
                     where="berita acara", scheme=s))
     return out
+
+
+def check_scheme_counts(stated: dict[str, int], listed: dict[str, dict[str, int]], source: str,
+                        what: str) -> list[Finding]:
+    """Per-scheme numbers a letter or decision lists ("Skema X: 10 orang") against the list's K count."""
+    out: list[Finding] = []
+    if not stated or not listed:
+        return out
+    for scheme, n in stated.items():
+        match = next((k for k in listed if same_scheme(k, scheme)), None)
+        if match is None:
+            continue  # a scheme missing from the list is SKEMA_TIDAK_SESUAI's business
+        k = listed[match].get("K", 0)
+        if k != n:
+            out.append(Finding.error(
+                "JUMLAH_SKEMA_TIDAK_SESUAI",
+                f"{what} ({source}) menyebut {n} peserta kompeten untuk skema {scheme}, daftar peserta "
+                f"memuat {k} peserta kompeten untuk skema tersebut.", where=source, scheme=scheme,
+                stated=n, listed=k))
+    return out
+
+
+def check_lsp_name(letter: RequestLetter | None, decision: CertificationDecision | None) -> list[Finding]:
+    """The letter and the decision come from the same LSP."""
+    if not (letter and decision and letter.lsp_name and decision.lsp_name):
+        return []
+    a = " ".join(re.sub(r"[^0-9a-z]+", " ", letter.lsp_name.lower()).split())
+    b = " ".join(re.sub(r"[^0-9a-z]+", " ", decision.lsp_name.lower()).split())
+    if a == b or a in b or b in a:
+        return []
+    return [Finding.warning(
+        "LSP_TIDAK_SESUAI",
+        f"Nama LSP pada surat permohonan ({letter.lsp_name}) berbeda dengan nama pada keputusan "
+        f"sertifikasi ({decision.lsp_name}).", where=decision.source)]
 
 
 def check_date_order(minutes: list[AssessmentMinutes], decision: CertificationDecision | None,

@@ -234,3 +234,18 @@ def test_roster_counts_by_scheme_with_plain_rows():
     assert summarise([doc, lt])["schemes"] == {"A": {"K": 1, "BK": 1}}
     assert "BLANKO_TIDAK_SESUAI" not in codes(check_dossier([doc, lt], [], {}))
     assert OTHER == "other"
+
+
+def test_per_scheme_counts_checked_when_several_schemes():
+    from pipelines.check import check_scheme_counts
+    listed = {"Junior Web Developer": {"K": 5, "BK": 1}, "Desainer Grafis Muda": {"K": 7, "BK": 0}}
+    assert check_scheme_counts({"Junior Web Developer": 5, "Desainer Grafis Muda": 7}, listed, "sk.pdf", "Keputusan") == []
+    (f,) = check_scheme_counts({"Junior Web Developer": 6, "Desainer Grafis Muda": 7}, listed, "sk.pdf", "Keputusan")
+    assert f.code == "JUMLAH_SKEMA_TIDAK_SESUAI" and "Junior Web Developer" in f.message
+
+
+def test_lsp_name_differs_between_letter_and_decision():
+    files = dossier_files(decision=text_pdf(decision_lines(lsp="LSP Pariwisata Bali Dwipa")))
+    found = check_dossier(read_all(files), CHECKLIST, {"today": TODAY})
+    assert codes(found) == ["LSP_TIDAK_SESUAI"]
+    assert found[0].severity is Severity.WARNING
