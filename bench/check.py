@@ -71,6 +71,8 @@ def main() -> None:
     w.kill()
     pool = sandbox.pool()
     print(f"worker start (python + pandas + pdfium, RLIMIT_AS set): {start_s * 1000:.0f} ms; pool size {pool.size}")
+    if sandbox.inprocess_requested():
+        print("SERTIFLOW_READ_INPROCESS set: reading in this process, without the bound (for comparison)")
 
     clean = request_mail(dossier_files())
     scanned = request_mail(dossier_files(minutes=scanned_pdf(minutes_lines())))

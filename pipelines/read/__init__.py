@@ -10,6 +10,7 @@ Both parse hostile input in a reused worker process bounded in time and memory
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from pipelines.documents import OTHER, Attachment, Document, MailContent
@@ -18,6 +19,9 @@ from pipelines.read import sandbox
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
 
 __all__ = ["walk_message", "read_document", "read_documents", "ReadLimits", "DEFAULT_LIMITS"]
+
+# pdfium is not thread-safe: reading in this process (debug mode, or no worker available) is serialised
+_INPROCESS = threading.Lock()
 
 
 def walk_message(raw: bytes, *, limits: ReadLimits = DEFAULT_LIMITS) -> MailContent:
@@ -72,7 +76,8 @@ def read_document(att: Attachment, *, limits: ReadLimits = DEFAULT_LIMITS) -> Do
 
     if sandbox.inprocess_requested():
         try:
-            return read_inprocess(att, limits)
+            with _INPROCESS:
+                return read_inprocess(att, limits)
         except Exception as exc:
             return _failed(base_document(att), att, "error", str(exc))
     out = sandbox.pool().run("read", att, limits)
@@ -81,7 +86,8 @@ def read_document(att: Attachment, *, limits: ReadLimits = DEFAULT_LIMITS) -> Do
     doc = base_document(att)
     if out.status == "unavailable":
         try:
-            doc = read_inprocess(att, limits)
+            with _INPROCESS:
+                doc = read_inprocess(att, limits)
         except Exception as exc:
             return _failed(doc, att, "error", str(exc))
         doc.findings.append(Finding.warning(

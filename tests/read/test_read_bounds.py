@@ -74,3 +74,11 @@ def test_results_from_the_worker_are_unpickled_with_an_allow_list():
     import pickle
     with pytest.raises(pickle.UnpicklingError):
         sandbox._loads(pickle.dumps(("done", ReadLimits())))
+
+
+def test_inprocess_mode_reads_serially_without_crashing(monkeypatch):
+    # pdfium is not thread-safe: the debug mode must not read two PDFs at once
+    monkeypatch.setenv("SERTIFLOW_READ_INPROCESS", "1")
+    docs = read_documents([attachment(n, d) for n, d in dossier_files().items()] * 2)
+    assert [d.doc_type for d in docs[:4]] == [d.doc_type for d in docs[4:]]
+    assert docs[0].facts["blanks_requested"] == 3
