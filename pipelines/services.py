@@ -14,6 +14,7 @@ class Service:
     number_prefix: str
     checklist: list[dict]
     sender_registry: str = ""
+    hold_for_officer: list[str] = field(default_factory=list)   # finding codes an officer must clear
     when_incomplete: dict = field(default_factory=dict)
     when_complete: dict = field(default_factory=dict)
 

@@ -12,12 +12,14 @@ from pipelines.services import Service
 
 NEW = "baru"
 HELD = "ditahan"                      # unknown sender: an officer decides
+NEEDS_REVIEW = "perlu_pemeriksaan"    # a file could not be read with confidence: an officer looks
 AWAITING_COMPLETION = "menunggu_kelengkapan"
 AWAITING_APPROVAL = "menunggu_persetujuan"
 
 STATUS_LABELS = {
     NEW: "Baru",
     HELD: "Ditahan (pengirim tidak terdaftar)",
+    NEEDS_REVIEW: "Perlu pemeriksaan petugas",
     AWAITING_COMPLETION: "Menunggu kelengkapan",
     AWAITING_APPROVAL: "Menunggu persetujuan",
     "dikembalikan": "Dikembalikan ke petugas",
@@ -29,7 +31,7 @@ STATUS_LABELS = {
 }
 
 # Statuses in which new mail (or an officer's "periksa ulang") makes Sertiflow check again.
-CHECKABLE = {NEW, HELD, AWAITING_COMPLETION}
+CHECKABLE = {NEW, HELD, NEEDS_REVIEW, AWAITING_COMPLETION}
 
 
 @dataclass
@@ -54,6 +56,11 @@ def decide(service: Service, status: str, findings: list[Finding], sender_known:
     if blocking(findings):
         spec = service.when_incomplete
         return Decision(spec.get("status", AWAITING_COMPLETION), email=spec.get("email"))
+    # Findings the service says an officer must clear (by override) before it moves on,
+    # e.g. a scan that OCR could not read with confidence: never ask the LSP for a file it sent.
+    hold = set(service.hold_for_officer)
+    if any(f.code in hold and not f.details.get("overridden_by") for f in findings):
+        return Decision(NEEDS_REVIEW)
     spec = service.when_complete
     return Decision(spec.get("status", AWAITING_APPROVAL), email=spec.get("email"),
                     documents=list(spec.get("documents", [])),

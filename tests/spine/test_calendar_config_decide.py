@@ -71,3 +71,10 @@ def test_overridden_error_does_not_block():
 def test_unknown_sender_is_held_and_not_answered():
     d = decide(SERVICE, "baru", [], sender_known=False)
     assert d.status == "ditahan" and d.email is None and not d.documents
+
+
+def test_a_file_read_without_confidence_holds_the_dossier_for_an_officer():
+    unsure = Finding.warning("PERLU_PEMERIKSAAN_MANUAL", "scan.pdf perlu diperiksa petugas")
+    assert decide(SERVICE, "baru", [unsure], sender_known=True).status == "perlu_pemeriksaan"
+    cleared = Finding("PERLU_PEMERIKSAAN_MANUAL", Severity.WARNING, "x", "", {"overridden_by": "petugas1"})
+    assert decide(SERVICE, "perlu_pemeriksaan", [cleared], sender_known=True).complete
