@@ -387,7 +387,33 @@ class DovecotServer:
         except OSError:
             self.stop()
             raise RuntimeError(f"dovecot is not listening on {self.host}:{self.port}\n{self.log_text()}")
+        self._start_watchdog()
         return self
+
+    def _master_pid(self, wait: float = 0.0) -> int | None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return int((self.root / "run" / "master.pid").read_text().strip())
+            except (OSError, ValueError):
+                if time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.005)
+
+    def _start_watchdog(self) -> None:
+        """Kill Dovecot and remove its directory when this process dies, even by SIGKILL.
+
+        A tiny shell holds the read end of a pipe whose write end only we have; when we
+        exit in any way the pipe closes, `cat` returns and the shell cleans up.
+        """
+        pid = self._master_pid(wait=5.0)
+        if pid is None:
+            return
+        script = 'cat >/dev/null; kill -KILL "$0" 2>/dev/null; [ "$2" = 1 ] && rm -rf "$1"; exit 0'
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script, str(pid), str(self.root), "1" if self._own_root else "0"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
 
     def log_text(self) -> str:
         try:
@@ -424,11 +450,7 @@ class DovecotServer:
     def stop(self) -> None:
         if self.started:
             self.started = False
-            pidfile = self.root / "run" / "master.pid"
-            try:
-                pid = int(pidfile.read_text().strip())
-            except (OSError, ValueError):
-                pid = None
+            pid = self._master_pid(wait=2.0)
             if pid:
                 # A graceful SIGTERM costs Dovecot ~1.1 s; nothing here needs a clean shutdown.
                 # On the master's death its children (login, auth, imap, log...) exit by themselves.
@@ -438,6 +460,12 @@ class DovecotServer:
                 deadline = time.monotonic() + 5
                 while time.monotonic() < deadline and any(_alive(p) for p in [pid, *children]):
                     time.sleep(0.005)
+        watchdog = getattr(self, "_watchdog", None)
+        if watchdog is not None:
+            self._watchdog = None
+            with contextlib.suppress(Exception):
+                watchdog.stdin.close()
+                watchdog.wait(timeout=5)
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
