@@ -39,12 +39,11 @@ def generate(n: int) -> list[bytes]:
             for i in range(n)]
 
 
-def irreducible(raws_from_imap, account, folder: str, templates: Path, complete: int) -> dict[str, float]:
+def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dict[str, float]:
     import imaplib
 
     import pandas as pd
     import pypdfium2
-    from docxtpl import DocxTemplate
 
     t = time.perf_counter()
     conn = imaplib.IMAP4(account.host, account.port)
@@ -78,18 +77,21 @@ def irreducible(raws_from_imap, account, folder: str, templates: Path, complete:
     for data in sheets:
         pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str, engine="calamine")
     xlsx_s = time.perf_counter() - t
+    from pipelines.registry import Lsp
+    from pipelines.write.docx import render_docx
+    from pipelines.write.dossier import document_context
+    from datetime import datetime, timezone
+    dossier = {"number": "BLK-2026-000001", "received_at": datetime.now(timezone.utc), "lsp_code": "LSP-001",
+               "sender": "a@b.id"}
+    lsp = Lsp("LSP-001", "LSP Teknologi Digital Nusantara", ("a@b.id",), "Jl. X", "Rina", "022")
+    facts = {"letter_number": "001/X", "letter_date": "2026-11-01", "competent_total": 8,
+             "schemes": {"Junior Web Developer": {"K": 8, "BK": 2}}}
+    context = document_context(rt, dossier, lsp, facts)
     t = time.perf_counter()
-    context = {"office": {"name": "x", "address": "y", "city": "z"}, "schemes": [], "lsp": {"name": "L"},
-               "dossier": {"number": "BLK"}}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(complete):
             for name in ("lembar_persetujuan.docx", "tanda_terima.docx"):
-                tpl = DocxTemplate(templates / name)
-                try:
-                    tpl.render(context, autoescape=True)
-                except Exception:
-                    tpl.render({}, autoescape=True)
-                tpl.save(Path(tmp) / f"{i}-{name}")
+                render_docx(templates / name, context, Path(tmp) / f"{i}-{name}")
     docx_s = time.perf_counter() - t
     return {"imap_fetch": fetch_s, "pdf_text": text_s, "xlsx_read": xlsx_s, "docx_render": docx_s,
             "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
@@ -123,7 +125,8 @@ def main(n: int) -> None:
         print(f"flow: {result['mail_new']} mails, outcomes {outcomes}, {flow_s:.1f} s "
               f"-> {dossiers / flow_s:.1f} dossiers/s")
 
-        parts = irreducible(raws, account, "Diproses", ROOT / "templates",
+        from pipelines.runtime import Runtime
+        parts = irreducible(Runtime.load(str(config)), account, "Diproses", ROOT / "templates",
                             outcomes.get("menunggu_persetujuan", 0))
         total = parts["imap_fetch"] + parts["pdf_text"] + parts["xlsx_read"] + parts["docx_render"]
         print(f"irreducible work on the same mail: IMAP fetch {parts['imap_fetch']:.2f} s "

@@ -332,3 +332,8 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
     enqueue(conn, key=f"{template}:{dossier['id']}:{mail_id}", to=[recipient], subject=subject, body=body,
             sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
             in_reply_to=content.message_id, references=references)
+
+
+# Fulfilment registers its handlers (returned receipts) and approval hooks here; imported last
+# because it builds on this module.
+import pipelines.fulfil  # noqa: E402,F401

@@ -59,11 +59,13 @@ def approve(rt, number: str, approver_name: str, actor: str) -> ApprovalResult:
             conn.execute(update(db.generated_files).where(
                 db.generated_files.c.dossier_id == dossier["id"], db.generated_files.c.kind == g["kind"])
                 .values(docx_path=str(g["docx"]), pdf_path="", created_at=now))
+        # A hook may move it further at once (fulfilment packs the parcel: "dikemas").
+        status = extra.pop("next_status", APPROVED)
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
-                     .values(status=APPROVED, updated_at=now))
+                     .values(status=status, updated_at=now))
         db.record_event(conn, "berkas_disetujui", actor=actor, dossier_id=dossier["id"],
-                        before=AWAITING_APPROVAL, after=APPROVED, penyetuju=approver_name)
-    return ApprovalResult(number, APPROVED, documents)
+                        before=AWAITING_APPROVAL, after=status, penyetuju=approver_name)
+    return ApprovalResult(number, status, documents)
 
 
 def return_to_officer(rt, number: str, actor: str, note: str) -> None:

@@ -508,6 +508,10 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         return render(request, "users.html", users=rows)
 
     app.include_router(router)
+    # Public certificate and receipt verification (the QR codes lead here): no login.
+    from pipelines.fulfil import verify_web
+    app.include_router(verify_web.router)
+    app.dependency_overrides[verify_web.get_runtime] = lambda: rt
     app.state.runtime = rt
     return app
 

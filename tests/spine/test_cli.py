@@ -30,16 +30,18 @@ def test_run_goes_through_the_prefect_flow_and_prints_the_summary_without_traceb
     assert len(smtp_server.to(LSP_PBD)) == 1
 
     listed = json.loads(sertiflow("--config", str(office.config), "dossiers", "list", "--json").stdout)
-    assert [d["status"] for d in listed] == ["menunggu_persetujuan", "menunggu_kelengkapan"]
-    assert listed[0]["lsp"] == {"code": "LSP-001", "name": "LSP Teknologi Digital Nusantara"}
-    shown = json.loads(sertiflow("--config", str(office.config), "dossiers", "show", listed[1]["number"],
+    by_status = {d["status"]: d for d in listed}
+    assert sorted(by_status) == ["menunggu_kelengkapan", "menunggu_persetujuan"]
+    assert by_status["menunggu_persetujuan"]["lsp"] == {"code": "LSP-001", "name": "LSP Teknologi Digital Nusantara"}
+    waiting = by_status["menunggu_kelengkapan"]
+    shown = json.loads(sertiflow("--config", str(office.config), "dossiers", "show", waiting["number"],
                                  "--json").stdout)
     assert shown["findings"][0]["severity"] == "error"
     assert {d["doc_type"] for d in shown["documents"]} == {"request_letter", "assessment_minutes", "participant_list"}
     assert shown["emails"][0]["state"] == "sent"
     only_waiting = json.loads(sertiflow("--config", str(office.config), "dossiers", "list", "--status",
                                         "menunggu_kelengkapan", "--json").stdout)
-    assert [d["number"] for d in only_waiting] == [listed[1]["number"]]
+    assert [d["number"] for d in only_waiting] == [waiting["number"]]
 
 
 def test_a_configuration_error_exits_2_with_a_clear_message(tmp_path):
