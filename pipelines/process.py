@@ -243,7 +243,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
 
     generated = []
     if decision.documents:
-        generated = render_dossier_documents(rt, dossier, lsp, facts, decision.documents)
+        generated = render_dossier_documents(rt, dossier, lsp, facts, decision.documents, parallel=True)
     crash_point("after_write")
 
     with rt.engine.begin() as conn:
