@@ -28,7 +28,7 @@ from docxtpl import DocxTemplate
 from pipelines.write.docx import _prepare, _template_bytes, atomic_write_bytes, make_jinja_env, \
     render_docx
 from pipelines.write.pdf import DEFAULT_TIMEOUT, convert_to_pdf, default_workers, \
-    libreoffice_available, split_pdf
+    libreoffice_available, pdfium_lock, split_pdf
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +79,19 @@ def render_merged_docx_bytes(template_path: Path | str, items: list[dict],
 def _page_texts(pdf_path: Path) -> list[str]:
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(pdf_path))
-    try:
-        texts = []
-        for i in range(len(doc)):
-            page = doc[i]
-            tp = page.get_textpage()
-            texts.append(tp.get_text_range())
-            tp.close()
-            page.close()
-        return texts
-    finally:
-        doc.close()
+    with pdfium_lock():  # pdfium is not thread-safe
+        doc = pdfium.PdfDocument(str(pdf_path))
+        try:
+            texts = []
+            for i in range(len(doc)):
+                page = doc[i]
+                tp = page.get_textpage()
+                texts.append(tp.get_text_range())
+                tp.close()
+                page.close()
+            return texts
+        finally:
+            doc.close()
 
 
 def _norm(text: str) -> str:

@@ -58,6 +58,19 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+_OWN_PDFIUM_LOCK = threading.Lock()
+
+
+def pdfium_lock() -> threading.Lock:
+    """The process-wide lock around pdfium, which is not thread-safe: the readers' lock
+    (pipelines.read serialises its in-process pdfium use with it), else our own."""
+    try:
+        from pipelines.read import _INPROCESS
+        return _INPROCESS
+    except Exception:  # noqa: BLE001 - readers absent or broken: still serialise ours
+        return _OWN_PDFIUM_LOCK
+
+
 # ---------------------------------------------------------------- profiles
 
 class _ProfilePool:
@@ -293,18 +306,19 @@ def _split_pdf_pdfium(pdf_path: Path, page_ranges, out_paths) -> list[Path]:
 
     from pipelines.write.docx import atomic_write_bytes
 
-    src = pdfium.PdfDocument(str(pdf_path))
-    written = []
-    try:
-        for (start, end), out in zip(page_ranges, out_paths, strict=True):
-            dst = pdfium.PdfDocument.new()
-            try:
-                dst.import_pages(src, list(range(start, end)))
-                buf = io.BytesIO()
-                dst.save(buf)
-                written.append(atomic_write_bytes(Path(out), buf.getvalue()))
-            finally:
-                dst.close()
-    finally:
-        src.close()
-    return written
+    parts = []
+    with pdfium_lock():
+        src = pdfium.PdfDocument(str(pdf_path))
+        try:
+            for start, end in page_ranges:
+                dst = pdfium.PdfDocument.new()
+                try:
+                    dst.import_pages(src, list(range(start, end)))
+                    buf = io.BytesIO()
+                    dst.save(buf)
+                    parts.append(buf.getvalue())
+                finally:
+                    dst.close()
+        finally:
+            src.close()
+    return [atomic_write_bytes(Path(out), data) for data, out in zip(parts, out_paths, strict=True)]
