@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -91,6 +92,15 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A killed pipeline must not leave render workers behind: each worker watches its parent."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def _render_pool() -> ProcessPoolExecutor | None:
     """Rendering a DOCX is ~30 ms of pure Python: with several mails in flight it runs in
     worker processes, so it uses both cores instead of waiting on one GIL."""
@@ -100,7 +110,9 @@ def _render_pool() -> ProcessPoolExecutor | None:
     with _pool_lock:
         if _pool is None:
             workers = int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or os.cpu_count() or 2)
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+            # spawn, not fork: the mail threads and Prefect's threads must not be forked.
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
 
