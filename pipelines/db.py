@@ -191,9 +191,16 @@ def _dumps(value) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
+# Feature modules that add tables to `metadata`: imported before the schema is created.
+TABLE_MODULES = ("pipelines.fulfil.models", "pipelines.desk.models")
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per URL per process; the schema is created on first use."""
+    import importlib
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     if url.startswith("sqlite"):
         engine = create_engine(url, json_serializer=_dumps, connect_args={"timeout": 30})
 

@@ -160,13 +160,17 @@ def test_officer_and_official_at_the_desk(desk_server, browser, smtp_server):
     assert refused.status == 403 and "Petugas tidak berwenang menyetujui" in refused.text()
     _logout(page)
 
-    # The eselon 4 official approves the complete dossier.
+    # The eselon 4 official approves the complete dossier; blanks are in stock.
+    from pipelines.fulfil.blanks import add_stock
+    with rt.engine.begin() as conn:
+        add_stock(conn, 1000001, 1000500, actor="admin")
     _login(page, base, "pejabat1")
     page.goto(f"{base}/berkas/BLK-2025-000002")
     page.click("button:has-text('Setujui')")
     page.wait_for_load_state()
     assert page.is_visible("text=Berkas disetujui")
-    assert page.is_visible(".judul-berkas .status:has-text('Disetujui')")
+    # Approval allocates the serials and packs the parcel at once.
+    assert page.is_visible(".judul-berkas .status:has-text('Dikemas')")
     with rt.engine.connect() as conn:
         event = conn.execute(select(db.events).where(db.events.c.action == "berkas_disetujui")).mappings().one()
     assert event["actor"] == "pejabat1" and event["detail"]["penyetuju"] == "Drs. Budi Santoso, M.M."
