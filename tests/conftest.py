@@ -19,6 +19,12 @@ from pathlib import Path
 
 import pytest
 
+# Flows called in-process start Prefect's temporary server: keep it quiet and offline, and
+# give its first start (database migrations) time on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
 ROOT = Path(__file__).resolve().parent.parent
 for _p in (str(ROOT), str(ROOT / "tests")):
     if _p not in sys.path:
