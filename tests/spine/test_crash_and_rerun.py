@@ -82,3 +82,24 @@ def test_a_crash_while_the_smtp_server_has_the_mail_is_not_sent_twice_but_flagge
         assert conn.execute(db.outbox.select()).mappings().one()["state"] == "uncertain"
         actions = [e.action for e in conn.execute(db.events.select())]
     assert "surel_status_tidak_pasti" in actions
+
+
+def test_two_pollers_at_once_process_each_mail_once(office):
+    script = ("import sys; from pipelines.poll import run_once; from pipelines.runtime import Runtime; "
+              "run_once(Runtime.load(sys.argv[1]))")
+    for i in range(6):
+        office.mailbox.append(request(LSP_PBD if i % 2 else LSP_TDN, without("keputusan.pdf") if i % 2 else None))
+    env = {**os.environ, "SERTIFLOW_RENDER_WORKERS": "0"}
+    pollers = [subprocess.Popen([sys.executable, "-c", script, str(office.config)], cwd=PROJECT_ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(3)]
+    for poller in pollers:
+        assert poller.wait(timeout=180) == 0, poller.stderr.read().decode()[-2000:]
+    dossiers = office.dossiers()
+    assert len(dossiers) == 6
+    assert len({d["number"] for d in dossiers}) == 6
+    assert sorted(d["status"] for d in dossiers) == ["menunggu_kelengkapan"] * 3 + ["menunggu_persetujuan"] * 3
+    # Three completion requests to one LSP: all within its daily allowance, each sent once.
+    assert len(office.smtp.to(LSP_PBD)) == 3
+    with office.runtime().engine.connect() as conn:
+        states = [r.state for r in conn.execute(db.mails.select())]
+    assert states == ["done"] * 6
