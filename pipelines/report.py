@@ -83,7 +83,7 @@ def summary_table(conn, registry, outputs_dir) -> str:
     if others:
         out.append("")
         out.append("Surel tanpa berkas:")
-        labels = {"autoreply": "balasan otomatis", "unclassified": "tidak terklasifikasi",
+        labels = {"autoreply": "surel otomatis, tidak dibalas", "unclassified": "tidak terklasifikasi",
                   "duplikat": "duplikat", "": "belum diproses"}
         out += [f"  - [{labels.get(c, c)}] {f} — {s}" for c, f, s in others]
     return "\n".join(out)
