@@ -38,8 +38,11 @@ TARGET_MS = 300
 
 def seed(rt, n: int) -> None:
     rnd = random.Random(4)
+    # Most dossiers are finished; a few wait in each working status.
+    share = {"selesai": 50, "menunggu_kelengkapan": 6, "menunggu_persetujuan": 6, "dikirim": 10, "dikemas": 10,
+             "disetujui": 10, "ditutup": 3}
     statuses = list(STATUS_LABELS)
-    weights = [2, 2, 6, 6, 1, 10, 10, 10, 50, 3]
+    weights = [share.get(s, 2) for s in statuses]
     lsps = [lsp.code for lsp in rt.registry.lsps] or ["LSP-001"]
     now = db.now()
     dossiers, findings = [], []
