@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
-                        insert, select, update)
+                        insert, select, text, update)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -193,6 +194,7 @@ def _dumps(value) -> str:
 
 # Feature modules that add tables to `metadata`: imported before the schema is created.
 TABLE_MODULES = ("pipelines.fulfil.models", "pipelines.desk.models")
+_SCHEMA_LOCK = 0x5E27F0        # pg_advisory_xact_lock key: one schema creator at a time
 
 
 @lru_cache(maxsize=8)
@@ -220,18 +222,41 @@ def engine_for(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         engine = create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
-    metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        # Workers starting together on an empty database would race CREATE TABLE (the loser
+        # fails on pg_type's unique index): one at a time; DDL is transactional there.
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            metadata.create_all(conn)
+    else:
+        metadata.create_all(engine)
     return engine
 
 
 def next_number(conn, name: str) -> int:
-    """Atomically take the next value of a named counter inside the caller's transaction."""
-    row = conn.execute(update(counters).where(counters.c.name == name)
-                       .values(value=counters.c.value + 1).returning(counters.c.value)).first()
+    """Atomically take the next value of a named counter inside the caller's transaction.
+
+    A new counter is created with INSERT ... ON CONFLICT DO NOTHING, then incremented like any
+    other: two workers creating the same counter at once both get a value (on PostgreSQL the
+    second waits for the first's row instead of failing on the primary key)."""
+    bump = (update(counters).where(counters.c.name == name)
+            .values(value=counters.c.value + 1).returning(counters.c.value))
+    row = conn.execute(bump).first()
     if row is not None:
         return row[0]
-    conn.execute(insert(counters).values(name=name, value=1))
-    return 1
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        create = (pg_insert if dialect == "postgresql" else sqlite_insert)(counters)
+        conn.execute(create.values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
+    else:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(counters).values(name=name, value=0))
+        except IntegrityError:
+            pass
+    return conn.execute(bump).scalar_one()
 
 
 def record_event(conn, action: str, *, actor: str = "sistem", dossier_id: int | None = None,

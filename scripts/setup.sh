@@ -3,7 +3,8 @@
 #
 #  1. system packages (Debian/Ubuntu, as root or with passwordless sudo), only when missing:
 #     Dovecot (IMAP test server), LibreOffice Writer (DOCX -> PDF), Tesseract + Indonesian
-#     (OCR), zbar (QR codes), Chromium, DejaVu fonts, poppler-utils
+#     (OCR), zbar (QR codes), Chromium, DejaVu fonts, poppler-utils, PostgreSQL (tests start
+#     their own throw-away cluster: tests/pg.py)
 #  2. the system user that owns test mail storage (Dovecot refuses uid 0)
 #  3. a virtualenv: $SERTIFLOW_VENV, else .venv in the repo (may be a symlink to a shared venv),
 #     with requirements.lock and the project itself (editable, --no-deps). Skipped when
@@ -18,7 +19,7 @@ cd "$REPO"
 
 MAIL_USER="sertiflow-mail"
 APT_PACKAGES=(dovecot-imapd libreoffice-writer-nogui tesseract-ocr tesseract-ocr-ind libzbar0
-              chromium fonts-dejavu-core poppler-utils)
+              chromium fonts-dejavu-core poppler-utils postgresql)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -37,6 +37,7 @@ from tests.servers import (  # noqa: E402
     SmtpServer,
     SmtpView,
 )
+from tests.pg import pg_database_url, postgres_cluster, postgres_url  # noqa: E402,F401  (PostgreSQL)
 
 OFFICE_ADDRESS = "blanko@bnsp.example.go.id"
 
