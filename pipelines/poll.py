@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from pipelines.mail.ingest import ingest_new_mail, mark_moved, unfinished_mail, unmoved_mail
+from pipelines.mail.ingest import ingest_new_mail, release_moves, reserve_moves, unfinished_mail
 from pipelines.mail.sources import ImapSource, open_source
 from pipelines.process import process_mail
 from pipelines.runtime import Runtime
@@ -54,10 +54,13 @@ def move_processed(rt: Runtime, mailbox: str) -> int:
     source = open_source(_mailbox(rt, mailbox))
     try:
         uidvalidity = source.uidvalidity()
-        uids = unmoved_mail(rt.engine, mailbox, uidvalidity)
+        uids = reserve_moves(rt.engine, mailbox, uidvalidity)
         if uids:
-            source.mark_processed(uids)
-            mark_moved(rt.engine, mailbox, uidvalidity, uids)
+            try:
+                source.mark_processed(uids)
+            except Exception:
+                release_moves(rt.engine, mailbox, uidvalidity, uids)
+                raise
         return len(uids)
     finally:
         source.close()

@@ -160,16 +160,20 @@ def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
         return list(conn.execute(query).scalars())
 
 
-def unmoved_mail(engine, mailbox: str, uidvalidity: int) -> list[str]:
-    with engine.connect() as conn:
-        return list(conn.execute(select(db.mails.c.uid).where(
-            and_(db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity,
-                 db.mails.c.state.in_(["done", "failed"]), db.mails.c.moved == 0))).scalars())
+def reserve_moves(engine, mailbox: str, uidvalidity: int) -> list[str]:
+    """Take the processed mail still to be moved, so that of several pollers only one moves
+    each mail (an IMAP move is copy + delete: two movers would leave two copies)."""
+    with engine.begin() as conn:
+        return list(conn.execute(update(db.mails).where(
+            db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity,
+            db.mails.c.state.in_(["done", "failed"]), db.mails.c.moved == 0)
+            .values(moved=1).returning(db.mails.c.uid)).scalars())
 
 
-def mark_moved(engine, mailbox: str, uidvalidity: int, uids: list[str]) -> None:
+def release_moves(engine, mailbox: str, uidvalidity: int, uids: list[str]) -> None:
+    """The move failed: leave the mail to the next poll."""
     with engine.begin() as conn:
         for start in range(0, len(uids), 500):
             conn.execute(update(db.mails).where(
                 db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity,
-                db.mails.c.uid.in_(uids[start:start + 500])).values(moved=1))
+                db.mails.c.uid.in_(uids[start:start + 500])).values(moved=0))

@@ -103,3 +103,4 @@ def test_two_pollers_at_once_process_each_mail_once(office):
     with office.runtime().engine.connect() as conn:
         states = [r.state for r in conn.execute(db.mails.select())]
     assert states == ["done"] * 6
+    assert office.mailbox.count("INBOX") == 0 and office.mailbox.count("Diproses") == 6
