@@ -14,7 +14,7 @@ from pipelines.process import process_mail
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import drain
 from pipelines.send.transport import transport_for
-from pipelines.write.dossier import convert_pending
+from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
 
@@ -69,8 +69,11 @@ def move_processed(rt: Runtime, mailbox: str) -> int:
 def run_once(rt: Runtime) -> dict:
     new = sum(fetch_new(rt, m.name) for m in rt.settings.mailboxes)
     outcomes: Counter = Counter()
-    for batch in pending_batches(rt):
-        outcomes.update(process_batch(rt, batch))
+    try:
+        for batch in pending_batches(rt):
+            outcomes.update(process_batch(rt, batch))
+    finally:
+        close_render_pool()
     sent = send_queued(rt)
     pdf = make_pdfs(rt)
     moved = sum(move_processed(rt, m.name) for m in rt.settings.mailboxes)

@@ -117,6 +117,16 @@ def _render_pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
+def close_render_pool() -> None:
+    """Stop the render workers at the end of a pass (a multiprocessing child would otherwise
+    wait for them forever when it exits)."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
 def convert_pending(rt, limit: int = 500) -> dict[str, int]:
     """Make the PDF of every generated DOCX that has none yet (also after a crash)."""
     if not (rt.settings.convert_pdf and libreoffice_available()):

@@ -198,15 +198,9 @@ def _poll_in_own_process(config: str, barrier, results) -> None:
     rt.rules, rt.services, rt.registry, rt.calendar  # noqa: B018 - loaded before the start line
     barrier.wait(timeout=START_TIMEOUT)
     try:
-        results.put(("ok", run_once(rt)))
+        results.put(("ok", run_once(rt)))  # stops its render workers itself
     except Exception as exc:  # noqa: BLE001 - reported to the test
         results.put(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        # A multiprocessing child joins its children before atexit handlers run, so the
-        # render pool's workers (shut down at exit) would keep this process alive forever.
-        from pipelines.write import dossier
-        if dossier._pool is not None:
-            dossier._pool.shutdown(wait=True, cancel_futures=True)
 
 
 REQUESTS = 20
