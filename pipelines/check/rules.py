@@ -9,7 +9,7 @@ from pipelines.documents import OTHER, Document, Roster
 from pipelines.findings import Finding
 from pipelines.check.facts import (AssessmentMinutes, CertificationDecision, RequestLetter,
                                    normalise_scheme, same_scheme)
-from pipelines.read.dates import format_id
+from pipelines.write.words import format_date_id
 
 
 def check_blank_count(letter: RequestLetter, competent_total: int, source: str = "daftar peserta") -> list[Finding]:
@@ -123,30 +123,25 @@ def check_lsp_name(letter: RequestLetter | None, decision: CertificationDecision
 
 def check_date_order(minutes: list[AssessmentMinutes], decision: CertificationDecision | None,
                      letter: RequestLetter | None) -> list[Finding]:
-    """Assessment on or before the decision, decision on or before the letter."""
+    """Assessment on or before the decision (or the letter when no decision date is known),
+    decision on or before the letter."""
+    def out_of_order(what: str, early, than: str, late, where: str) -> Finding:
+        return Finding.error(
+            "TANGGAL_TIDAK_URUT",
+            f"{what} ({format_date_id(early)}) lebih akhir daripada {than} ({format_date_id(late)}).",
+            where=where, first=early.isoformat(), second=late.isoformat())
+
     out: list[Finding] = []
-    if decision and decision.date:
-        for m in minutes:
-            if m.date and m.date > decision.date:
-                out.append(Finding.error(
-                    "TANGGAL_TIDAK_URUT",
-                    f"Tanggal asesmen pada berita acara {m.source} ({format_id(m.date)}) lebih akhir daripada "
-                    f"tanggal keputusan sertifikasi ({format_id(decision.date)}).", where=m.source,
-                    first=m.date.isoformat(), second=decision.date.isoformat()))
-        if letter and letter.date and decision.date > letter.date:
-            out.append(Finding.error(
-                "TANGGAL_TIDAK_URUT",
-                f"Tanggal keputusan sertifikasi ({format_id(decision.date)}) lebih akhir daripada tanggal "
-                f"surat permohonan ({format_id(letter.date)}).", where=decision.source,
-                first=decision.date.isoformat(), second=letter.date.isoformat()))
-    elif letter and letter.date:
-        for m in minutes:
-            if m.date and m.date > letter.date:
-                out.append(Finding.error(
-                    "TANGGAL_TIDAK_URUT",
-                    f"Tanggal asesmen pada berita acara {m.source} ({format_id(m.date)}) lebih akhir daripada "
-                    f"tanggal surat permohonan ({format_id(letter.date)}).", where=m.source,
-                    first=m.date.isoformat(), second=letter.date.isoformat()))
+    decision_date = decision.date if decision else None
+    letter_date = letter.date if letter else None
+    bound, bound_name = ((decision_date, "tanggal keputusan sertifikasi") if decision_date
+                         else (letter_date, "tanggal surat permohonan"))
+    if bound:
+        out += [out_of_order(f"Tanggal asesmen pada berita acara {m.source}", m.date, bound_name, bound, m.source)
+                for m in minutes if m.date and m.date > bound]
+    if decision_date and letter_date and decision_date > letter_date:
+        out.append(out_of_order("Tanggal keputusan sertifikasi", decision_date, "tanggal surat permohonan",
+                                letter_date, decision.source))
     return out
 
 
@@ -156,7 +151,7 @@ def check_future_dates(dated: list[tuple[str, str, date | None]], today: date | 
         return []
     return [Finding.warning(
         "TANGGAL_MASA_DEPAN",
-        f"Tanggal {what} ({format_id(d)}) pada {src} lebih akhir daripada hari ini ({format_id(today)}).",
+        f"Tanggal {what} ({format_date_id(d)}) pada {src} lebih akhir daripada hari ini ({format_date_id(today)}).",
         where=src, date=d.isoformat())
         for what, src, d in dated if d and d > today]
 

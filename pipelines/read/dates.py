@@ -18,8 +18,6 @@ MONTHS = {
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
     "aug": 8, "october": 10, "oct": 10, "december": 12, "dec": 12,
 }
-MONTH_NAMES_ID = ["", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-                  "September", "Oktober", "November", "Desember"]
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NAMED = re.compile(rf"\b(\d{{1,2}})\s*[-./ ]?\s*({_MONTH_ALT})\.?\s*[-./ ]?\s*(\d{{4}})\b", re.I)
@@ -97,7 +95,3 @@ def coerce_date(value) -> date | None:
             return None
     return parse_date(str(value))
 
-
-def format_id(d: date) -> str:
-    """12 Oktober 2026"""
-    return f"{d.day} {MONTH_NAMES_ID[d.month]} {d.year}"

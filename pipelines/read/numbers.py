@@ -1,4 +1,4 @@
-"""Indonesian number words (bilangan): "dua puluh lima" <-> 25.
+"""Indonesian number words (bilangan): "dua puluh lima" -> 25 (the reverse is write.words).
 
 Letters write quantities twice, "25 (dua puluh lima)", so both forms are read and compared.
 """
@@ -75,48 +75,3 @@ def words_to_int(text: str) -> int | None:
         group += current
     return total + group
 
-
-def int_to_words(n: int) -> str:
-    """Write a non-negative integer in Indonesian words (terbilang).
-
-    >>> int_to_words(25)
-    'dua puluh lima'
-    """
-    if n < 0:
-        return "minus " + int_to_words(-n)
-    names = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
-
-    def below_thousand(k: int) -> list[str]:
-        out: list[str] = []
-        h, rest = divmod(k, 100)
-        if h == 1:
-            out.append("seratus")
-        elif h > 1:
-            out += [names[h], "ratus"]
-        if rest == 10:
-            out.append("sepuluh")
-        elif rest == 11:
-            out.append("sebelas")
-        elif 12 <= rest <= 19:
-            out += [names[rest - 10], "belas"]
-        elif rest >= 20:
-            t, u = divmod(rest, 10)
-            out += [names[t], "puluh"]
-            if u:
-                out.append(names[u])
-        elif rest > 0:
-            out.append(names[rest])
-        return out
-
-    if n == 0:
-        return "nol"
-    words: list[str] = []
-    for scale, name in ((1_000_000_000, "miliar"), (1_000_000, "juta"), (1000, "ribu")):
-        q, n = divmod(n, scale)
-        if q:
-            if q == 1 and scale == 1000:
-                words.append("seribu")
-            else:
-                words += below_thousand(q) + [name]
-    words += below_thousand(n)
-    return " ".join(words)

@@ -9,7 +9,8 @@ from pipelines.read import sniff as sn
 from pipelines.read.dates import find_dates, parse_date
 from pipelines.read.names import sanitise_filename, unique_name
 from pipelines.read.nik import province_codes
-from pipelines.read.numbers import int_to_words, words_to_int
+from pipelines.read.numbers import words_to_int
+from pipelines.write.words import number_to_words_id as int_to_words
 
 
 @pytest.mark.parametrize("words,n", [("satu", 1), ("sepuluh", 10), ("sebelas", 11), ("dua belas", 12),
