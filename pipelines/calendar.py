@@ -2,13 +2,15 @@
 (the `holidays` library) and the collective-leave days (cuti bersama) kept as data."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
 import yaml
+
+from pipelines.db import aware
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -53,6 +55,4 @@ class WorkingCalendar:
 
 def local_date(moment: datetime) -> date:
     """The office's (WIB) calendar date of a moment."""
-    if moment.tzinfo is None:  # stored naive in UTC (SQLite)
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(JAKARTA).date()
+    return aware(moment).astimezone(JAKARTA).date()  # SQLite gives naive UTC

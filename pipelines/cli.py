@@ -39,12 +39,12 @@ def _run_flow(config_path: str | None) -> dict:
     return ingest_mailbox(config_path)
 
 
-def _print_summary(config_path: str | None, result: dict) -> None:
+def _print_summary(config_path: str | None, result: dict, since) -> None:
     from pipelines.report import summary_table
     from pipelines.runtime import Runtime
     rt = Runtime.load(config_path)
     with rt.engine.connect() as conn:
-        print(summary_table(conn, rt.registry, rt.settings.outputs_dir))
+        print(summary_table(conn, rt.registry, rt.settings.outputs_dir, since))
     print()
     print(f"Surel baru: {result['mail_new']}; hasil: {result['outcomes']}; "
           f"surel keluar: {result['sent']}; PDF: {result['pdf']}; dipindahkan: {result['moved']}")
@@ -69,10 +69,12 @@ def _preflight(settings) -> None:
 
 
 def cmd_run(args) -> int:
+    from pipelines import db
     from pipelines.mail.sources import SourceError
     try:
         from pipelines.config import load_settings
         _preflight(load_settings(args.config))  # fail fast and clearly, before Prefect starts
+        started = db.now()
         result = _run_flow(args.config)
     except ConfigError as exc:
         print(f"Kesalahan konfigurasi: {exc}", file=sys.stderr)
@@ -80,7 +82,7 @@ def cmd_run(args) -> int:
     except (SourceError, OSError) as exc:
         print(f"Kesalahan koneksi: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
-    _print_summary(args.config, result)
+    _print_summary(args.config, result, started)
     return 0
 
 

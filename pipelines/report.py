@@ -10,7 +10,7 @@ JSON shape (documented in README, stable: fields are only ever added):
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from pipelines import db
 from pipelines.decide import STATUS_LABELS
@@ -66,16 +66,22 @@ def list_dossiers(conn, registry, status: str | None = None) -> list[dict]:
     return [dossier_summary(conn, row, registry) for row in conn.execute(query).mappings()]
 
 
-def summary_table(conn, registry, outputs_dir) -> str:
-    rows = [dossier_detail(conn, r, registry, outputs_dir)
-            for r in conn.execute(select(db.dossiers).order_by(db.dossiers.c.id)).mappings()]
+def summary_table(conn, registry, outputs_dir, since=None) -> str:
+    """Dossiers and mail a pass touched (all of them when `since` is None)."""
+    dossier_query = select(db.dossiers).order_by(db.dossiers.c.id)
+    mail_query = (select(db.mails.c.classification, db.mails.c.from_addr, db.mails.c.subject)
+                  .where(db.mails.c.dossier_id.is_(None)).order_by(db.mails.c.id))
+    if since is not None:
+        touched = select(db.mails.c.dossier_id).where(db.mails.c.processed_at >= since)
+        dossier_query = dossier_query.where(or_(db.dossiers.c.updated_at >= since, db.dossiers.c.id.in_(touched)))
+        mail_query = mail_query.where(db.mails.c.processed_at >= since)
+    rows = [dossier_detail(conn, r, registry, outputs_dir) for r in conn.execute(dossier_query).mappings()]
     header = ["Nomor", "Status", "LSP / pengirim", "Galat", "Dokumen dibuat", "Folder"]
     lines = [[d["number"], d["status_label"], (d["lsp"] or {}).get("name") or d["sender"],
               str(sum(1 for f in d["findings"] if f["severity"] == "error")),
               ", ".join(g["kind"] + (" (+pdf)" if g["pdf"] else "") for g in d["generated"]) or "-",
               d["folder"]] for d in rows]
-    others = conn.execute(select(db.mails.c.classification, db.mails.c.from_addr, db.mails.c.subject)
-                          .where(db.mails.c.dossier_id.is_(None)).order_by(db.mails.c.id)).all()
+    others = conn.execute(mail_query).all()
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)] if lines else [len(h) for h in header]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
            "  ".join("-" * w for w in widths)]

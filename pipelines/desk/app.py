@@ -78,7 +78,7 @@ def _wib(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        value = queries.aware(value).astimezone(JAKARTA)
+        value = db.aware(value).astimezone(JAKARTA)
         return f"{format_date_id(value.date())} {value:%H.%M} WIB"
     return format_date_id(value)
 
@@ -117,7 +117,6 @@ def _secret(rt) -> bytes:
 
 def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None) -> FastAPI:
     engine = rt.engine
-    models.ensure_schema(engine)
     secret = secret or _secret(rt)
     signer = URLSafeSerializer(secret, salt="sertiflow-desk")
     outputs = Path(rt.settings.outputs_dir).resolve()
@@ -314,11 +313,11 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     def mail_page(request: Request, mail_id: int, user: auth.User = Depends(require(*STAFF))):
         with engine.connect() as conn:
             mail = queries.mail_row(conn, mail_id)
-            events = [] if mail is None else [dict(e, at=queries.aware(e["at"])) for e in conn.execute(
+            events = [] if mail is None else [dict(e, at=db.aware(e["at"])) for e in conn.execute(
                 select(db.events).where(db.events.c.mail_id == mail_id).order_by(db.events.c.id)).mappings()]
         if mail is None:
             raise HTTPException(404)
-        return render(request, "mail.html", mail=dict(mail, received_at=queries.aware(mail["received_at"])),
+        return render(request, "mail.html", mail=dict(mail, received_at=db.aware(mail["received_at"])),
                       body=read_mail(mail["raw_path"]), events=events, services=rt.services,
                       held=mail["classification"] == queries.UNCLASSIFIED and mail["dossier_id"] is None)
 

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -46,12 +46,6 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)   # SQLite hands back naive UTC
-    return value
 
 
 def _user(row) -> User:
@@ -112,7 +106,7 @@ def throttle_wait(engine, username: str, ip: str) -> timedelta | None:
         last_ok = conn.execute(select(func.max(login_attempts.c.at)).where(
             login_attempts.c.username == username, login_attempts.c.ip == ip,
             login_attempts.c.success.is_(True), login_attempts.c.at >= since)).scalar()
-        start = max(since, _aware(last_ok)) if last_ok else since
+        start = max(since, db.aware(last_ok)) if last_ok else since
         failures = conn.execute(select(login_attempts.c.at).where(
             login_attempts.c.username == username, login_attempts.c.ip == ip,
             login_attempts.c.success.is_(False), login_attempts.c.at > start)
@@ -120,7 +114,7 @@ def throttle_wait(engine, username: str, ip: str) -> timedelta | None:
     if len(failures) < THROTTLE_FAILURES:
         return None
     # Free again when the oldest counted failure of the last five leaves the window.
-    release = _aware(failures[-THROTTLE_FAILURES]) + THROTTLE_WINDOW
+    release = db.aware(failures[-THROTTLE_FAILURES]) + THROTTLE_WINDOW
     return max(release - db.now(), timedelta(seconds=1))
 
 
@@ -154,7 +148,7 @@ def session_user(engine, token: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(select(users, sessions.c.expires_at).join(sessions, sessions.c.user_id == users.c.id)
                            .where(sessions.c.token_hash == _token_hash(token))).first()
-    if row is None or not row.active or _aware(row.expires_at) < db.now():
+    if row is None or not row.active or db.aware(row.expires_at) < db.now():
         return None
     return _user(row)
 

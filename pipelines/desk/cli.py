@@ -26,7 +26,6 @@ def _runtime(args):
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from pipelines.desk import models  # noqa: F401  (desk tables on the metadata before the engine)
     from pipelines.desk.app import create_app
     rt = _runtime(args)
     if rt is None:
@@ -46,7 +45,6 @@ def cmd_users(args) -> int:
     rt = _runtime(args)
     if rt is None:
         return 2
-    models.ensure_schema(rt.engine)
     if args.action == "list":
         with rt.engine.connect() as conn:
             for u in conn.execute(select(models.users).order_by(models.users.c.username)):

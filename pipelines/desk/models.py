@@ -1,8 +1,5 @@
-"""The desk's own tables, on the pipeline's metadata so `db.engine_for` creates them.
-
-Import this module before the engine is created (`pipelines.desk.app` does); `ensure_schema`
-also creates them on a database made before the desk existed.
-"""
+"""The desk's own tables and indexes, on the pipeline's metadata: `db.engine_for` imports
+this module (TABLE_MODULES) and creates them with the rest."""
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
@@ -53,8 +50,3 @@ Index("ix_desk_dossier_received", db.dossiers.c.received_at)
 Index("ix_desk_dossier_lsp", db.dossiers.c.lsp_code)
 Index("ix_desk_mail_classification", db.mails.c.classification, db.mails.c.dossier_id)
 Index("ix_desk_event_action", db.events.c.action, db.events.c.dossier_id)
-
-
-def ensure_schema(engine) -> None:
-    """Create the desk's tables and indexes where missing (idempotent)."""
-    db.metadata.create_all(engine)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, func, or_, select
@@ -21,12 +21,6 @@ PER_PAGE = 50
 
 def today() -> date:
     return datetime.now(JAKARTA).date()
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 @dataclass
@@ -108,7 +102,7 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
                d.due_date, errors.label("errors"), overdue.label("overdue_rank"))
         .where(where).order_by(overdue, d.received_at, d.id)
         .limit(per_page).offset((flt.page - 1) * per_page)).mappings().all()
-    return [dict(r, overdue=r["overdue_rank"] == 0, received_at=aware(r["received_at"])) for r in rows], total
+    return [dict(r, overdue=r["overdue_rank"] == 0, received_at=db.aware(r["received_at"])) for r in rows], total
 
 
 def held_mail(conn, limit: int = 200) -> list[dict]:
@@ -117,7 +111,7 @@ def held_mail(conn, limit: int = 200) -> list[dict]:
     rows = conn.execute(select(m.id, m.from_addr, m.subject, m.received_at, m.mailbox)
                         .where(m.classification == UNCLASSIFIED, m.dossier_id.is_(None))
                         .order_by(m.received_at, m.id).limit(limit)).mappings().all()
-    return [dict(r, received_at=aware(r["received_at"])) for r in rows]
+    return [dict(r, received_at=db.aware(r["received_at"])) for r in rows]
 
 
 def held_mail_count(conn) -> int:
@@ -130,7 +124,7 @@ def held_dossiers(conn, limit: int = 200) -> list[dict]:
     d = db.dossiers.c
     rows = conn.execute(select(d.id, d.number, d.kind, d.sender, d.subject, d.received_at)
                         .where(d.status == HELD).order_by(d.received_at, d.id).limit(limit)).mappings().all()
-    return [dict(r, received_at=aware(r["received_at"])) for r in rows]
+    return [dict(r, received_at=db.aware(r["received_at"])) for r in rows]
 
 
 # --------------------------------------------------------------------------- one dossier
@@ -204,8 +198,8 @@ def dossier_view(conn, number: str, registry, services) -> dict | None:
     if row is None:
         return None
     dossier = dict(row)
-    dossier["received_at"] = aware(dossier["received_at"])
-    dossier["completed_at"] = aware(dossier["completed_at"])
+    dossier["received_at"] = db.aware(dossier["received_at"])
+    dossier["completed_at"] = db.aware(dossier["completed_at"])
     dossier["overdue"] = dossier["status"] == AWAITING_APPROVAL and bool(dossier["due_date"]) and dossier["due_date"] < today()
     did = dossier["id"]
     found = [dict(f) for f in conn.execute(select(db.findings).where(db.findings.c.dossier_id == did)
@@ -217,12 +211,12 @@ def dossier_view(conn, number: str, registry, services) -> dict | None:
         d["findings"] = [f for f in found if (f["location"] or "").startswith(d["filename"])]
     generated = [dict(g) for g in conn.execute(select(db.generated_files).where(
         db.generated_files.c.dossier_id == did).order_by(db.generated_files.c.id)).mappings()]
-    mails = [dict(m, received_at=aware(m["received_at"])) for m in conn.execute(
+    mails = [dict(m, received_at=db.aware(m["received_at"])) for m in conn.execute(
         select(db.mails).where(db.mails.c.dossier_id == did).order_by(db.mails.c.received_at, db.mails.c.id))
         .mappings()]
     emails = [dict(o) for o in conn.execute(select(db.outbox).where(db.outbox.c.dossier_id == did)
                                             .order_by(db.outbox.c.id)).mappings()]
-    events = [dict(e, at=aware(e["at"])) for e in conn.execute(
+    events = [dict(e, at=db.aware(e["at"])) for e in conn.execute(
         select(db.events).where(db.events.c.dossier_id == did).order_by(db.events.c.id)).mappings()]
     service = services.get(dossier["kind"])
     return {
@@ -269,7 +263,7 @@ def dashboard(conn, weeks: int = 12) -> dict:
     start_utc = datetime(first.year, first.month, first.day, tzinfo=JAKARTA).astimezone(timezone.utc)
     per_week = {first + timedelta(weeks=i): 0 for i in range(weeks)}
     for (received,) in conn.execute(select(d.received_at).where(d.received_at >= start_utc)):
-        local = aware(received).astimezone(JAKARTA).date()
+        local = db.aware(received).astimezone(JAKARTA).date()
         per_week[local - timedelta(days=local.weekday())] = per_week.get(
             local - timedelta(days=local.weekday()), 0) + 1
 
@@ -285,7 +279,7 @@ def dashboard(conn, weeks: int = 12) -> dict:
         decided = approved_at or completed
         if decided is None or received is None:
             continue
-        hours.append(max(0.0, (aware(decided) - aware(received)).total_seconds() / 3600))
+        hours.append(max(0.0, (db.aware(decided) - db.aware(received)).total_seconds() / 3600))
     buckets = [("< 4 jam", 4), ("4–24 jam", 24), ("1–2 hari", 48), ("2–5 hari", 120), ("> 5 hari", None)]
     histogram = []
     low = 0.0

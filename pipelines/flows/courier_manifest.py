@@ -10,11 +10,8 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-import pipelines.fulfil  # noqa: F401  (tables and hooks)
-from pipelines.flows.ingest_mailbox import runtime
+from pipelines.flows.ingest_mailbox import runtime, send_queued_mail
 from pipelines.fulfil.manifest import build_manifest, prepare_certificates
-from pipelines.send.outbox import drain
-from pipelines.send.transport import transport_for
 
 
 @task(name="render-certificates", cache_policy=NO_CACHE)
@@ -31,19 +28,13 @@ def build_manifest_task(config_path: str | None) -> dict | None:
             "xlsx": str(result.xlsx), "pdf": str(result.pdf), "csv": str(result.csv)}
 
 
-@task(name="send-queued-mail", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def send_notices(config_path: str | None) -> dict:
-    rt = runtime(config_path)
-    return drain(rt.engine, transport_for(rt.settings), rt.worker)
-
-
 @flow(name="build-courier-manifest", log_prints=True)
 def build_courier_manifest(config_path: str | None = None) -> dict:
     """Manifest of every parcel packed since the last pickup; parcels become "dikirim"."""
     logger = get_run_logger()
     certificates = render_certificates_task(config_path)
     manifest = build_manifest_task(config_path)
-    sent = send_notices(config_path)
+    sent = send_queued_mail(config_path)
     if manifest is None:
         logger.info("Tidak ada paket yang menunggu pengambilan kurir.")
     else:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from pipelines import db
-from pipelines.fulfil.models import certificates, ensure_schema
+from pipelines.fulfil.models import certificates
 from pipelines.fulfil.packing import certificate_url
 from pipelines.fulfil.settings import settings_for
 
@@ -66,7 +66,6 @@ def render_certificates(rt, dossier_id: int, *, timeout: float = 600) -> Certifi
     from pipelines.write.bulk import render_pdfs_bulk
     from pipelines.write.pdf import libreoffice_available
 
-    ensure_schema(rt.engine)
     with rt.engine.connect() as conn:
         number = conn.execute(select(db.dossiers.c.number).where(db.dossiers.c.id == dossier_id)).scalar()
         rows = [dict(r) for r in conn.execute(select(certificates).where(

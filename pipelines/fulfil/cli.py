@@ -34,13 +34,9 @@ def _actor(args) -> str:
 
 
 def _runtime(args):
-    import pipelines.fulfil  # noqa: F401
-    from pipelines.fulfil.models import ensure_schema
+    import pipelines.fulfil  # noqa: F401  (approval hooks, receipt handler)
     from pipelines.runtime import Runtime
-
-    rt = Runtime.load(args.config)
-    ensure_schema(rt.engine)
-    return rt
+    return Runtime.load(args.config)
 
 
 def _guard(func):

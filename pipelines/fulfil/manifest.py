@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select, update
 from pipelines import db
 from pipelines.calendar import local_date
 from pipelines.fulfil import blanks
-from pipelines.fulfil.models import (certificates, courier_manifests, ensure_schema, manifest_parcels,
+from pipelines.fulfil.models import (certificates, courier_manifests, manifest_parcels,
                                      parcels)
 from pipelines.fulfil.packing import PACKED, SHIPPED, range_dicts
 from pipelines.fulfil.settings import settings_for
@@ -190,7 +190,6 @@ def prepare_certificates(rt) -> dict[int, dict]:
     manifest transaction: LibreOffice takes seconds)."""
     from pipelines.fulfil.certificates import render_certificates
 
-    ensure_schema(rt.engine)
     with rt.engine.connect() as conn:
         dossier_ids = [p["dossier_id"] for p in pending_parcels(conn)]
     made = {}
@@ -269,7 +268,6 @@ def build_manifest(rt, *, actor: str = "sistem", pickup_date: date | None = None
     """One manifest of every packed parcel not yet in one; None when there is none."""
     from pipelines.fulfil.blanks import lock_inventory
 
-    ensure_schema(rt.engine)
     fs = settings_for(rt)
     pickup = pickup_date or local_date(db.now())
     with rt.engine.begin() as conn:

@@ -1,8 +1,7 @@
 """Fulfilment tables: blank stock, allocations, parcels, courier manifests, certificates.
 
-They live on the shared `db.metadata`, so `db.engine_for` creates them with the rest as
-long as this module is imported first (`pipelines.fulfil` imports it); `ensure_schema`
-covers an engine made before that.
+They live on the shared `db.metadata`; `db.engine_for` imports this module (TABLE_MODULES)
+and creates them with the rest.
 
 What the database itself guarantees (not only the code):
 - a blank serial is in stock once: `blank_serials.serial` is the primary key;
@@ -149,15 +148,3 @@ certificates = Table(
 
 TABLES = [blank_stock, blank_serials, blank_allocations, serial_uses, blank_voids, parcels,
           courier_manifests, manifest_parcels, certificates]
-
-_ensured: set[int] = set()
-
-
-def ensure_schema(bind) -> None:
-    """Create the fulfilment tables on an engine made before this module was imported.
-    `bind` may be a connection inside a transaction (no second connection is opened)."""
-    engine = getattr(bind, "engine", bind)
-    if id(engine) in _ensured:
-        return
-    metadata.create_all(bind, tables=TABLES)
-    _ensured.add(id(engine))

@@ -91,9 +91,7 @@ def document_extra(rt, conn, dossier: dict) -> dict:
 def after_approval(rt, conn, dossier: dict) -> dict:
     """AFTER_APPROVAL hook: allocate, create the parcel and the certificate rows."""
     from pipelines.decide.approval import ApprovalError
-    from pipelines.fulfil.models import ensure_schema
 
-    ensure_schema(conn)
     if dossier.get("kind") != "blank_request":
         return {}
     fs = settings_for(rt)
@@ -138,7 +136,6 @@ def _create_certificates(rt, conn, dossier: dict, fs: FulfilmentSettings) -> int
     now = db.now()
     issue = local_date(now)
     if len(people) != len(serials):
-        from pipelines.findings import Finding  # noqa: F401 (severity values below)
         conn.execute(insert(db.findings).values(
             dossier_id=dossier["id"], code="JUMLAH_PESERTA_K_BERBEDA", severity="warning",
             message=(f"Jumlah peserta kompeten dalam daftar ({len(people)}) berbeda dengan jumlah "

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from pipelines import db
-from pipelines.fulfil.models import ensure_schema, parcels
+from pipelines.fulfil.models import parcels
 from pipelines.fulfil.packing import (DOSSIER_DONE, PACKED, PREPARED, RECEIPT_QR_PREFIX, RECEIVED,
                                       SHIPPED)
 
@@ -243,7 +243,6 @@ def record_receipt(rt, mail_id: int, match: Match, content) -> str:
 
 def handle_signed_receipt_mail(rt, mail_row, content) -> str:
     """MAIL_HANDLERS["signed_receipt"]: a receipt mail outside any dossier thread."""
-    ensure_schema(rt.engine)
     match = match_receipt(rt, content)
     if match is not None:
         outcome = record_receipt(rt, mail_row["id"], match, content)
@@ -262,7 +261,6 @@ def handle_signed_receipt_mail(rt, mail_row, content) -> str:
 def handle_thread_reply(rt, mail_id: int, dossier: dict, content) -> str | None:
     """FOLLOWUP_HANDLERS: a reply in the thread of a packed/shipped dossier. Returns None
     when the mail carries no receipt (process.py keeps it as a follow-up mail)."""
-    ensure_schema(rt.engine)
     with rt.engine.connect() as conn:
         parcel = _parcel_of(conn, dossier["id"])
     if parcel is None or not any(_is_scan(a) for a in content.attachments):

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.calendar import local_date
-from pipelines.fulfil.models import ensure_schema, parcels
+from pipelines.fulfil.models import parcels
 from pipelines.fulfil.packing import SHIPPED
 from pipelines.fulfil.settings import settings_for
 
@@ -65,7 +65,6 @@ def send_reminder(rt, conn, parcel: dict, days: int) -> bool:
 
 def remind_and_flag(rt, today: date | None = None) -> ReminderRun:
     """Reminders due today, and flags for parcels whose reminder went unanswered."""
-    ensure_schema(rt.engine)
     fs = settings_for(rt)
     today = today or local_date(db.now())
     run = ReminderRun()

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from pipelines import db
-from pipelines.fulfil.models import certificates, ensure_schema, parcels
+from pipelines.fulfil.models import certificates, parcels
 from pipelines.write.words import format_date_id
 
 router = APIRouter(prefix="/verifikasi", tags=["verifikasi"])
@@ -39,7 +39,6 @@ _HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Po
 
 @lru_cache(maxsize=1)
 def _default_runtime():
-    import pipelines.fulfil  # noqa: F401
     from pipelines.runtime import Runtime
     return Runtime.load()
 
@@ -69,7 +68,6 @@ def _not_found(what: str) -> HTMLResponse:
 def verify_receipt(number: str, token: str, rt=Depends(get_runtime)) -> HTMLResponse:
     if not _TOKEN.match(token or ""):
         return _not_found("Tanda terima")
-    ensure_schema(rt.engine)
     with rt.engine.connect() as conn:
         row = conn.execute(select(parcels, db.dossiers.c.number.label("dossier"))
                            .select_from(parcels.join(db.dossiers, db.dossiers.c.id == parcels.c.dossier_id))
@@ -93,7 +91,6 @@ def verify_receipt(number: str, token: str, rt=Depends(get_runtime)) -> HTMLResp
 def verify_certificate(token: str, rt=Depends(get_runtime)) -> HTMLResponse:
     if not _TOKEN.match(token or ""):
         return _not_found("Sertifikat")
-    ensure_schema(rt.engine)
     with rt.engine.connect() as conn:
         row = conn.execute(select(certificates.c.number, certificates.c.name, certificates.c.scheme,
                                   certificates.c.lsp_name, certificates.c.issue_date,

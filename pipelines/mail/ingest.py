@@ -18,7 +18,7 @@ from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
@@ -55,12 +55,7 @@ def claim_is_stale(claimed_by: str, claimed_at, me: Worker) -> bool:
         except PermissionError:
             return False
         return False
-    return claimed_at is None or db.now() - _aware(claimed_at) > CLAIM_LEASE
-
-
-def _aware(moment):
-    from datetime import timezone
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return claimed_at is None or db.now() - db.aware(claimed_at) > CLAIM_LEASE
 
 
 def _header_facts(raw: bytes) -> tuple[str, str, str, object]:

@@ -12,7 +12,7 @@ from pipelines.findings import Finding
 from pipelines.read import sniff as sn
 from pipelines.read.facts import extract
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
-from pipelines.read.recognise import filename_hint, label, recognise
+from pipelines.read.recognise import label, recognise
 
 
 def base_document(att: Attachment) -> Document:

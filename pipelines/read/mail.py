@@ -297,7 +297,7 @@ class _Walker:
         if inner_walker.attachments:
             self.findings.append(Finding.info(
                 "PESAN_TERUSAN",
-                f"Lampiran diambil dari pesan terusan" + (f" \"{sub}\"" if sub else "") + ".",
+                "Lampiran diambil dari pesan terusan" + (f" \"{sub}\"" if sub else "") + ".",
                 subject=sub, files=[a.filename for a in inner_walker.attachments]))
 
 

@@ -10,7 +10,7 @@ for p in (str(ROOT), str(HERE), str(ROOT / "tests")):
         sys.path.insert(0, p)
 
 from desk_seed import add_users, seed_dossier, seed_unclassified_mail  # noqa: E402
-from pipelines.desk import auth, models  # noqa: E402  (desk tables before any engine)
+from pipelines.desk import auth  # noqa: E402
 from pipelines.config import Settings  # noqa: E402
 from pipelines.runtime import Runtime  # noqa: E402
 
@@ -24,7 +24,6 @@ auth._DUMMY_HASH = auth._hasher.hash("dummy")
 def desk_rt(tmp_path):
     """A runtime on a fresh database and outputs folder (mail goes to .eml files)."""
     rt = Runtime(Settings(outputs_dir=tmp_path / "outputs"))
-    models.ensure_schema(rt.engine)
     add_users(rt.engine)
     return rt
 
