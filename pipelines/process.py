@@ -333,6 +333,7 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
             in_reply_to=content.message_id, references=references)
 
 
-# Fulfilment registers its handlers (returned receipts) and approval hooks here; imported last
-# because it builds on this module.
+# Fulfilment (returned receipts, approval hooks) and complaints (complaint mail, returned
+# declarations) register their handlers here; imported last because they build on this module.
 import pipelines.fulfil  # noqa: E402,F401
+import pipelines.complaints  # noqa: E402,F401

@@ -17,6 +17,11 @@ class Service:
     hold_for_officer: list[str] = field(default_factory=list)   # finding codes an officer must clear
     when_incomplete: dict = field(default_factory=dict)
     when_complete: dict = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)     # status code -> Indonesian label
+    steps: list[dict] = field(default_factory=list)            # [{id, label, role, status, ...}]
+    clock: dict = field(default_factory=dict)                  # targets per step (pipelines/clock)
+    documents: list[dict] = field(default_factory=list)        # [{kind, template}] written on demand
+    appeal_team: dict = field(default_factory=dict)            # complaints: team size, cooling-off
 
 
 def load_services(directory: str | Path) -> dict[str, Service]:

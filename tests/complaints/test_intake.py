@@ -1,0 +1,95 @@
+"""Slice 1: complaints arrive by mail (the complaints mailbox) or at the desk, get a register
+number, and the complainant gets one acknowledgement in their language, in the thread."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pipelines import db
+from pipelines.complaints.register import register_entry
+from tests.complaints.office import COMPLAINTS, complaint_mail, make_complaint_office
+
+CITIZEN = "budi.warga@contoh.id"
+FOREIGN = "j.smith@example.com"
+
+
+@pytest.fixture
+def office(tmp_path, mail_accounts, smtp_server):
+    return make_complaint_office(tmp_path, mail_accounts, smtp_server)
+
+
+def test_mailed_complaint_is_registered_and_acknowledged_once_in_indonesian_in_the_thread(office):
+    office.complaints_box.append(complaint_mail(
+        CITIZEN, "Keluhan: blanko sertifikat belum diterima", name="Budi Santoso",
+        message_id="<keluhan-1@contoh.id>",
+        body="Dengan hormat, kami sudah menunggu dua minggu dan blanko sertifikat belum kami terima. "
+             "Mohon ditindaklanjuti."))
+    office.run()
+
+    [entry] = office.entries()
+    assert entry["number"].startswith("ADU-") and entry["type"] == "keluhan"
+    assert entry["channel"] == "surel" and entry["language"] == "id" and entry["status"] == "pencatatan"
+    [ack] = office.inbox_of(CITIZEN)
+    assert ack["In-Reply-To"] == "<keluhan-1@contoh.id>" and "<keluhan-1@contoh.id>" in ack["References"]
+    assert f"[{entry['number']}]" in ack["Subject"] and ack["Subject"].startswith("Re: Keluhan")
+    body = ack.get_content()
+    assert entry["number"] in body and "Rekaman Keluhan dan Banding" in body and "Yth. Budi Santoso" in body
+
+    # Step 1 (receive and identify, 60 minutes) ended when the acknowledgement went out.
+    steps = office.steps(entry["number"])
+    terima = steps["terima"]
+    assert terima["started"] == db.aware(entry["received_at"])
+    assert timedelta(0) <= terima["stopped"] - terima["started"] < timedelta(minutes=60)
+    [sent] = [m for m in office.outbox(entry["number"]) if m["state"] == "sent"]
+    assert db.aware(sent["sent_at"]) - terima["started"] < timedelta(minutes=60)
+    assert steps["catat"]["stopped"] is None
+
+    # Another pass, and the same mail delivered again: no second acknowledgement, no second entry.
+    office.complaints_box.append(complaint_mail(
+        CITIZEN, "Keluhan: blanko sertifikat belum diterima", message_id="<keluhan-1@contoh.id>",
+        body="Dengan hormat, kami sudah menunggu dua minggu."))
+    office.run()
+    assert len(office.entries()) == 1 and len(office.inbox_of(CITIZEN)) == 1
+
+
+def test_english_appeal_is_answered_in_english_and_spam_is_never_answered(office):
+    office.complaints_box.append(complaint_mail(
+        FOREIGN, "Appeal against decision BLK-2026-000042", name="John Smith",
+        body="We would like to appeal against the decision on our request BLK-2026-000042. "
+             "The assessment was not carried out according to the scheme and we have evidence of this."))
+    office.complaints_box.append(complaint_mail(
+        "promo@murah.example", "Penawaran pinjaman cepat", body="Dapatkan pinjaman tanpa agunan!",
+        headers={"X-Spam-Flag": "YES"}))
+    office.run()
+
+    appeal, spam = office.entries()
+    assert (appeal["type"], appeal["language"], appeal["target_number"]) == ("banding", "en", "BLK-2026-000042")
+    [ack] = office.inbox_of(FOREIGN)
+    assert ack["Subject"].startswith("Re: Appeal against") and appeal["number"] in ack.get_content()
+    assert "Dear John Smith" in ack.get_content() and "appeal" in ack.get_content()
+    assert (spam["type"], spam["status"]) == ("bukan_keluhan", "ditutup")
+    assert office.inbox_of("promo@murah.example") == []
+
+
+def test_desk_channels_are_recorded_with_their_channel_and_anonymous_ones_are_not_answered(office):
+    rt = office.runtime()
+    phoned = register_entry(rt, channel="telepon", actor="rina", name="Siti Aminah", email="siti@contoh.id",
+                            phone="0812-1111-2222", text="Petugas tidak menjawab telepon selama tiga hari.")
+    anonymous = register_entry(rt, channel="lapor", actor="rina", anonymous=True, email="rahasia@contoh.id",
+                               text="Ada pungutan di luar tarif resmi pada layanan sertifikasi.")
+    walk_in = register_entry(rt, channel="datang_langsung", actor="rina", name="Pak Joko",
+                             text="Saran: ruang tunggu perlu kursi tambahan.", entry_type="saran")
+    office.run()
+
+    by_number = {e["number"]: e for e in office.entries()}
+    assert [by_number[e["number"]]["channel"] for e in (phoned, anonymous, walk_in)] == \
+        ["telepon", "lapor", "datang_langsung"]
+    assert len({phoned["number"], anonymous["number"], walk_in["number"]}) == 3
+    [ack] = office.inbox_of("siti@contoh.id")
+    assert f"[{phoned['number']}]" in ack["Subject"] and "telepon" in ack.get_content()
+    # Anonymous: recorded (no contact kept), moved on to step 2 like any other, never mailed.
+    assert by_number[anonymous["number"]]["email"] == "" and by_number[anonymous["number"]]["anonymous"]
+    assert by_number[anonymous["number"]]["status"] == "pencatatan"
+    assert office.inbox_of("rahasia@contoh.id") == []
+    assert office.outbox(anonymous["number"]) == [] and office.outbox(walk_in["number"]) == []
