@@ -6,7 +6,13 @@ a machine with 2 cores, two batches run side by side. Each running soffice has i
 user profile (LibreOffice refuses to share one between processes, and a shared profile
 would hand our files to another running instance); profiles are reused between batches
 of this Python process, because a fresh one costs ~1 s more, and thrown away after a
-batch that had to be killed.
+batch that failed. A profile is handed out again only after a batch on it succeeded, so no
+two conversions ever use a profile that is still being created, and a forked child starts
+a pool of its own.
+
+On a fresh machine soffice sometimes crashes (exit 134, SIGABRT) while it creates its
+profile: a batch that crashes is run again once, whole, on a fresh profile, before the
+first file without a PDF is blamed.
 
 soffice exits 0 even when an input failed to load, so every expected PDF is checked
 (exists, starts with %PDF-, ends with %%EOF). Output is written to a staging folder
@@ -74,31 +80,49 @@ def pdfium_lock() -> threading.Lock:
 # ---------------------------------------------------------------- profiles
 
 class _ProfilePool:
-    """Private LibreOffice user profiles, one per concurrently running soffice."""
+    """Private LibreOffice user profiles, one per concurrently running soffice.
+
+    Only profiles whose batch succeeded are free for reuse: a new one is created by its
+    first soffice, and nobody else gets it before that soffice has finished."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._free: list[Path] = []
         self._root: Path | None = None
+        self._pid = os.getpid()
 
     def _root_dir(self) -> Path:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="sertiflow-lo-"))
-            atexit.register(shutil.rmtree, self._root, True)
+            atexit.register(_remove_own_root, self._root, os.getpid())
         return self._root
 
-    def acquire(self) -> Path:
+    def _forget_parents(self) -> None:
+        # A forked child inherits the parent's free list; the parent may be using those
+        # profiles right now, so the child starts its own pool.
+        if self._pid != os.getpid():
+            self._pid, self._free, self._root = os.getpid(), [], None
+
+    def acquire(self, fresh: bool = False) -> tuple[Path, bool]:
+        """A profile and whether it is new (its first soffice creates it)."""
         with self._lock:
-            if self._free:
-                return self._free.pop()
-            return Path(tempfile.mkdtemp(prefix="profile-", dir=self._root_dir()))
+            self._forget_parents()
+            if self._free and not fresh:
+                return self._free.pop(), False
+            return Path(tempfile.mkdtemp(prefix="profile-", dir=self._root_dir())), True
 
     def release(self, profile: Path, healthy: bool) -> None:
         if healthy:
             with self._lock:
-                self._free.append(profile)
-        else:  # killed mid-run: lock files and half-written state, start afresh
+                if self._root is not None and profile.parent == self._root:
+                    self._free.append(profile)
+        else:  # crashed or killed: lock files and half-written state, start afresh
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def _remove_own_root(root: Path, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:  # a forked child exiting leaves its parent's profiles alone
+        shutil.rmtree(root, ignore_errors=True)
 
 
 _PROFILES = _ProfilePool()
@@ -142,6 +166,7 @@ class BatchOutcome:
     missing: list[Path] = field(default_factory=list)     # inputs without a pdf, in order
     timed_out: bool = False
     returncode: int | None = None
+    new_profile: bool = False                              # soffice had to create its profile
     stderr: str = ""
     seconds: float = 0.0
 
@@ -153,10 +178,11 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def _run_batch(soffice: str, inputs: list[Path], out_dir: Path, timeout: float) -> BatchOutcome:
+def _run_batch(soffice: str, inputs: list[Path], out_dir: Path, timeout: float,
+               fresh_profile: bool = False) -> BatchOutcome:
     """Convert `inputs` with one soffice process; move good PDFs to out_dir."""
     outcome = BatchOutcome()
-    profile = _PROFILES.acquire()
+    profile, outcome.new_profile = _PROFILES.acquire(fresh=fresh_profile)
     staging = Path(tempfile.mkdtemp(prefix=".soffice-", dir=out_dir))
     healthy = False
     start = time.monotonic()
@@ -216,10 +242,12 @@ def convert_to_pdf(docx_paths: list[Path], out_dir: Path, timeout: float = DEFAU
 
     Returns {input path: PDF path, or None when that file could not be converted, or
     for every file when LibreOffice is absent}. `timeout` is per soffice process (one
-    batch of at most `batch_size` files); on timeout the process group is killed. When a
-    batch dies (timeout or crash), LibreOffice had converted the files in order: the
-    first file without a PDF is blamed, and the files after it are retried once in a
-    new batch (`retry_after_crash`).
+    batch of at most `batch_size` files); on timeout the process group is killed. A batch
+    that crashes is first run again, whole, on a fresh profile (`retry_after_crash`): a
+    first start of LibreOffice can abort while creating its profile. When a batch still
+    dies (timeout, or a second crash), LibreOffice had converted the files in order: the
+    first file without a PDF is blamed, and the files after it are retried once in a new
+    batch (`retry_after_crash`).
 
     Two inputs with the same stem would write the same PDF: that is refused.
     """
@@ -253,24 +281,31 @@ def convert_to_pdf(docx_paths: list[Path], out_dir: Path, timeout: float = DEFAU
 
     def run(batch: list[Path]) -> list[BatchOutcome]:
         outcomes = [_run_batch(soffice, batch, out_dir, timeout)]
-        first = outcomes[0]
-        if first.missing and (first.timed_out or first.returncode != 0):
-            suspect = first.missing[0]
-            log.warning("soffice %s on %s", "timed out" if first.timed_out
-                        else f"exited {first.returncode}", suspect)
-            rest = first.missing[1:]
+        last = outcomes[-1]
+        crashed = last.missing and not last.timed_out and last.returncode != 0
+        if crashed and retry_after_crash:
+            log.warning("soffice exited %s%s; %d file(s) again on a fresh profile", last.returncode,
+                        " while creating its profile" if last.new_profile else "", len(last.missing))
+            outcomes.append(_run_batch(soffice, last.missing, out_dir, timeout, fresh_profile=True))
+            last = outcomes[-1]
+        if last.missing and (last.timed_out or last.returncode != 0):
+            suspect = last.missing[0]
+            log.warning("soffice %s on %s", "timed out" if last.timed_out
+                        else f"exited {last.returncode}", suspect)
+            rest = last.missing[1:]
             if rest and retry_after_crash:
                 outcomes.append(_run_batch(soffice, rest, out_dir, timeout))
         return outcomes
 
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(batches)))) as pool:
-        for outcomes in pool.map(run, batches):
+        for batch, outcomes in zip(batches, pool.map(run, batches)):
             for outcome in outcomes:
                 for src, pdf in outcome.done.items():
                     result[resolved_to_given[src]] = pdf
-                if outcome.missing and not outcome.timed_out:
-                    log.warning("no PDF for %d file(s); soffice said: %s",
-                                len(outcome.missing), outcome.stderr.strip()[-500:])
+            lost = [src for src in batch if result[resolved_to_given[src]] is None]
+            if lost and not outcomes[-1].timed_out:
+                log.warning("no PDF for %d file(s); soffice said: %s",
+                            len(lost), outcomes[-1].stderr.strip()[-500:])
     return result
 
 
