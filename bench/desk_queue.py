@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from pipelines import db  # noqa: E402
-from pipelines.desk import auth, models  # noqa: E402
+from pipelines.desk import auth  # noqa: E402
 from pipelines.config import Settings  # noqa: E402
 from pipelines.decide import STATUS_LABELS  # noqa: E402
 from pipelines.runtime import Runtime  # noqa: E402
@@ -77,7 +77,6 @@ def main(argv=None) -> int:
     from pipelines.desk.app import create_app
     with tempfile.TemporaryDirectory(prefix="sertiflow-bench-") as tmp:
         rt = Runtime(Settings(outputs_dir=Path(tmp)))
-        models.ensure_schema(rt.engine)
         t0 = time.perf_counter()
         seed(rt, args.dossiers)
         print(f"{args.dossiers} berkas diisi dalam {time.perf_counter() - t0:.1f} s")

@@ -15,11 +15,15 @@ import os
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -27,6 +31,7 @@ from sqlalchemy import select
 from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
+from pipelines.decide.decide import AWAITING_APPROVAL
 from pipelines.desk import auth, charts, queries
 from pipelines.desk import models
 from pipelines.desk.actions import (DeskError, add_note, close_dossier, close_mail, completion_body,
@@ -62,6 +67,10 @@ EVENT_LABELS = {
 }
 MAIL_STATE_LABELS = {"queued": "dalam antrean", "claimed": "sedang diproses", "sending": "sedang dikirim",
                      "sent": "terkirim", "failed": "gagal (dicoba lagi)", "uncertain": "tidak pasti"}
+
+
+# Row ids in URLs: anything the database's INTEGER cannot hold is simply not found (404).
+RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 class LoginRequired(Exception):
@@ -219,31 +228,68 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
             set_cookie(response, FLASH_COOKIE, signer.dumps({"kind": kind, "text": message}, salt="flash"), 120)
         return response
 
+    def page_of(path: str) -> str:
+        """The page a form posted from: the longest leading part of its action a GET can open
+        (/berkas/X/temuan/5/kesampingkan -> /berkas/X)."""
+        parts = path.rstrip("/").split("/")
+        while len(parts) > 1:
+            candidate = "/".join(parts) or "/"
+            scope = {"type": "http", "path": candidate, "method": "GET", "root_path": ""}
+            if any(r.matches(scope)[0] == Match.FULL for r in app.router.routes):  # PARTIAL: other method
+                return candidate
+            parts.pop()
+        return "/"
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:  # a form sent after the session ended: back to its page, where the typed text is kept
+            target = page_of(request.url.path)
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/masuk"})
-        return RedirectResponse("/masuk?" + urlencode({"lanjut": target}), status_code=303)
+        query = {"lanjut": target}
+        if request.cookies.get(SESSION_COOKIE):
+            query["habis"] = "1"
+        return RedirectResponse("/masuk?" + urlencode(query), status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden):
         return render(request, "error.html", status_code=403, title="Akses ditolak", message=exc.message)
 
-    @app.exception_handler(404)
-    async def _not_found(request: Request, exc):
+    def not_found(request: Request) -> HTMLResponse:
         return render(request, "error.html", status_code=404, title="Tidak ditemukan",
                       message="Halaman atau berkas yang diminta tidak ada.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return not_found(request)
+        if exc.status_code == 405:
+            return render(request, "error.html", status_code=405, title="Cara membuka halaman tidak sesuai",
+                          message="Alamat ini tidak dapat dibuka dengan cara tersebut (misalnya formulir "
+                                  "yang dibuka langsung dari bilah alamat). Kembali ke halaman sebelumnya.")
+        return render(request, "error.html", status_code=exc.status_code, title="Permintaan tidak dapat diproses",
+                      message="Permintaan tidak dapat diproses. Kembali ke halaman sebelumnya lalu coba lagi.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        # A malformed id or number in the address names nothing that exists.
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            return not_found(request)
+        return render(request, "error.html", status_code=422, title="Isian tidak sah",
+                      message="Sebagian isian atau alamat tidak sah. Kembali ke halaman sebelumnya, "
+                              "periksa isian, lalu coba lagi.")
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
 
     # ------------------------------------------------------------------ login
 
     @router.get("/masuk")
-    def login_page(request: Request, lanjut: str = "/"):
+    def login_page(request: Request, lanjut: str = "/", habis: str = ""):
         if request.state.user:
             return RedirectResponse(_safe_next(lanjut), status_code=303)
-        return render(request, "login.html", next=_safe_next(lanjut), error=None, username="")
+        return render(request, "login.html", next=_safe_next(lanjut), error=None, username="", expired=bool(habis))
 
     @router.post("/masuk")
     async def login(request: Request):
@@ -310,7 +356,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         return render(request, "held.html", mails=mails, dossiers=dossiers, services=rt.services)
 
     @router.get("/surel/{mail_id}")
-    def mail_page(request: Request, mail_id: int, user: auth.User = Depends(require(*STAFF))):
+    def mail_page(request: Request, mail_id: RowId, user: auth.User = Depends(require(*STAFF))):
         with engine.connect() as conn:
             mail = queries.mail_row(conn, mail_id)
             events = [] if mail is None else [dict(e, at=db.aware(e["at"])) for e in conn.execute(
@@ -322,7 +368,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
                       held=mail["classification"] == queries.UNCLASSIFIED and mail["dossier_id"] is None)
 
     @router.post("/surel/{mail_id}/jadikan-berkas")
-    async def mail_convert(request: Request, mail_id: int, user: auth.User = Depends(require(*OFFICERS))):
+    async def mail_convert(request: Request, mail_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
         form = await request.form()
         try:
             number = mail_to_dossier(rt, mail_id, str(form.get("jenis", "")), user.username)
@@ -331,7 +377,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         return redirect(f"/berkas/{number}", f"Berkas {number} dibuat dari surel dan diproses.")
 
     @router.post("/surel/{mail_id}/tutup")
-    async def mail_close(request: Request, mail_id: int, user: auth.User = Depends(require(*OFFICERS))):
+    async def mail_close(request: Request, mail_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
         form = await request.form()
         try:
             close_mail(rt, mail_id, user.username, str(form.get("alasan", "")))
@@ -348,9 +394,14 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
             raise HTTPException(404)
         return view
 
+    def queue_of(user: auth.User) -> tuple[str, ...]:
+        return (AWAITING_APPROVAL,) if user.is_approver else queries.OPEN_STATUSES
+
     @router.get("/berkas/{number}")
     def dossier_page(request: Request, number: str, user: auth.User = Depends(require(*STAFF))):
         view = load(number)
+        with engine.connect() as conn:
+            view["previous"], view["next"] = queries.neighbours(conn, number, queue_of(user))
         for m in view["mails"]:
             m["body"] = read_mail(m["raw_path"])
         draft = {"subject": completion_subject(view["dossier"]),
@@ -370,7 +421,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
                                      "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
     @router.get("/berkas/{number}/lampiran/{document_id}")
-    def attachment(number: str, document_id: int, user: auth.User = Depends(require(*STAFF))):
+    def attachment(number: str, document_id: RowId, user: auth.User = Depends(require(*STAFF))):
         with engine.connect() as conn:
             row = conn.execute(select(db.documents).join(db.dossiers, db.dossiers.c.id == db.documents.c.dossier_id)
                                .where(db.dossiers.c.number == number, db.documents.c.id == document_id)).mappings().first()
@@ -379,7 +430,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         return file_response(row["path"], row["filename"], row["media_type"])
 
     @router.get("/berkas/{number}/dokumen/{generated_id}/{fmt}")
-    def generated(number: str, generated_id: int, fmt: str, user: auth.User = Depends(require(*STAFF))):
+    def generated(number: str, generated_id: RowId, fmt: str, user: auth.User = Depends(require(*STAFF))):
         if fmt not in ("docx", "pdf"):
             raise HTTPException(404)
         with engine.connect() as conn:
@@ -412,7 +463,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         return redirect(f"/berkas/{number}", "Permintaan kelengkapan dikirim ke LSP.")
 
     @router.post("/berkas/{number}/temuan/{finding_id}/kesampingkan")
-    async def override(request: Request, number: str, finding_id: int,
+    async def override(request: Request, number: str, finding_id: RowId,
                        user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:

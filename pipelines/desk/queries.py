@@ -105,6 +105,19 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
     return [dict(r, overdue=r["overdue_rank"] == 0, received_at=db.aware(r["received_at"])) for r in rows], total
 
 
+def neighbours(conn, number: str, statuses) -> tuple[str | None, str | None]:
+    """The dossiers before and after `number` in the queue of these statuses (queue order), for
+    the previous/next links and for going on to the next dossier after a decision."""
+    d = db.dossiers.c
+    overdue = case((overdue_clause(today()), 0), else_=1)
+    numbers = conn.execute(select(d.number).where(d.status.in_(statuses))
+                           .order_by(overdue, d.received_at, d.id)).scalars().all()
+    if number not in numbers:
+        return None, numbers[0] if numbers else None
+    i = numbers.index(number)
+    return (numbers[i - 1] if i > 0 else None), (numbers[i + 1] if i + 1 < len(numbers) else None)
+
+
 def held_mail(conn, limit: int = 200) -> list[dict]:
     """Mail nobody could classify and that no dossier owns: an officer decides."""
     m = db.mails.c
