@@ -4,3 +4,7 @@ Officers (petugas) review flagged dossiers and held mail, the eselon 4 official 
 approves or returns complete dossiers, an admin manages accounts. Every action is written
 to the `events` audit trail. Start it with `sertiflow serve`.
 """
+
+
+class DeskError(Exception):
+    """A desk action refused; the message (Indonesian) is shown to the user as is."""

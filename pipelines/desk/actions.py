@@ -13,6 +13,8 @@ from sqlalchemy import insert, select, update
 from pipelines import db
 from pipelines.calendar import local_date
 from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
+from pipelines.desk import DeskError
+from pipelines.desk.claims import hold
 from pipelines.desk.queries import NOT_RELEVANT, UNCLASSIFIED
 from pipelines.send.outbox import drain, enqueue
 from pipelines.send.transport import transport_for
@@ -22,10 +24,6 @@ RETURNED, CLOSED = "dikembalikan", "ditutup"
 # Statuses from which an officer may ask the LSP to complete the dossier.
 REQUESTABLE = {NEW, HELD, AWAITING_COMPLETION, RETURNED}
 MAX_TEXT = 20_000
-
-
-class DeskError(Exception):
-    """Shown to the user as is (Indonesian)."""
 
 
 def _dossier(conn, number: str) -> dict:
@@ -63,7 +61,8 @@ def completion_body(dossier: dict, lsp, blocking: list[dict], office) -> str:
     return "\n".join(lines)
 
 
-def send_completion_request(rt, number: str, actor: str, subject: str, body: str, nonce: str) -> dict:
+def send_completion_request(rt, number: str, actor: str, subject: str, body: str, nonce: str,
+                            take_over: bool = False) -> dict:
     """Queue the officer's completion request (permintaan kelengkapan) and send it now.
 
     `nonce` comes from the form: a double-click queues the mail once."""
@@ -81,6 +80,7 @@ def send_completion_request(rt, number: str, actor: str, subject: str, body: str
                             f"{dossier['status']}.")
         if not dossier["sender"]:
             raise DeskError("Berkas tidak memiliki alamat pengirim.")
+        hold(conn, dossier, actor, take_over)
         in_reply_to, references = _thread(conn, dossier)
         outbox_id = enqueue(conn, key=f"desk:permintaan_kelengkapan:{dossier['id']}:{nonce}",
                             to=[dossier["sender"]], subject=subject, body=body,
@@ -106,7 +106,7 @@ def send_now(rt) -> dict:
     return {"sent": counts.get("sent", 0), "error": "" if not counts.get("failed") else "gagal terkirim"}
 
 
-def override_finding(rt, number: str, finding_id: int, actor: str, reason: str) -> None:
+def override_finding(rt, number: str, finding_id: int, actor: str, reason: str, take_over: bool = False) -> None:
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise DeskError("Alasan wajib ditulis (minimal 5 karakter).")
@@ -120,6 +120,7 @@ def override_finding(rt, number: str, finding_id: int, actor: str, reason: str) 
             raise DeskError("Temuan ini sudah dikesampingkan.")
         if finding["severity"] == "info":
             raise DeskError("Temuan informasi tidak perlu dikesampingkan.")
+        hold(conn, dossier, actor, take_over)
         conn.execute(update(db.findings).where(db.findings.c.id == finding_id)
                      .values(overridden_by=actor, override_reason=reason[:MAX_TEXT]))
         db.record_event(conn, "temuan_dikesampingkan", actor=actor, dossier_id=dossier["id"],
@@ -137,7 +138,7 @@ def add_note(rt, number: str, actor: str, text: str) -> None:
                         before=dossier["status"], after=dossier["status"], catatan=text[:MAX_TEXT])
 
 
-def close_dossier(rt, number: str, actor: str, reason: str) -> None:
+def close_dossier(rt, number: str, actor: str, reason: str, take_over: bool = False) -> None:
     """Close a held dossier (unknown sender, not a real request)."""
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -146,13 +147,14 @@ def close_dossier(rt, number: str, actor: str, reason: str) -> None:
         dossier = _dossier(conn, number)
         if dossier["status"] not in (HELD, NEW, AWAITING_COMPLETION):
             raise DeskError("Hanya berkas yang ditahan, baru atau menunggu kelengkapan yang dapat ditutup.")
+        hold(conn, dossier, actor, take_over)
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
                      .values(status=CLOSED, updated_at=db.now()))
         db.record_event(conn, "berkas_ditutup", actor=actor, dossier_id=dossier["id"],
                         before=dossier["status"], after=CLOSED, alasan=reason[:MAX_TEXT])
 
 
-def resubmit(rt, number: str, actor: str, note: str) -> None:
+def resubmit(rt, number: str, actor: str, note: str, take_over: bool = False) -> None:
     """A dossier the official returned goes back to the official after the officer's fix."""
     note = (note or "").strip()
     if not note:
@@ -161,6 +163,7 @@ def resubmit(rt, number: str, actor: str, note: str) -> None:
         dossier = _dossier(conn, number)
         if dossier["status"] != RETURNED:
             raise DeskError("Hanya berkas yang dikembalikan pejabat yang dapat diajukan kembali.")
+        hold(conn, dossier, actor, take_over)
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
                      .values(status=AWAITING_APPROVAL, updated_at=db.now()))
         db.record_event(conn, "berkas_diajukan_kembali", actor=actor, dossier_id=dossier["id"],

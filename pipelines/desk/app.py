@@ -32,9 +32,9 @@ from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL
-from pipelines.desk import auth, charts, queries
+from pipelines.desk import DeskError, auth, charts, claims, queries
 from pipelines.desk import models
-from pipelines.desk.actions import (DeskError, add_note, close_dossier, close_mail, completion_body,
+from pipelines.desk.actions import (add_note, close_dossier, close_mail, completion_body,
                                     completion_subject, mail_to_dossier, override_finding, resubmit,
                                     send_completion_request)
 from pipelines.desk.mailview import read_mail
@@ -447,12 +447,38 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     async def form_of(request: Request) -> dict:
         return {k: str(v) for k, v in (await request.form()).items()}
 
+    def taking_over(form: dict) -> bool:
+        return form.get("ambil_alih") == "1"
+
+    @router.post("/berkas/{number}/ambil")
+    async def claim_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            with engine.begin() as conn:
+                dossier = db.dossier_by_number(conn, number)
+                if dossier is None:
+                    raise HTTPException(404)
+                claims.claim(conn, dict(dossier), user.username, taking_over(form))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+        return redirect(f"/berkas/{number}", "Berkas ini sekarang Anda pegang.")
+
+    @router.post("/berkas/{number}/lepas")
+    async def release_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        with engine.begin() as conn:
+            dossier = db.dossier_by_number(conn, number)
+            if dossier is None:
+                raise HTTPException(404)
+            released = claims.release(conn, dict(dossier), user.username)
+        return redirect(f"/berkas/{number}", "Berkas dilepas; petugas lain dapat mengambilnya."
+                        if released else "Berkas ini tidak sedang Anda pegang.")
+
     @router.post("/berkas/{number}/kelengkapan")
     async def completion(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
             result = send_completion_request(rt, number, user.username, form.get("subjek", ""),
-                                             form.get("isi", ""), form.get("nonce", ""))
+                                             form.get("isi", ""), form.get("nonce", ""), taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         if not result["queued"]:
@@ -467,7 +493,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
                        user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            override_finding(rt, number, finding_id, user.username, form.get("alasan", ""))
+            override_finding(rt, number, finding_id, user.username, form.get("alasan", ""), taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}#temuan", str(exc), "error")
         return redirect(f"/berkas/{number}#temuan", "Temuan dikesampingkan dan dicatat di riwayat.")
@@ -475,8 +501,9 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     @router.post("/berkas/{number}/periksa-ulang")
     async def recheck(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         from pipelines.desk.recheck import recheck_dossier
+        form = await form_of(request)
         try:
-            status = recheck_dossier(rt, number, user.username)
+            status = recheck_dossier(rt, number, user.username, taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", f"Berkas diperiksa ulang: {STATUS_LABELS.get(status, status)}.")
@@ -494,7 +521,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     async def close(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            close_dossier(rt, number, user.username, form.get("alasan", ""))
+            close_dossier(rt, number, user.username, form.get("alasan", ""), taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", "Berkas ditutup.")
@@ -503,7 +530,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     async def resubmit_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            resubmit(rt, number, user.username, form.get("catatan", ""))
+            resubmit(rt, number, user.username, form.get("catatan", ""), taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", "Berkas diajukan kembali untuk persetujuan.")

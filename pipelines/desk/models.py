@@ -50,3 +50,12 @@ Index("ix_desk_dossier_received", db.dossiers.c.received_at)
 Index("ix_desk_dossier_lsp", db.dossiers.c.lsp_code)
 Index("ix_desk_mail_classification", db.mails.c.classification, db.mails.c.dossier_id)
 Index("ix_desk_event_action", db.events.c.action, db.events.c.dossier_id)
+
+# Who holds a dossier (claim): one row per held dossier; the primary key makes two officers
+# claiming at once impossible (the second insert conflicts and sees the first one's row).
+claims = Table(
+    "desk_claims", db.metadata,
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("since", DateTime(timezone=True), nullable=False),
+)

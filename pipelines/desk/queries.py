@@ -12,8 +12,10 @@ from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
+from pipelines.desk import claims
 
-OPEN_STATUSES = (NEW, HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, "dikembalikan")
+RETURNED = "dikembalikan"
+OPEN_STATUSES = (NEW, HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, RETURNED)
 UNCLASSIFIED = "unclassified"
 NOT_RELEVANT = "tidak_relevan"
 PER_PAGE = 50
@@ -102,7 +104,23 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
                d.due_date, errors.label("errors"), overdue.label("overdue_rank"))
         .where(where).order_by(overdue, d.received_at, d.id)
         .limit(per_page).offset((flt.page - 1) * per_page)).mappings().all()
-    return [dict(r, overdue=r["overdue_rank"] == 0, received_at=db.aware(r["received_at"])) for r in rows], total
+    ids = [r["id"] for r in rows]
+    held = claims.holders(conn, ids)
+    notes = return_notes(conn, [r["id"] for r in rows if r["status"] == RETURNED])
+    return [dict(r, overdue=r["overdue_rank"] == 0, received_at=db.aware(r["received_at"]),
+                 holder=held.get(r["id"]), return_note=notes.get(r["id"])) for r in rows], total
+
+
+def return_notes(conn, dossier_ids: list[int]) -> dict[int, dict]:
+    """The official's latest return (who, when, the reason) per dossier."""
+    if not dossier_ids:
+        return {}
+    e = db.events.c
+    latest = (select(func.max(e.id)).where(e.action == "berkas_dikembalikan", e.dossier_id.in_(dossier_ids))
+              .group_by(e.dossier_id))
+    rows = conn.execute(select(e.dossier_id, e.actor, e.at, e.detail).where(e.id.in_(latest))).mappings()
+    return {r["dossier_id"]: {"by": r["actor"], "at": db.aware(r["at"]),
+                              "note": (r["detail"] or {}).get("catatan", "")} for r in rows}
 
 
 def neighbours(conn, number: str, statuses) -> tuple[str | None, str | None]:
@@ -232,7 +250,15 @@ def dossier_view(conn, number: str, registry, services) -> dict | None:
     events = [dict(e, at=db.aware(e["at"])) for e in conn.execute(
         select(db.events).where(db.events.c.dossier_id == did).order_by(db.events.c.id)).mappings()]
     service = services.get(dossier["kind"])
+    by_outbox = {o["id"]: o for o in emails}
+    requests = [{"by": e["actor"], "at": e["at"], "to": (e["detail"] or {}).get("kepada", []),
+                 "subject": (e["detail"] or {}).get("subjek", ""),
+                 "mail": by_outbox.get((e["detail"] or {}).get("outbox_id"))}
+                for e in events if e["action"] == "permintaan_kelengkapan_dikirim"]
     return {
+        "holder": claims.holder(conn, did),
+        "returned": return_notes(conn, [did]).get(did) if dossier["status"] == RETURNED else None,
+        "completion_requests": requests,
         "dossier": dossier,
         "lsp": registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None,
         "service": service,

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from pipelines import db
 from pipelines.decide.decide import CHECKABLE
 from pipelines.desk.actions import DeskError, send_now
+from pipelines.desk.claims import hold
 
 
-def recheck_dossier(rt, number: str, actor: str) -> str:
+def recheck_dossier(rt, number: str, actor: str, take_over: bool = False) -> str:
     """Run the check again; returns the new status."""
     try:
         from pipelines import process
@@ -29,6 +30,7 @@ def recheck_dossier(rt, number: str, actor: str) -> str:
             raise DeskError(f"Berkas {number} tidak ditemukan.")
         if dossier["status"] not in CHECKABLE:
             raise DeskError("Pemeriksaan ulang hanya untuk berkas baru atau menunggu kelengkapan.")
+        hold(conn, dict(dossier), actor, take_over)
         mail = conn.execute(select(db.mails).where(db.mails.c.dossier_id == dossier["id"])
                             .order_by(db.mails.c.id.desc())).mappings().first()
         if mail is None:
