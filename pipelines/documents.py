@@ -57,7 +57,9 @@ class RosterRow:
     number: str = ""
     name: str = ""
     nik: str = ""
-    scheme: str = ""
+    scheme: str = ""         # the scheme as this list names it: its name, else its code
+    scheme_code: str = ""    # "SKM.NET.03" where the list gives a code (BNSP's KODE SKEMA)
+    scheme_name: str = ""    # "Teknisi Jaringan Muda" where the list gives a name (NAMA SKEMA)
     result: str = ""         # normalised: "K" or "BK" ("" when unreadable)
     birth_date: date | None = None
     sex: str = ""            # "L" or "P" where given
@@ -77,6 +79,17 @@ class Roster:
     @property
     def competent_count(self) -> int:
         return len(self.competent)
+
+    def schemes(self) -> list[dict]:
+        """Each scheme of the list once, as an identity (code and/or name) with its K/BK counts."""
+        found: dict[str, dict] = {}
+        for r in self.rows:
+            entry = found.setdefault(r.scheme or "", {"code": r.scheme_code, "name": r.scheme_name, "K": 0, "BK": 0})
+            entry["code"] = entry["code"] or r.scheme_code
+            entry["name"] = entry["name"] or r.scheme_name
+            if r.result in ("K", "BK"):
+                entry[r.result] += 1
+        return list(found.values())
 
     def counts_by_scheme(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

@@ -112,6 +112,7 @@ def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
     else:
         counts = roster.counts_by_scheme()
         doc.facts["schemes"] = counts
+        doc.facts["scheme_identities"] = roster.schemes()
         doc.facts["competent_count"] = roster.competent_count
         doc.facts["participants"] = len(roster.rows)
     return doc

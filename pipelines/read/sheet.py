@@ -1,9 +1,12 @@
-"""Participant lists (daftar peserta): xlsx (pandas + calamine), xls (xlrd), csv.
+"""Participant lists (daftar peserta): xlsx, xlsm, ods, xls (calamine, with openpyxl and xlrd as
+second opinions) and csv.
 
 Real files have title rows above the header, merged header cells (a merged cell's value sits
 in its first cell only), header wording that varies (see data/header_aliases.yaml), one sheet per
-scheme or a scheme column, and NIKs that Excel stored as numbers. Every problem is a finding
-naming the file, sheet, row and column; the roster keeps what could be read.
+scheme or a scheme column (BNSP's template has both a scheme code and a scheme name column),
+instruction and hidden sheets, total/recap/signature rows under the table, and NIKs that Excel
+stored as numbers or that were typed with spaces and dots. Every problem is a finding naming the
+file, sheet, row and column; the roster keeps what could be read.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -22,7 +25,7 @@ from pipelines.documents import Roster, RosterRow
 from pipelines.findings import Finding
 from pipelines.read import nik as nikmod
 from pipelines.read import sniff as sn
-from pipelines.read.dates import coerce_date
+from pipelines.read.dates import coerce_date, find_dates
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -32,8 +35,20 @@ FIELD_LABELS = {  # how a finding names a column when the file gives no header t
 }
 _GENERIC_SHEET = re.compile(r"^(sheet|lembar|sheet\s*-?\s*|data|daftar.*|peserta.*|rekap.*|hasil.*|"
                             r"format.*|template.*|lampiran.*)\s*\d*$", re.I)
-_FOOTER = re.compile(r"^(jumlah|total|mengetahui|ketua|direktur|manajer|catatan|keterangan|"
-                     r"ditetapkan|dibuat|disahkan|tanda\s*tangan|ttd)\b", re.I)
+# Rows under the table: totals, recaps, notes and the signature block end the list.
+_FOOTER = re.compile(r"^(jumlah|total|sub\s*total|rekap\w*|mengetahui|diketahui|menyetujui|disetujui|"
+                     r"ketua|direktur|manajer|sekretaris|koordinator|kepala|catatan|keterangan|ket\s*:|"
+                     r"ditetapkan|dibuat|disahkan|tanda\s*tangan|ttd|nip\b|(belum\s+)?kompeten\s*[:=(]|"
+                     r"(k|bk)\s*[:=]|\(\s*\.{3,}|\.{5,}|_{5,})", re.I)
+# "Bandung, 10 November 2026" above a signature
+_PLACE_AND_DATE_LINE = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,40},\s*\d{1,2}\s+[A-Za-z]+\s+\d{4}$")
+# Sheets that explain how to fill the list, show an example, or hold lookup values
+_NOT_A_LIST_SHEET = re.compile(r"\b(petunjuk|instruksi|instructions?|panduan|cara\s*pengisian|contoh|example|"
+                               r"sample|keterangan|readme|referensi|reference|lookup|master\s*data|"
+                               r"daftar\s*pilihan|dropdown|pilihan)\b", re.I)
+_EXAMPLE_ROW = re.compile(r"^\s*(contoh|example|misal)\b", re.I)
+# A scheme code: upper-case segments joined by dots or slashes ("SKM.NET.03", "KKNI.III.TBG")
+_SCHEME_CODE = re.compile(r"\b[A-Z][A-Z0-9]{1,}(?:[./][A-Z0-9]{1,}){1,}\b")
 _SCI = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _SCHEME_TITLE = re.compile(r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster|kkni))?\s*[:\-]\s*(.+)", re.I)
 _MARK = {"v", "√", "✓", "✔", "x", "1", "ya", "y", "ok", "*", "xx", "☑", "■", "●"}
@@ -126,20 +141,89 @@ def normalise_sex(value) -> str:
 class Grid:
     name: str
     rows: list[list]
+    hidden: bool = False
+
+
+class EncryptedWorkbook(Exception):
+    """The workbook is protected by a password."""
 
 
 def load_grids(data: bytes, media_type: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[Grid]:
-    """Every sheet as a list of rows of raw cell values (row 0 = Excel row 1). Raises on bad files."""
+    """Every sheet as a list of rows of raw cell values (row 0 = Excel row 1); formula cells give
+    the value the spreadsheet program saved. When one engine cannot open the file the others
+    installed are tried before the file is called broken. Raises on files none can open."""
     if media_type == sn.CSV or media_type == sn.TEXT:
         return [Grid("CSV", _csv_rows(data, limits))]
-    import pandas as pd  # heavy: imported in the worker only
-    engine = {"application/vnd.ms-excel": "xlrd", sn.ODS: "calamine"}.get(media_type, "calamine")
-    frames = pd.read_excel(io.BytesIO(data), engine=engine, header=None, dtype=object,
-                           sheet_name=None, nrows=limits.max_sheet_rows)
+    engines = [_calamine_grids, _openpyxl_grids, _xlrd_grids]
+    errors: list[Exception] = []
+    for engine in engines:
+        try:
+            return engine(data, limits)
+        except MemoryError:
+            raise
+        except EncryptedWorkbook:
+            raise
+        except Exception as exc:
+            errors.append(exc)
+    if any(_is_password_error(e) for e in errors):
+        raise EncryptedWorkbook(str(errors[0]))
+    raise errors[0]
+
+
+def _is_password_error(exc: Exception) -> bool:
+    import python_calamine
+    return isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower() \
+        or "encrypt" in str(exc).lower()
+
+
+def _calamine_grids(data: bytes, limits: ReadLimits) -> list[Grid]:
+    import python_calamine
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as exc:
+        raise EncryptedWorkbook(str(exc)) from exc
     grids = []
-    for name, df in frames.items():
-        rows = df.astype(object).where(df.notna(), None).values.tolist()
-        grids.append(Grid(str(name), rows))
+    for meta in book.sheets_metadata:
+        if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+            continue  # chart sheets and macro sheets hold no rows
+        sheet = book.get_sheet_by_name(meta.name)
+        rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_sheet_rows)
+        hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
+        grids.append(Grid(str(meta.name), [[None if v == "" else v for v in r] for r in rows], hidden))
+    return grids
+
+
+def _openpyxl_grids(data: bytes, limits: ReadLimits) -> list[Grid]:
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        grids = []
+        for ws in book.worksheets:
+            rows = [list(r) for r in ws.iter_rows(max_row=limits.max_sheet_rows, values_only=True)]
+            grids.append(Grid(ws.title, rows, ws.sheet_state != "visible"))
+        return grids
+    finally:
+        book.close()
+
+
+def _xlrd_grids(data: bytes, limits: ReadLimits) -> list[Grid]:
+    import xlrd
+    book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    grids = []
+    for i in range(book.nsheets):
+        ws = book.sheet_by_index(i)
+        rows = []
+        for r in range(min(ws.nrows, limits.max_sheet_rows)):
+            row = []
+            for c in ws.row(r):
+                if c.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate.xldate_as_datetime(c.value, book.datemode))
+                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append(None)
+                else:
+                    row.append(c.value)
+            rows.append(row)
+        grids.append(Grid(ws.name, rows, getattr(ws, "visibility", 0) != 0))
     return grids
 
 
@@ -153,7 +237,8 @@ def _csv_rows(data: bytes, limits: ReadLimits) -> list[list]:
     sample = "\n".join(text.splitlines()[:50])
     counts = {d: sum(ln.count(d) for ln in sample.splitlines()) for d in (";", ",", "\t", "|")}
     delim = max(counts, key=counts.get) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    # newline=None: lines may end in CR only (old Mac exports), CRLF or LF
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delim)
     rows = []
     for i, row in enumerate(reader):
         if i >= limits.max_sheet_rows:
@@ -182,6 +267,15 @@ def _row_fields(row: list) -> dict[int, str]:
             if f:
                 out[j] = f
     return out
+
+
+_RESULT_FIELDS = {"result", "result_k", "result_bk"}  # not "Keterangan": attendance lists have it too
+
+
+def _is_list_header(names: set[str]) -> bool:
+    """A participant list names people and identifies or judges them: a name column plus a NIK or
+    a result column. An attendance list (No | Nama | Instansi | Tanda Tangan) is not one."""
+    return "name" in names and ("nik" in names or bool(names & _RESULT_FIELDS))
 
 
 def find_header(rows: list[list]) -> Header | None:
@@ -232,6 +326,8 @@ def find_header(rows: list[list]) -> Header | None:
     columns: dict[str, int] = {}
     for j, f in sorted(fields.items()):
         columns.setdefault(f, j)
+    if not _is_list_header(set(columns)):
+        return None
     if "result" not in columns and "result_k" not in columns and "result_fallback" in columns:
         columns["result"] = columns.pop("result_fallback")
     evidence = [f"baris judul kolom di baris {first + 1}: " + ", ".join(texts[j] for j in sorted(texts))]
@@ -263,6 +359,44 @@ def scheme_from_title(rows: list[list], upto: int) -> str:
     return ""
 
 
+def split_scheme(text: str) -> tuple[str, str]:
+    """(code, name) of a scheme as a cell writes it: "SKM.NET.03 - Teknisi Jaringan Muda",
+    "Tata Boga (KKNI.III.TBG)", "TIK.JWD.01" or "Junior Web Developer"."""
+    text = " ".join(str(text).split())
+    m = _SCHEME_CODE.search(text)
+    if not m:
+        return "", text
+    name = (text[:m.start()] + " " + text[m.end():]).strip()
+    name = re.sub(r"\(\s*\)", "", name)
+    name = " ".join(name.strip(" -–—:|/,()").split())
+    return m.group(0), name
+
+
+_TWO_DIGIT_DMY = re.compile(r"\b(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{2})\b(?!\s*[-/.]?\d)")
+
+
+def split_place_date(value) -> tuple[str, date | None]:
+    """Birth place and date from one cell: "Bandung, 12-05-1990", "Bandung / 12 Mei 1990",
+    "Bandung 12/05/90", "BANDUNG, 1990-05-12"; a date cell gives the date only."""
+    if isinstance(value, (datetime, date)) or hasattr(value, "to_pydatetime"):
+        return "", coerce_date(value)
+    text = _text(value)
+    found = find_dates(text)
+    if found:
+        pos, born = found[0]
+    else:
+        m = _TWO_DIGIT_DMY.search(text)
+        if not m:
+            return text.strip(" ,/;-"), None
+        yy = int(m.group(4))
+        year = 2000 + yy if yy <= datetime.now().year % 100 else 1900 + yy
+        try:
+            pos, born = m.start(), date(year, int(m.group(3)), int(m.group(1)))
+        except ValueError:
+            return text, None
+    return text[:pos].strip(" ,/;-"), born
+
+
 # --------------------------------------------------------------------------- rows
 
 
@@ -289,6 +423,15 @@ def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
                 "NIK_TERSIMPAN_ANGKA",
                 f"NIK di {label} disimpan sebagai angka, bukan teks; nilainya masih utuh, "
                 f"tetapi sebaiknya kolom NIK diformat sebagai Teks.", where=where, nik=digits)]
+        if len(digits) == 16 and not lost and digits[-4:] != "0000":
+            # Excel keeps 15 digits, so a typed NIK ends in 0; but one NIK in ten really ends in 0
+            # (serial 0010): not sure enough to ask the LSP, an officer compares it with the KTP.
+            # Serial 0000 does not exist: that one surely lost digits.
+            return digits, [Finding.warning(
+                "NIK_MUNGKIN_TERPOTONG",
+                f"NIK di {label} disimpan sebagai angka ({digits}) dan berakhiran 0; bila diketik di "
+                f"Excel sebagai angka, digit terakhirnya hilang. Mohon petugas mencocokkan dengan KTP.",
+                where=where, nik=digits)]
         if len(digits) >= 16:
             return digits, [Finding.error(
                 "NIK_PRESISI_HILANG",
@@ -306,7 +449,8 @@ def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
             "NIK_NOTASI_ILMIAH",
             f"NIK di {label} tertulis dalam notasi ilmiah ({text}); digitnya sudah hilang. Format kolom "
             f"NIK sebagai Teks lalu ketik ulang NIK sesuai KTP.", where=where, value=text)]
-    compact = re.sub(r"[\s.\-]", "", text)
+    # typed in groups: spaces (also non-breaking and zero-width), dots, dashes, underscores
+    compact = re.sub(r"[\s.\-_,'`\u200b\u200c\u200d\u2060\ufeff]", "", text)
     if compact.endswith(".0") and compact[:-2].isdigit():
         compact = compact[:-2]
     return compact, []
@@ -386,14 +530,14 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | No
 
     title_scheme = scheme_from_title(rows, header.first_row)
     sheet_scheme = "" if (_GENERIC_SHEET.match(grid.name.strip()) or grid.name == "CSV") else grid.name.strip()
-    default_scheme = title_scheme or sheet_scheme
+    default_scheme = split_scheme(title_scheme or sheet_scheme)
     if title_scheme:
         evidence.append(f"skema dari judul lembar: {title_scheme}")
-    elif sheet_scheme and "scheme" not in cols:
+    elif sheet_scheme and "scheme" not in cols and "scheme_code" not in cols:
         evidence.append(f"skema dari nama lembar: {sheet_scheme}")
 
     out: list[RosterRow] = []
-    last_scheme = default_scheme
+    last_code, last_name = default_scheme
     for r in range(header.row + 1, len(rows)):
         row = rows[r]
 
@@ -409,25 +553,32 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | No
         if _empty(name_v) and _empty(nik_v):
             continue  # pre-numbered template rows, column-number rows, spacing
         first_text = _text(non_empty[0])
-        if _empty(nik_v) and (_FOOTER.match(name_t) or _FOOTER.match(first_text)):
-            continue
+        if _is_footer(name_t, first_text, nik_v):
+            break  # totals, recap, notes or signature: the list has ended
+        if _EXAMPLE_ROW.match(name_t) or _EXAMPLE_ROW.match(_text(cell("number"))):
+            continue  # "Contoh: Budi Santoso" left from the template
         if all(re.fullmatch(r"\(?\d{1,2}\)?", _text(v)) for v in non_empty) and len(non_empty) >= 3:
             continue  # "(1) (2) (3)" column-number row under the header
         rr = RosterRow(sheet=grid.name, row=r + 1, number=_text(cell("number")), name=name_t)
-        # scheme: column (merged cells repeat the last value), else title / sheet name
-        if "scheme" in cols:
-            s = _text(cell("scheme"))
-            if s:
-                last_scheme = s
-            rr.scheme = s or last_scheme
-        else:
-            rr.scheme = default_scheme
+        # scheme: code and name columns (merged cells repeat the last value), else title / sheet name
+        scheme_cell, code_cell = _text(cell("scheme")), _text(cell("scheme_code"))
+        if scheme_cell:
+            code, last_name = split_scheme(scheme_cell)
+            if code or "scheme_code" not in cols:
+                last_code = code
+        if code_cell:
+            last_code = code_cell
+        rr.scheme_code, rr.scheme_name = last_code, last_name
+        rr.scheme = last_name or last_code
         # birth date and sex first: the NIK is checked against them
         bd = cell("birth_date")
-        if _empty(bd):
-            bd = cell("birth_place_date")
         if not _empty(bd):
             rr.birth_date = coerce_date(bd)
+        if not _empty(cell("birth_place_date")):
+            place, born = split_place_date(cell("birth_place_date"))
+            rr.birth_date = rr.birth_date or born
+            if place:
+                rr.extra.setdefault("birth_place", place)
         if not _empty(cell("sex")):
             rr.sex = normalise_sex(cell("sex"))
         # result
@@ -488,6 +639,13 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | No
     return SheetResult(out, findings, evidence)
 
 
+def _is_footer(name: str, first_text: str, nik_value) -> bool:
+    """A total, recap, note or signature line under the table (never a row carrying a NIK)."""
+    if len(re.sub(r"\D", "", _text(nik_value))) >= 12:
+        return False
+    return any(_FOOTER.match(t) or _PLACE_AND_DATE_LINE.match(t) for t in (name, first_text) if t)
+
+
 def _empty_cell(where: str, label: str, what: str) -> Finding:
     return Finding.error("SEL_WAJIB_KOSONG", f"Kolom {what} kosong di {label}; mohon dilengkapi.", where=where)
 
@@ -520,6 +678,11 @@ def read_roster(data: bytes, media_type: str, filename: str,
         grids = load_grids(data, media_type, limits)
     except MemoryError:
         raise
+    except EncryptedWorkbook:
+        return None, [Finding.error(
+            "BERKAS_TERENKRIPSI",
+            f"Berkas {filename} dilindungi kata sandi sehingga tidak dapat dibaca; mohon kirim ulang "
+            f"tanpa kata sandi.", where=filename)], []
     except Exception as exc:
         return None, [Finding.error(
             "BERKAS_EXCEL_RUSAK",
@@ -529,6 +692,9 @@ def read_roster(data: bytes, media_type: str, filename: str,
     findings: list[Finding] = []
     evidence: list[str] = []
     found = False
+    # hidden sheets and instruction/example/lookup sheets are not the list the LSP means
+    grids = [g for g in grids if not g.hidden and not _NOT_A_LIST_SHEET.search(g.name)] or \
+        [g for g in grids if not g.hidden]
     for g in grids:
         res = read_sheet(g, filename, multi_sheet=len(grids) > 1)
         if res is None:

@@ -69,8 +69,11 @@ def _sniff_zip(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 mt = zf.read("mimetype")[:100]
+                # a password-protected OpenDocument file lists how each part is encrypted
+                encrypted = "META-INF/manifest.xml" in names and \
+                    b"encryption-data" in zf.read("META-INF/manifest.xml")[:1 << 20]
             if b"spreadsheet" in mt:
-                return ODS
+                return ENCRYPTED_OFFICE if encrypted else ODS
         except Exception:
             pass
     return ZIP
@@ -185,6 +188,6 @@ def compatible(claimed: str, actual: str) -> bool:
     """Whether a name's claim and the bytes agree well enough not to mention it."""
     if not claimed or claimed == actual:
         return True
-    families = [{XLSX, ENCRYPTED_OFFICE}, {XLS, ENCRYPTED_OFFICE, OLE}, {DOC, OLE},
+    families = [{XLSX, ENCRYPTED_OFFICE}, {ODS, ENCRYPTED_OFFICE}, {XLS, ENCRYPTED_OFFICE, OLE}, {DOC, OLE},
                 {TEXT, CSV}, {CSV, TEXT}, {HTML, TEXT}, {TEXT, OCTET}]
     return any(claimed in f and actual in f for f in families)
