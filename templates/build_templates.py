@@ -370,10 +370,101 @@ def build_sertifikat(path: Path):
     doc.save(path)
 
 
+def build_surat_keputusan_pengaduan(path: Path):
+    """Decision on a complaint or appeal (Keputusan Penyelesaian Keluhan dan Banding, seed 003
+    step 5). Context: templates/README.md."""
+    doc = new_document()
+    letterhead(doc)
+    c = WD_ALIGN_PARAGRAPH.CENTER
+    j = WD_ALIGN_PARAGRAPH.JUSTIFY
+    para(doc, "KEPUTUSAN PENYELESAIAN {{ type_label|upper }}", bold=True, size=13, align=c, space_after=0)
+    para(doc, "Nomor: {{ letter_number }}", align=c, space_after=12)
+    label_table(doc, [
+        ("Kepada Yth.", "{{ complainant.name }}{% if complainant.organisation %} ({{ complainant.organisation }}){% endif %}"),
+        ("Nomor register", "{{ entry.number }}"),
+        ("Diterima", "{{ received|tanggal }} melalui {{ channel_label|lower }}"),
+        ("Perihal", "{{ type_label }}{% if entry.target_number %} atas {{ entry.target_number }}{% endif %}"),
+    ])
+    para(doc, "Pokok {{ type_label|lower }}:", bold=True, space_before=8)
+    para(doc, "{{ summary }}").alignment = j
+    para(doc, "Hasil penelusuran:", bold=True, space_before=6)
+    para(doc, "Penyebab: {{ entry.cause }}").alignment = j
+    para(doc, "Perbaikan: {{ entry.correction }}").alignment = j
+    tag(doc, "{%p if actions %}")
+    para(doc, "Tindakan korektif untuk mencegah terulang:", space_before=4)
+    tag(doc, "{%p for a in actions %}")
+    para(doc, "{{ loop.index }}. {{ a.description }} (dicek efektivitasnya {{ a.check_on|tanggal }})")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    para(doc, "Keputusan: {{ outcome_label|upper }}", bold=True, space_before=6)
+    para(doc, "{{ entry.decision_text }}").alignment = j
+    tag(doc, "{%p if appeal %}")
+    para(doc, "Keputusan ini disahkan oleh Tim Penyelesaian Banding dan merupakan keputusan akhir "
+              "dalam proses banding. Apabila Saudara tidak menerima keputusan ini, Saudara dapat "
+              "mengajukan tuntutan ke pengadilan sesuai dengan ketentuan hukum yang berlaku.",
+         space_before=6).alignment = j
+    tag(doc, "{%p endif %}")
+    para(doc, "{{ office.city }}, {{ date|tanggal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, space_before=10)
+    tag(doc, "{%p if appeal %}")
+    para(doc, "Tim Penyelesaian Banding,", align=c)
+    tag(doc, "{%p for m in team %}")
+    para(doc, "{{ m.name }} ({{ 'Ketua' if m.chair else 'Anggota' }})", align=c, space_before=24)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
+    para(doc, "{{ official.title }}", align=c, space_after=48)
+    para(doc, "{{ official.name }}", bold=True, underline=True, align=c, space_after=0)
+    para(doc, "NIP {{ official.nip }}", align=c, space_after=0)
+    tag(doc, "{%p endif %}")
+    doc.save(path)
+
+
+def build_pernyataan_ketidakberpihakan(path: Path):
+    """One appeal-team member's declaration of impartiality (seed 003 step 4), signed and
+    returned as a scan: the QR code names the appeal and the member."""
+    doc = new_document()
+    letterhead(doc)
+    c = WD_ALIGN_PARAGRAPH.CENTER
+    j = WD_ALIGN_PARAGRAPH.JUSTIFY
+    para(doc, "PERNYATAAN KETIDAKBERPIHAKAN", bold=True, size=13, align=c, space_after=0)
+    para(doc, "ANGGOTA TIM PENYELESAIAN BANDING", bold=True, size=11, align=c, space_after=12)
+    para(doc, "Yang bertanda tangan di bawah ini:")
+    label_table(doc, [
+        ("Nama", "{{ member.name }}"),
+        ("Jabatan", "{{ member.position }}"),
+        ("Kedudukan dalam tim", "{{ 'Ketua' if member.chair else 'Anggota' }}"),
+        ("Banding nomor", "{{ entry.number }}"),
+        ("Pemohon banding", "{{ entry.organisation or entry.name or '-' }}"),
+        ("Yang dibanding", "{{ entry.target_number or '-' }}"),
+        ("Materi banding", "{{ matter }}"),
+    ])
+    para(doc, "dengan ini menyatakan bahwa saya:", space_before=6)
+    for line in (
+            "1. tidak terlibat dalam keputusan yang dibanding, baik sebagai auditor, anggota tim evaluasi, "
+            "anggota komite, maupun petugas yang menanganinya;",
+            "2. dalam dua tahun terakhir tidak memberikan konsultasi kepada dan tidak bekerja pada "
+            "pemohon banding;",
+            "3. akan memeriksa dan memutus banding ini secara independen, tidak memihak, tanpa "
+            "diskriminasi terhadap pemohon banding, dan menjaga kerahasiaan informasinya;",
+            "4. akan segera memberitahukan apabila di kemudian hari terdapat hubungan yang dapat "
+            "menimbulkan benturan kepentingan."):
+        para(doc, line).alignment = j
+    para(doc, "{{ office.city }}, {{ date|tanggal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, space_before=10)
+    para(doc, "Yang menyatakan,", align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=48)
+    para(doc, "{{ member.name }}", bold=True, underline=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    tag(doc, "{%p if qr_image %}")
+    para(doc, "{{ qr_image }}", space_before=10, space_after=0)
+    para(doc, "Kirim kembali pindaian pernyataan yang telah ditandatangani; kode QR ini "
+              "mencocokkannya dengan banding {{ entry.number }}.", size=8, italic=True)
+    tag(doc, "{%p endif %}")
+    doc.save(path)
+
+
 BUILDERS = {
     "lembar_persetujuan.docx": build_lembar_persetujuan,
     "tanda_terima.docx": build_tanda_terima,
     "sertifikat.docx": build_sertifikat,
+    "surat_keputusan_pengaduan.docx": build_surat_keputusan_pengaduan,
+    "pernyataan_ketidakberpihakan.docx": build_pernyataan_ketidakberpihakan,
 }
 
 

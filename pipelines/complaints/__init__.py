@@ -13,5 +13,8 @@ from __future__ import annotations
 
 from pipelines import process
 from pipelines.complaints.register import handle_complaint_mail
+from pipelines.complaints.team import handle_declaration_mail, handle_thread_reply
 
 process.MAIL_HANDLERS["complaint"] = handle_complaint_mail
+process.MAIL_HANDLERS["impartiality_declaration"] = handle_declaration_mail
+process.FOLLOWUP_HANDLERS.append(handle_thread_reply)

@@ -35,9 +35,10 @@ _APPEAL = re.compile(r"\b(banding|mengajukan\s+keberatan|keberatan\s+atas|appeal
 _SUGGESTION = re.compile(r"\b(saran|usul(an)?|masukan|suggestion|suggest)\b", re.I)
 _CLIENT = re.compile(r"\b(klien\s+(anda|bersertifikat|tersertifikasi)|pemegang\s+sertifikat|"
                      r"produk\s+ber(sni|sertifikat)|certified\s+(client|company|product))\b", re.I)
-# A dossier, decision or certificate number the complaint is about.
-_TARGET = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{6})\b|\b(?:sertifikat|certificate|keputusan|decision)"
-                     r"\s+(?:no\.?|nomor|number)?\s*:?\s*([A-Z0-9][A-Z0-9./-]{4,40}[A-Z0-9])", re.I)
+# A dossier number of ours, else a decision or certificate number after its word (with a digit).
+_DOSSIER = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{6})\b")
+_NAMED = re.compile(r"\b(?:sertifikat|certificate|keputusan|decision)\s+(?:no\.?|nomor|number)?\s*:?\s*"
+                    r"([A-Z0-9][A-Z0-9./-]{4,40}[A-Z0-9])", re.I)
 
 
 def language_of(text: str) -> str:
@@ -62,12 +63,14 @@ def proposed_type(subject: str, text: str, *, spam_flag: bool = False) -> str:
     return "keluhan"
 
 
-def target_number(subject: str, text: str, exclude: str = "") -> str:
-    """The first dossier/decision/certificate number mentioned, other than our own register number."""
-    for match in _TARGET.finditer(f"{subject or ''}\n{text or ''}"):
-        number = (match.group(1) or match.group(2) or "").strip().upper()
-        if number and number != exclude and not number.startswith("ADU-"):
-            return number
+def target_number(subject: str, text: str) -> str:
+    """The dossier, decision or certificate number mentioned first, other than a register number."""
+    words = f"{subject or ''}\n{text or ''}"
+    for pattern in (_DOSSIER, _NAMED):
+        for match in pattern.finditer(words):
+            number = match.group(1).upper()
+            if any(c.isdigit() for c in number) and not number.startswith("ADU-"):
+                return number
     return ""
 
 
