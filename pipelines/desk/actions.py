@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from email.utils import parseaddr
 
 from sqlalchemy import insert, select, update
 
@@ -170,6 +171,23 @@ def resubmit(rt, number: str, actor: str, note: str, take_over: bool = False) ->
                         before=RETURNED, after=AWAITING_APPROVAL, catatan=note[:MAX_TEXT])
 
 
+def link_lsp(rt, number: str, code: str, actor: str, take_over: bool = False) -> None:
+    """A held dossier (sender not registered) belongs to this registered LSP: the officer says so,
+    then the dossier is checked again (`recheck.recheck_dossier`)."""
+    lsp = rt.registry.by_code(code)
+    if lsp is None:
+        raise DeskError("Pilih LSP yang terdaftar.")
+    with rt.engine.begin() as conn:
+        dossier = _dossier(conn, number)
+        if dossier["status"] != HELD:
+            raise DeskError("Hanya berkas yang ditahan yang dapat dihubungkan ke LSP.")
+        hold(conn, dossier, actor, take_over)
+        conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
+                     .values(lsp_code=lsp.code, updated_at=db.now()))
+        db.record_event(conn, "berkas_dihubungkan_ke_lsp", actor=actor, dossier_id=dossier["id"],
+                        before=HELD, after=HELD, lsp=f"{lsp.name} ({lsp.code})", pengirim=dossier["sender"])
+
+
 # --------------------------------------------------------------------------- held mail
 
 def _held_mail(conn, mail_id: int) -> dict:
@@ -199,14 +217,16 @@ def mail_to_dossier(rt, mail_id: int, kind: str, actor: str) -> str:
         raise DeskError("Jenis berkas tidak dikenal.")
     with rt.engine.begin() as conn:
         mail = _held_mail(conn, mail_id)
-        lsp = rt.registry.by_email(mail["from_addr"]) if service.sender_registry == "lsp" else None
+        # The address inside the From header ("LSP X <admin@lsp.id>"), as the pipeline reads it.
+        sender = parseaddr(mail["from_addr"] or "")[1].strip().lower()
+        lsp = rt.registry.by_email(sender) if service.sender_registry == "lsp" else None
         now = db.now()
         year = local_date(now).year
         serial = db.next_number(conn, f"{service.number_prefix}-{year}")
         number = f"{service.number_prefix}-{year}-{serial:06d}"
         dossier_id = conn.execute(insert(db.dossiers).values(
             number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
-            sender=(mail["from_addr"] or "").lower(), subject=mail["subject"] or "",
+            sender=sender, subject=mail["subject"] or "",
             thread_message_id=mail["message_id"] or "", received_at=mail["received_at"] or now, facts={},
             created_at=now, updated_at=now)).inserted_primary_key[0]
         conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(

@@ -35,7 +35,7 @@ from pipelines.decide.decide import AWAITING_APPROVAL
 from pipelines.desk import DeskError, auth, charts, claims, queries
 from pipelines.desk import models
 from pipelines.desk.actions import (add_note, close_dossier, close_mail, completion_body,
-                                    completion_subject, mail_to_dossier, override_finding, resubmit,
+                                    completion_subject, link_lsp, mail_to_dossier, override_finding, resubmit,
                                     send_completion_request)
 from pipelines.desk.mailview import read_mail
 from pipelines.desk.models import ROLE_LABELS
@@ -407,7 +407,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         draft = {"subject": completion_subject(view["dossier"]),
                  "body": completion_body(view["dossier"], view["lsp"], view["blocking"], rt.settings.office),
                  "nonce": secrets.token_urlsafe(16)}
-        return render(request, "dossier.html", **view, draft=draft, today=queries.today())
+        return render(request, "dossier.html", **view, draft=draft, today=queries.today(), lsps=rt.registry.lsps)
 
     def file_response(path_text: str, filename: str, media_type: str) -> Response:
         path = Path(path_text or "").resolve()
@@ -534,6 +534,49 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", "Berkas diajukan kembali untuk persetujuan.")
+
+    def link_and_recheck(number: str, code: str, user: auth.User, take_over: bool) -> RedirectResponse:
+        from pipelines.desk.recheck import recheck_dossier
+        link_lsp(rt, number, code, user.username, take_over)
+        status = recheck_dossier(rt, number, user.username, take_over)
+        lsp = rt.registry.by_code(code)
+        return redirect(f"/berkas/{number}", f"Berkas dihubungkan ke {lsp.name} dan diperiksa ulang: "
+                        f"{STATUS_LABELS.get(status, status)}.")
+
+    @router.post("/berkas/{number}/hubungkan-lsp")
+    async def link_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            return link_and_recheck(number, form.get("lsp", ""), user, taking_over(form))
+        except DeskError as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
+
+    @router.post("/berkas/{number}/daftarkan-pengirim")
+    async def register_sender(request: Request, number: str, user: auth.User = Depends(require("admin"))):
+        """Admin: the held sender becomes a registered address of an LSP (existing or new)."""
+        from pipelines.registry import RegistryError, add_address, add_lsp
+        form = await form_of(request)
+        with engine.connect() as conn:
+            dossier = db.dossier_by_number(conn, number)
+        if dossier is None:
+            raise HTTPException(404)
+        path = rt.settings.registry_path
+        try:
+            if form.get("cara") == "baru":
+                code = form.get("kode", "").strip().upper()
+                add_lsp(path, code, form.get("nama", ""), dossier["sender"], form.get("alamat", ""),
+                        form.get("kontak", ""), form.get("telepon", ""))
+            else:
+                code = form.get("lsp", "")
+                add_address(path, code, dossier["sender"])
+            rt.__dict__.pop("registry", None)    # Runtime caches the registry: read the new file
+            with engine.begin() as conn:
+                db.record_event(conn, "pengirim_didaftarkan", actor=user.username, dossier_id=dossier["id"],
+                                before=dossier["status"], after=dossier["status"], lsp=code,
+                                alamat=dossier["sender"], lsp_baru=form.get("cara") == "baru")
+            return link_and_recheck(number, code, user, taking_over(form))
+        except (DeskError, RegistryError) as exc:
+            return redirect(f"/berkas/{number}", str(exc), "error")
 
     # ------------------------------------------------------------------ the official
 

@@ -112,3 +112,89 @@ def test_a_dossier_has_one_holder_and_others_need_an_explicit_take_over(seeded):
         queue = rina.get("/antrean").text
         row = queue.split('data-berkas="BLK-2025-000001"')[1].split("</tr>")[0]
         assert "Andi Saputra" in row and "sejak" in row
+
+
+UNKNOWN = "bagian.umum@lsp-tdn-mail.example.id"
+
+
+def _held(seeded, number: str) -> None:
+    from desk_seed import seed_dossier
+    seed_dossier(seeded.engine, seeded.settings.outputs_dir, number=number, status="ditahan", sender=UNKNOWN,
+                 lsp_code="", findings=False)
+
+
+def test_a_held_dossier_linked_to_a_registered_lsp_is_checked_again(client, seeded):
+    from pipelines import db
+    _held(seeded, "BLK-2025-000010")
+    login(client, "petugas1")
+    page = client.get("/berkas/BLK-2025-000010").text
+    assert "Pengirim tidak terdaftar" in page and "Daftarkan " + UNKNOWN not in page   # admin only
+    r = client.post("/berkas/BLK-2025-000010/hubungkan-lsp", data={"lsp": "LSP-001", "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "dihubungkan ke LSP Teknologi Digital Nusantara dan diperiksa ulang" in page
+    with seeded.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, "BLK-2025-000010")
+    assert dossier["lsp_code"] == "LSP-001" and dossier["status"] != "ditahan"
+
+
+def test_admin_registers_the_sender_as_an_address_of_an_lsp_or_a_new_lsp(client, seeded, tmp_path):
+    import shutil
+
+    import yaml
+
+    from pipelines import db
+    registry = tmp_path / "lsp_registry.yaml"
+    shutil.copy(seeded.settings.registry_path, registry)
+    seeded.settings.registry_path = registry
+    _held(seeded, "BLK-2025-000011")
+    login(client, "admin1")
+    page = client.get("/berkas/BLK-2025-000011").text
+    r = client.post("/berkas/BLK-2025-000011/daftarkan-pengirim",
+                    data={"cara": "alamat", "lsp": "LSP-002", "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    rows = yaml.safe_load(registry.read_text())
+    assert UNKNOWN in next(r for r in rows if r["code"] == "LSP-002")["emails"]
+    assert registry.read_text().startswith("# Registry of licensed LSPs")
+    assert seeded.registry.by_email(UNKNOWN).code == "LSP-002"
+    with seeded.engine.connect() as conn:
+        assert db.dossier_by_number(conn, "BLK-2025-000011")["lsp_code"] == "LSP-002"
+    # A second held sender becomes a new LSP.
+    from desk_seed import seed_dossier
+    seed_dossier(seeded.engine, seeded.settings.outputs_dir, number="BLK-2025-000012", status="ditahan",
+                 sender="info@lsp-baru.example.id", lsp_code="", findings=False, mailbox_uid="u-12")
+    page = client.get("/berkas/BLK-2025-000012").text
+    r = client.post("/berkas/BLK-2025-000012/daftarkan-pengirim", data={
+        "cara": "baru", "kode": "lsp-099", "nama": "LSP Logistik Nusantara", "alamat": "Jl. Pelabuhan 1, Makassar",
+        "kontak": "Andi", "telepon": "0411-123", "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    assert seeded.registry.by_code("LSP-099").emails == ("info@lsp-baru.example.id",)
+    # An officer may not register senders.
+    client.post("/keluar", data={"csrf_token": csrf_of(page)})
+    login(client, "petugas1")
+    page = client.get("/berkas/BLK-2025-000012").text
+    r = client.post("/berkas/BLK-2025-000012/daftarkan-pengirim", data={"cara": "alamat", "lsp": "LSP-001",
+                                                                      "csrf_token": csrf_of(page)})
+    assert r.status_code == 403
+
+
+def test_converting_an_unclassified_mail_uses_the_address_inside_the_from_header(client, seeded):
+    from sqlalchemy import update
+
+    from pipelines import db
+    from desk_seed import LSP_EMAIL
+    mail_id = 1
+    with seeded.engine.connect() as conn:
+        mail_id = conn.execute(db.mails.select().where(db.mails.c.classification == "unclassified")).first().id
+    with seeded.engine.begin() as conn:     # as ingest stores it: the raw header
+        conn.execute(update(db.mails).where(db.mails.c.id == mail_id)
+                     .values(from_addr=f'"LSP Teknologi Digital Nusantara" <{LSP_EMAIL.upper()}>'))
+    login(client, "petugas1")
+    page = client.get(f"/surel/{mail_id}").text
+    r = client.post(f"/surel/{mail_id}/jadikan-berkas", data={"jenis": "blank_request", "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    number = r.headers["location"].rsplit("/", 1)[1]
+    with seeded.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, number)
+    assert dossier["sender"] == LSP_EMAIL and dossier["lsp_code"] == "LSP-001"
+    assert dossier["status"] != "ditahan"
