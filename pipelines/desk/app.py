@@ -11,6 +11,7 @@ Security in one place:
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import datetime
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathPara
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -41,6 +43,7 @@ from pipelines.desk.mailview import read_mail
 from pipelines.desk.models import ROLE_LABELS
 from pipelines.write.words import format_date_id
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE, VISITOR_COOKIE, FLASH_COOKIE = "sf_sesi", "sf_tamu", "sf_pesan"
 OFFICERS, APPROVERS, STAFF = ("petugas", "admin"), ("pejabat",), ("petugas", "pejabat", "admin")
@@ -100,6 +103,16 @@ def _hours(value) -> str:
     return f"{value / 24:.1f} hari".replace(".", ",")
 
 
+def _number(value) -> str:
+    """Indonesian thousands separator: 12345 -> 12.345; nothing known -> "-"."""
+    if value is None or value == "":
+        return "-"
+    try:
+        return f"{int(value):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _size(n: int) -> str:
     if n < 1024:
         return f"{n} B"
@@ -131,7 +144,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     outputs = Path(rt.settings.outputs_dir).resolve()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-", jam=_hours, ukuran=_size)
+    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-", jam=_hours, ukuran=_size,
+                       angka=_number)
     env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS, DOC_TYPE_LABELS=DOC_TYPE_LABELS,
                        SEVERITY_LABELS=SEVERITY_LABELS, EVENT_LABELS=EVENT_LABELS,
                        GENERATED_LABELS=GENERATED_LABELS, MAIL_STATE_LABELS=MAIL_STATE_LABELS,
@@ -589,14 +603,60 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
                             "Petugas tidak berwenang menyetujui.")
         return user
 
-    @router.post("/berkas/{number}/setujui")
-    async def approve_route(request: Request, number: str, user: auth.User = Depends(approver_only)):
+    def approve_now(numbers: list[str], user: auth.User) -> tuple[list[str], list[str]]:
+        """Approve each dossier (its own transaction), then make the PDFs of what was approved
+        in one LibreOffice call, so the approved sheet and receipt can be opened at once."""
         from pipelines.decide.approval import ApprovalError, approve
-        try:
-            approve(rt, number, user.full_name, actor=user.username)
-        except ApprovalError as exc:
-            return redirect(f"/berkas/{number}", str(exc), "error")
-        return redirect(f"/berkas/{number}", "Berkas disetujui; lembar persetujuan dan tanda terima diterbitkan.")
+        from pipelines.write.dossier import convert_pending
+        done, errors = [], []
+        for number in numbers:
+            try:
+                approve(rt, number, user.full_name, actor=user.username)
+                done.append(number)
+            except ApprovalError as exc:
+                errors.append(str(exc))
+        if done:
+            with engine.connect() as conn:
+                ids = conn.execute(select(db.dossiers.c.id).where(db.dossiers.c.number.in_(done))).scalars().all()
+            try:
+                convert_pending(rt, dossier_ids=ids)
+            except Exception:  # the pipeline's next pass converts what is left
+                log.exception("PDF conversion after approval failed")
+        return done, errors
+
+    @router.post("/berkas/{number}/setujui")
+    def approve_route(number: str, user: auth.User = Depends(approver_only)):
+        with engine.connect() as conn:
+            _, following = queries.neighbours(conn, number, (AWAITING_APPROVAL,))
+        done, errors = approve_now([number], user)
+        if errors:
+            return redirect(f"/berkas/{number}", errors[0], "error")
+        message = f"Berkas {number} disetujui; lembar persetujuan dan tanda terima diterbitkan."
+        if following:
+            return redirect(f"/berkas/{following}", message + " Berikut berkas berikutnya yang menunggu.")
+        return redirect(f"/berkas/{number}", message + " Tidak ada lagi berkas yang menunggu persetujuan.")
+
+    @router.post("/setujui-terpilih")
+    async def approve_selected(request: Request, user: auth.User = Depends(approver_only)):
+        """Several clean dossiers at once: the first POST shows what will be approved (asked
+        once), the second (yakin=1) approves them."""
+        form = await request.form()
+        numbers = list(dict.fromkeys(str(n) for n in form.getlist("berkas")))[:100]
+        with engine.connect() as conn:
+            clean = queries.clean_awaiting(conn, numbers)
+        skipped = [n for n in numbers if n not in clean]
+        if not clean:
+            return redirect("/antrean?status=menunggu_persetujuan",
+                            "Pilih berkas yang menunggu persetujuan dan tanpa temuan terbuka.", "error")
+        if form.get("yakin") != "1":
+            return render(request, "approve_many.html", dossiers=list(clean.values()), skipped=skipped,
+                          lsps={l.code: l for l in rt.registry.lsps})
+        done, errors = await run_in_threadpool(approve_now, list(clean), user)
+        text = f"{len(done)} berkas disetujui: {', '.join(done)}."
+        if errors or skipped:
+            text += f" {len(errors) + len(skipped)} tidak disetujui: " + " ".join(
+                errors + [f"{n} (ada temuan terbuka atau tidak menunggu persetujuan)." for n in skipped])
+        return redirect("/antrean?status=menunggu_persetujuan", text, "error" if errors or skipped else "ok")
 
     @router.post("/berkas/{number}/kembalikan")
     async def return_route(request: Request, number: str, user: auth.User = Depends(approver_only)):

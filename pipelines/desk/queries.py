@@ -107,8 +107,33 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
     ids = [r["id"] for r in rows]
     held = claims.holders(conn, ids)
     notes = return_notes(conn, [r["id"] for r in rows if r["status"] == RETURNED])
+    busy = open_findings(conn, [r["id"] for r in rows if r["status"] == AWAITING_APPROVAL])
     return [dict(r, overdue=r["overdue_rank"] == 0, received_at=db.aware(r["received_at"]),
-                 holder=held.get(r["id"]), return_note=notes.get(r["id"])) for r in rows], total
+                 holder=held.get(r["id"]), return_note=notes.get(r["id"]),
+                 clean=r["status"] == AWAITING_APPROVAL and not busy.get(r["id"])) for r in rows], total
+
+
+def open_findings(conn, dossier_ids: list[int]) -> dict[int, int]:
+    """Errors and warnings nobody has overridden, per dossier."""
+    if not dossier_ids:
+        return {}
+    f = db.findings.c
+    rows = conn.execute(select(f.dossier_id, func.count()).where(
+        f.dossier_id.in_(dossier_ids), f.severity.in_(("error", "warning")),
+        or_(f.overridden_by == "", f.overridden_by.is_(None))).group_by(f.dossier_id))
+    return dict(rows.all())
+
+
+def clean_awaiting(conn, numbers: list[str]) -> dict[str, dict]:
+    """Of these dossiers, those waiting for approval with no open finding, in the given order."""
+    if not numbers:
+        return {}
+    d = db.dossiers.c
+    rows = {r["number"]: dict(r) for r in conn.execute(
+        select(d.id, d.number, d.lsp_code, d.subject, d.facts, d.received_at, d.due_date)
+        .where(d.number.in_(numbers), d.status == AWAITING_APPROVAL)).mappings()}
+    busy = open_findings(conn, [r["id"] for r in rows.values()])
+    return {n: rows[n] for n in numbers if n in rows and not busy.get(rows[n]["id"])}
 
 
 def return_notes(conn, dossier_ids: list[int]) -> dict[int, dict]:

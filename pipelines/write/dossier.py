@@ -127,14 +127,17 @@ def close_render_pool() -> None:
             _pool = None
 
 
-def convert_pending(rt, limit: int = 500) -> dict[str, int]:
-    """Make the PDF of every generated DOCX that has none yet (also after a crash)."""
+def convert_pending(rt, limit: int = 500, dossier_ids: list[int] | None = None) -> dict[str, int]:
+    """Make the PDF of every generated DOCX that has none yet (also after a crash); only those
+    of `dossier_ids` when given (the desk, right after an approval)."""
     if not (rt.settings.convert_pdf and libreoffice_available()):
         return {"converted": 0, "failed": 0}
+    pending = [db.generated_files.c.pdf_path == "", db.generated_files.c.docx_path != ""]
+    if dossier_ids is not None:
+        pending.append(db.generated_files.c.dossier_id.in_(dossier_ids))
     with rt.engine.connect() as conn:
-        rows = conn.execute(select(db.generated_files.c.id, db.generated_files.c.docx_path).where(
-            db.generated_files.c.pdf_path == "", db.generated_files.c.docx_path != "")
-            .order_by(db.generated_files.c.id).limit(limit)).all()
+        rows = conn.execute(select(db.generated_files.c.id, db.generated_files.c.docx_path).where(*pending)
+                            .order_by(db.generated_files.c.id).limit(limit)).all()
     if not rows:
         return {"converted": 0, "failed": 0}
     # One LibreOffice call for all of them: stage under unique names (every dossier has its

@@ -192,3 +192,19 @@ def login(client, username: str, password: str = PASSWORD):
     page = client.get("/masuk")
     return client.post("/masuk", data={"username": username, "password": password, "lanjut": "/",
                                        "csrf_token": csrf_of(page.text)})
+
+
+def write_documents(rt, number: str) -> None:
+    """The approval sheet and receipt as the pipeline writes them for a complete dossier
+    (real DOCX templates; PDFs by the same LibreOffice step the pipeline's pass runs)."""
+    from pipelines.write.dossier import convert_pending, render_dossier_documents
+    with rt.engine.connect() as conn:
+        dossier = dict(db.dossier_by_number(conn, number))
+    lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
+    specs = rt.services[dossier["kind"]].when_complete.get("documents", [])
+    documents = render_dossier_documents(rt, dossier, lsp, dossier["facts"], specs)
+    with rt.engine.begin() as conn:
+        for g in documents:
+            conn.execute(insert(db.generated_files).values(dossier_id=dossier["id"], kind=g["kind"],
+                                                           docx_path=str(g["docx"]), pdf_path="", created_at=db.now()))
+    convert_pending(rt, dossier_ids=[dossier["id"]])

@@ -166,9 +166,10 @@ def test_officer_and_official_at_the_desk(desk_server, browser, smtp_server):
         add_stock(conn, 1000001, 1000500, actor="admin")
     _login(page, base, "pejabat1")
     page.goto(f"{base}/berkas/BLK-2025-000002")
-    page.click("button:has-text('Setujui')")
+    page.click("summary:has-text('Setujui')")
+    page.click("button:has-text('Ya, setujui')")
     page.wait_for_load_state()
-    assert page.is_visible("text=Berkas disetujui")
+    assert page.is_visible("text=Berkas BLK-2025-000002 disetujui")
     # Approval allocates the serials and packs the parcel at once.
     assert page.is_visible(".judul-berkas .status:has-text('Dikemas')")
     with rt.engine.connect() as conn:

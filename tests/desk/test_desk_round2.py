@@ -198,3 +198,73 @@ def test_converting_an_unclassified_mail_uses_the_address_inside_the_from_header
         dossier = db.dossier_by_number(conn, number)
     assert dossier["sender"] == LSP_EMAIL and dossier["lsp_code"] == "LSP-001"
     assert dossier["status"] != "ditahan"
+
+
+def _awaiting(seeded, number: str, findings: bool = False) -> None:
+    from desk_seed import seed_dossier
+    seed_dossier(seeded.engine, seeded.settings.outputs_dir, number=number, status="menunggu_persetujuan",
+                 findings=findings, mailbox_uid=number + "-u")
+
+
+def test_the_official_approves_several_clean_dossiers_at_once_after_one_question(client, seeded):
+    from pipelines import db
+    from pipelines.fulfil.blanks import add_stock
+    with seeded.engine.begin() as conn:
+        add_stock(conn, 1000001, 1000500, actor="admin")
+    _awaiting(seeded, "BLK-2025-000020")
+    _awaiting(seeded, "BLK-2025-000021", findings=True)       # open findings: cannot be picked
+    login(client, "pejabat1")
+    queue = client.get("/antrean?status=menunggu_persetujuan").text
+    assert 'name="berkas" value="BLK-2025-000002"' in queue and 'name="berkas" value="BLK-2025-000020"' in queue
+    assert 'name="berkas" value="BLK-2025-000021"' not in queue
+    token = csrf_of(queue)
+    picked = ["BLK-2025-000002", "BLK-2025-000020", "BLK-2025-000021"]
+    ask = client.post("/setujui-terpilih", data={"berkas": picked, "csrf_token": token})
+    assert ask.status_code == 200 and "Setujui 2 berkas sekaligus?" in ask.text
+    assert "Tidak ikut disetujui" in ask.text and "BLK-2025-000021" in ask.text
+    with seeded.engine.connect() as conn:                  # nothing approved by the question itself
+        assert conn.execute(db.events.select().where(db.events.c.action == "berkas_disetujui")).first() is None
+    r = client.post("/setujui-terpilih", data={"berkas": ["BLK-2025-000002", "BLK-2025-000020"], "yakin": "1",
+                                              "csrf_token": token})
+    assert r.status_code == 303
+    assert "2 berkas disetujui" in client.get(r.headers["location"]).text
+    with seeded.engine.connect() as conn:
+        statuses = {n: db.dossier_by_number(conn, n)["status"] for n in picked}
+    assert statuses["BLK-2025-000021"] == "menunggu_persetujuan"
+    assert statuses["BLK-2025-000002"] != "menunggu_persetujuan" and statuses["BLK-2025-000020"] != "menunggu_persetujuan"
+
+
+def test_approving_one_dossier_leads_to_the_next_and_its_pdfs_exist(client, seeded):
+    import shutil
+
+    import pytest
+
+    from pipelines import db
+    from pipelines.fulfil.blanks import add_stock
+    if not shutil.which("soffice") and not shutil.which("libreoffice"):
+        pytest.skip("LibreOffice is not installed")
+    with seeded.engine.begin() as conn:
+        add_stock(conn, 1000001, 1000500, actor="admin")
+    from desk_seed import write_documents
+    _awaiting(seeded, "BLK-2025-000030")
+    write_documents(seeded, "BLK-2025-000002")
+    login(client, "pejabat1")
+    page = client.get("/berkas/BLK-2025-000002").text
+    assert "konfirmasi-setujui" in page and "Setujui pengiriman 3 blanko ke LSP Teknologi Digital Nusantara" in page
+    # The sheet and the receipt are shown where the official decides.
+    sheet = page.split('id="lembar"')[1].split("</section>")[0]
+    assert sheet.count("<iframe") == 2 and "/pdf" in sheet
+    r = client.post("/berkas/BLK-2025-000002/setujui", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 303 and r.headers["location"] == "/berkas/BLK-2025-000030"
+    assert "Berikut berkas berikutnya" in client.get(r.headers["location"]).text
+    with seeded.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, "BLK-2025-000002")
+        files = conn.execute(db.generated_files.select().where(
+            db.generated_files.c.dossier_id == dossier["id"])).mappings().all()
+    assert {f["kind"] for f in files} >= {"lembar_persetujuan", "tanda_terima"}
+    for f in files:
+        assert f["pdf_path"], f["kind"]
+        with open(f["pdf_path"], "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+        g = client.get(f"/berkas/BLK-2025-000002/dokumen/{f['id']}/pdf")
+        assert g.status_code == 200 and g.headers["content-type"] == "application/pdf"
