@@ -34,7 +34,7 @@ from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL
-from pipelines.desk import DeskError, auth, charts, claims, queries
+from pipelines.desk import DeskError, auth, charts, claims, queries, words
 from pipelines.desk import models
 from pipelines.desk.actions import (add_note, close_dossier, close_mail, completion_body,
                                     completion_subject, link_lsp, mail_to_dossier, override_finding, resubmit,
@@ -57,17 +57,6 @@ DOC_TYPE_LABELS = {"request_letter": "Surat permohonan", "assessment_minutes": "
                    "signed_receipt": "Tanda terima bertanda tangan LSP", "other": "Lainnya"}
 SEVERITY_LABELS = {"error": "Galat", "warning": "Peringatan", "info": "Informasi"}
 GENERATED_LABELS = {"lembar_persetujuan": "Lembar persetujuan", "tanda_terima": "Tanda terima"}
-EVENT_LABELS = {
-    "berkas_dibuat": "Berkas dibuat", "berkas_diperiksa": "Berkas diperiksa",
-    "berkas_disetujui": "Disetujui pejabat", "berkas_dikembalikan": "Dikembalikan ke petugas",
-    "berkas_diajukan_kembali": "Diajukan kembali", "berkas_ditutup": "Berkas ditutup",
-    "permintaan_kelengkapan_dikirim": "Permintaan kelengkapan diantrekan",
-    "temuan_dikesampingkan": "Temuan dikesampingkan", "periksa_ulang": "Periksa ulang",
-    "catatan": "Catatan", "surel_terkirim": "Surel terkirim", "surel_duplikat": "Surel duplikat",
-    "surel_otomatis_diabaikan": "Balasan otomatis diabaikan", "surel_gagal_diproses": "Surel gagal diproses",
-    "surel_status_tidak_pasti": "Status kirim tidak pasti", "balasan_otomatis_dibatasi": "Balasan otomatis dibatasi",
-    "surel_tidak_terklasifikasi": "Surel tidak terklasifikasi",
-}
 MAIL_STATE_LABELS = {"queued": "dalam antrean", "claimed": "sedang diproses", "sending": "sedang dikirim",
                      "sent": "terkirim", "failed": "gagal (dicoba lagi)", "uncertain": "tidak pasti"}
 
@@ -145,9 +134,10 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-", jam=_hours, ukuran=_size,
-                       angka=_number)
+                       angka=_number, temuan=words.finding_label, peristiwa=words.event_label,
+                       rincian=words.details)
     env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS, DOC_TYPE_LABELS=DOC_TYPE_LABELS,
-                       SEVERITY_LABELS=SEVERITY_LABELS, EVENT_LABELS=EVENT_LABELS,
+                       SEVERITY_LABELS=SEVERITY_LABELS, MAIL_CLASS_LABELS=words.MAIL_CLASS_LABELS,
                        GENERATED_LABELS=GENERATED_LABELS, MAIL_STATE_LABELS=MAIL_STATE_LABELS,
                        office=rt.settings.office)
 

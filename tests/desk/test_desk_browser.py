@@ -109,7 +109,7 @@ def test_officer_and_official_at_the_desk(desk_server, browser, smtp_server):
     # The dossier page: findings, attachments, flagged participant cell, mail without remote content.
     page.click("a:has-text('BLK-2025-000001')")
     page.wait_for_url("**/berkas/BLK-2025-000001")
-    assert page.is_visible("text=NIK_TIDAK_VALID")
+    assert page.is_visible("td:has-text('NIK tidak sah')")
     assert page.locator("td.sel-ditandai").first.inner_text() == "327301150590"
     frame = page.locator("details.pratinjau iframe").first
     assert frame.get_attribute("src").startswith("/berkas/BLK-2025-000001/lampiran/")
@@ -120,7 +120,7 @@ def test_officer_and_official_at_the_desk(desk_server, browser, smtp_server):
     assert "NIK Budi Santoso harus 16 digit" in page.locator("textarea[name=isi]").input_value()
 
     # Override the NIK finding with a written reason.
-    row = page.locator("tr:has-text('NIK_TIDAK_VALID')")
+    row = page.locator("tr:has-text('NIK tidak sah')")
     row.locator("summary:has-text('Kesampingkan')").click()
     row.locator("textarea[name=alasan]").fill("NIK sudah dicocokkan dengan KTP asli peserta.")
     row.locator("button:has-text('Simpan')").click()

@@ -268,3 +268,31 @@ def test_approving_one_dossier_leads_to_the_next_and_its_pdfs_exist(client, seed
             assert pdf.read(5) == b"%PDF-"
         g = client.get(f"/berkas/BLK-2025-000002/dokumen/{f['id']}/pdf")
         assert g.status_code == 200 and g.headers["content-type"] == "application/pdf"
+
+
+def test_findings_history_and_numbers_read_as_plain_indonesian(client, seeded):
+    import re
+
+    from pipelines import db
+    from desk_seed import seed_dossier
+    seed_dossier(seeded.engine, seeded.settings.outputs_dir, number="BLK-2025-000040", mailbox_uid="u-40")
+    with seeded.engine.begin() as conn:
+        dossier = db.dossier_by_number(conn, "BLK-2025-000040")
+        conn.execute(db.dossiers.update().where(db.dossiers.c.id == dossier["id"]).values(
+            facts={"blanks_requested": 12500, "competent_total": 12500}))
+        conn.execute(db.findings.insert().values(
+            dossier_id=dossier["id"], code="BLANKO_TIDAK_SESUAI", severity="error", location="surat_permohonan.pdf",
+            message="Surat meminta 12.500 blanko, daftar memuat 12.499 peserta kompeten.", overridden_by="",
+            override_reason="", created_at=db.now()))
+        db.record_event(conn, "berkas_diperiksa", dossier_id=dossier["id"], before="baru", after="ditahan",
+                        galat=1, dokumen=[], kode="BLANKO_TIDAK_SESUAI", lsp_baru=False, catatan=None)
+    login(client, "petugas1")
+    page = client.get("/berkas/BLK-2025-000040").text
+    body = page.split('<main id="isi"')[1]
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r'(title|value|class|id|href|name)="[^"]*"', "", body))
+    for raw in ("BLANKO_TIDAK_SESUAI", "NIK_TIDAK_VALID", "None", "ditahan", "berkas_diperiksa", "lsp_baru"):
+        assert raw not in visible, raw
+    assert "Jumlah blanko tidak sama dengan peserta kompeten" in visible
+    assert "12.500" in visible and "Ditahan (pengirim tidak terdaftar)" in visible
+    queue = client.get("/antrean").text
+    assert re.search(r"Semua yang terbuka <b>\d", queue)

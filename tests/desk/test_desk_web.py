@@ -98,7 +98,7 @@ def test_files_only_registered_ones_for_that_dossier(client, seeded):
 def test_dossier_page_shows_everything_and_loads_nothing_remote(client):
     login(client, "petugas1")
     page = client.get("/berkas/BLK-2025-000001").text
-    for text in ("NIK_TIDAK_VALID", "Surat permohonan", "peserta.xlsx", "Budi Santoso", "Riwayat",
+    for text in ("NIK tidak sah", "Surat permohonan", "peserta.xlsx", "Budi Santoso", "Riwayat",
                  "Berkas dibuat", "permohonan blanko", "Kirim permintaan kelengkapan"):
         assert text in page, text
     assert REMOTE not in page and "phishing.example.com" not in page and "alert(" not in page
