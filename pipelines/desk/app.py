@@ -682,6 +682,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     from pipelines.fulfil import verify_web
     app.include_router(verify_web.router)
     app.dependency_overrides[verify_web.get_runtime] = lambda: rt
+    from pipelines.complaints.web import complaints_router   # complaint register and public form
+    app.include_router(complaints_router(rt, secret))
     app.state.runtime = rt
     return app
 

@@ -1,0 +1,335 @@
+"""Complaint pages: the officers' register on the desk, and the public form with its status
+lookup beside the certificate verification pages. One router, mounted by the desk app:
+
+    app.include_router(complaints_router(rt, secret))
+
+Desk pages (login, roles as on the rest of the desk; every POST carries the desk's CSRF token):
+  GET  /pengaduan                     register, running steps with due times, checks that are due
+  GET  /pengaduan/baru, POST          entry of a complaint taken by telephone, walk-in, WhatsApp, LAPOR!
+  GET  /pengaduan/{number}            one entry: clock, mail, team candidates with refusal reasons
+  POST /pengaduan/{number}/{action}   catat, keterlibatan, investigasi, tim, pernyataan/{id}, keputusan
+  POST /pengaduan/tindakan/{id}/cek   effectiveness check of a corrective action
+  GET  /pengaduan/ekspor.xlsx, /pengaduan/ringkasan   register export and monthly summary
+
+Public pages (no login; CSRF token bound to the visitor cookie; rate-limited per address):
+  GET/POST /layanan-pengaduan         the web form -> tracking number (the register number)
+  GET/POST /layanan-pengaduan/lacak   status by tracking number plus the email address given
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from pipelines import db
+from pipelines.calendar import JAKARTA, local_date
+from pipelines.complaints import clock, store
+from pipelines.complaints.classify import CHANNELS, OUTCOMES, TYPES
+from pipelines.complaints.decision import PUBLICITY, issue_decision
+from pipelines.complaints.register import (ComplaintError, add_involved, check_effectiveness, confirm_record,
+                                           record_investigation, register_entry, service)
+from pipelines.complaints.staff import INVOLVEMENT_ROLES, competences_of, load_staff
+from pipelines.complaints.team import candidates, confirm_declaration, form_team
+from pipelines.desk import auth
+from pipelines.write.words import format_date_id
+
+HERE = Path(__file__).resolve().parent
+OFFICERS, STAFF = ("petugas", "admin"), ("petugas", "pejabat", "admin")
+PUBLIC_CHANNELS = {k: v for k, v in CHANNELS.items() if k not in ("surel", "formulir_web")}
+# Public limits per client address: submissions per hour, lookups per 15 minutes.
+EVENT_LABELS = {
+    "pengaduan_dicatat": "Dicatat di register", "pengaduan_diidentifikasi": "Diidentifikasi, tanda terima dikirim",
+    "pengaduan_diteruskan": "Diteruskan ke Penanggung Jawab Teknis", "investigasi_selesai": "Investigasi selesai",
+    "tim_banding_ditolak": "Usulan tim ditolak", "tim_banding_dibentuk": "Tim banding dibentuk",
+    "pernyataan_ketidakberpihakan_diterima": "Pernyataan ketidakberpihakan diterima",
+    "tim_banding_lengkap": "Tim banding lengkap", "keputusan_diterbitkan": "Keputusan diterbitkan",
+    "pengaduan_ditutup": "Ditutup", "pengaduan_tidak_dibalas": "Tidak dijawab (anonim/bukan pengaduan)",
+    "keterlibatan_dicatat": "Keterlibatan dicatat", "efektivitas_dicek": "Efektivitas dicek",
+    "surel_terkirim": "Surel terkirim", "surel_lanjutan_diterima": "Surel lanjutan diterima",
+}
+SUBMIT_LIMIT, SUBMIT_WINDOW = 5, timedelta(hours=1)
+LOOKUP_LIMIT, LOOKUP_WINDOW = 20, timedelta(minutes=15)
+
+
+def _wib(value) -> str:
+    if value is None:
+        return "-"
+    value = db.aware(value).astimezone(JAKARTA)
+    return f"{format_date_id(value.date())} {value:%H.%M} WIB"
+
+
+def complaints_router(rt, secret: bytes) -> APIRouter:
+    from itsdangerous import URLSafeSerializer
+    from pipelines.desk.app import FLASH_COOKIE, MAIL_STATE_LABELS, ROLE_LABELS, Forbidden, LoginRequired
+    engine = rt.engine
+    signer = URLSafeSerializer(secret, salt="sertiflow-desk")
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
+                                           FileSystemLoader(HERE.parent / "desk" / "templates")]),
+                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-")
+    env.globals.update(TYPES=TYPES, CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, PUBLICITY=PUBLICITY,
+                       INVOLVEMENT_ROLES=INVOLVEMENT_ROLES, ROLE_LABELS=ROLE_LABELS, office=rt.settings.office,
+                       MAIL_STATE_LABELS=MAIL_STATE_LABELS, EVENT_LABELS=EVENT_LABELS)
+
+    def binding(request: Request) -> str:
+        return request.state.session_token or "visitor:" + request.state.visitor
+
+    async def require_csrf(request: Request) -> None:
+        if request.method in ("GET", "HEAD"):
+            return
+        token = request.headers.get("x-csrf-token") or (await request.form()).get("csrf_token")
+        if not auth.csrf_valid(secret, binding(request), token):
+            raise Forbidden("Permintaan ditolak: token keamanan formulir (CSRF) tidak ada atau tidak sah. "
+                            "Muat ulang halaman lalu coba lagi.")
+
+    def require(*roles):
+        def dependency(request: Request) -> auth.User:
+            user = request.state.user
+            if user is None:
+                raise LoginRequired()
+            if user.role not in roles:
+                raise Forbidden("Anda tidak berwenang membuka halaman atau melakukan tindakan ini.")
+            return user
+        return dependency
+
+    def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+        context.update(request=request, user=request.state.user, csrf=auth.csrf_token(secret, binding(request)),
+                       flash=request.state.flash, path=request.url.path)
+        return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
+
+    def redirect(url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if message:
+            response.set_cookie(FLASH_COOKIE, signer.dumps({"kind": kind, "text": message}, salt="flash"),
+                                max_age=120, httponly=True, samesite="lax", path="/")
+        return response
+
+    async def form_of(request: Request) -> dict:
+        return {k: str(v) for k, v in (await request.form()).items()}
+
+    router = APIRouter(dependencies=[Depends(require_csrf)])
+
+    # ------------------------------------------------------------------ desk: register
+
+    @router.get("/pengaduan")
+    def register_page(request: Request, user: auth.User = Depends(require(*STAFF))):
+        svc = service(rt)
+        with engine.connect() as conn:
+            rows = list(reversed(store.entries(conn)))
+            for row in rows:
+                running = clock.running(conn, row["dossier_id"])
+                row["running"] = next((f for f in clock.figures(conn, row["dossier_id"], svc, rt.calendar)
+                                       if f.step == running), None)
+            due = store.actions_due(conn, local_date(db.now()))
+        return render(request, "pengaduan_daftar.html", rows=rows, due=due, statuses=svc.statuses,
+                      month=local_date(db.now()).strftime("%Y-%m"))
+
+    @router.get("/pengaduan/baru")
+    def new_page(request: Request, user: auth.User = Depends(require(*OFFICERS))):
+        return render(request, "pengaduan_baru.html", channels=PUBLIC_CHANNELS, form={}, error=None)
+
+    @router.post("/pengaduan/baru")
+    async def new_entry(request: Request, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            entry = register_entry(rt, channel=form.get("saluran", ""), text=form.get("isi", ""),
+                                   actor=user.username, name=form.get("nama", ""), email=form.get("surel", ""),
+                                   phone=form.get("telepon", ""), organisation=form.get("organisasi", ""),
+                                   anonymous=form.get("anonim") == "1", subject=form.get("perihal", ""),
+                                   entry_type=form.get("jenis") or None, target=form.get("sasaran", ""))
+        except ComplaintError as exc:
+            return render(request, "pengaduan_baru.html", status_code=400, channels=PUBLIC_CHANNELS,
+                          form=form, error=str(exc))
+        return redirect(f"/pengaduan/{entry['number']}", f"Pengaduan dicatat dengan nomor {entry['number']}.")
+
+    @router.get("/pengaduan/ekspor.xlsx")
+    def export(user: auth.User = Depends(require(*STAFF))):
+        from pipelines.complaints.report import register_xlsx
+        data = register_xlsx(rt)
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=rekaman-keluhan-dan-banding.xlsx",
+                                 "Cache-Control": "private, no-store"})
+
+    @router.get("/pengaduan/ringkasan")
+    def summary_page(request: Request, bulan: str = "", user: auth.User = Depends(require(*STAFF))):
+        from pipelines.complaints.report import monthly_summary
+        try:
+            year, month = (int(x) for x in bulan.split("-")) if bulan else (local_date(db.now()).year,
+                                                                          local_date(db.now()).month)
+            summary = monthly_summary(rt, year, month)
+        except ValueError:
+            raise HTTPException(404)
+        return render(request, "pengaduan_ringkasan.html", summary=summary)
+
+    @router.post("/pengaduan/tindakan/{action_id}/cek")
+    async def action_check(request: Request, action_id: int, user: auth.User = Depends(require(*OFFICERS))):
+        form = await form_of(request)
+        try:
+            check_effectiveness(rt, action_id, user.username, form.get("efektif") == "1", form.get("catatan", ""))
+        except ComplaintError as exc:
+            return redirect("/pengaduan", str(exc), "error")
+        return redirect("/pengaduan", "Cek efektivitas dicatat.")
+
+    # ------------------------------------------------------------------ desk: one entry
+
+    @router.get("/pengaduan/{number}")
+    def entry_page(request: Request, number: str, matter: str = "", user: auth.User = Depends(require(*STAFF))):
+        svc = service(rt)
+        with engine.connect() as conn:
+            entry = store.entry_by_number(conn, number)
+            if entry is None:
+                raise HTTPException(404)
+            figures = clock.figures(conn, entry["dossier_id"], svc, rt.calendar)
+            running = clock.running(conn, entry["dossier_id"])
+            team = store.team(conn, entry["id"])
+            involved = store.involved(conn, entry["id"])
+            actions = store.actions(conn, entry["id"])
+            mails = [dict(r) for r in conn.execute(db.outbox.select().where(
+                db.outbox.c.dossier_id == entry["dossier_id"]).order_by(db.outbox.c.id)).mappings()]
+            generated = [dict(r) for r in conn.execute(db.generated_files.select().where(
+                db.generated_files.c.dossier_id == entry["dossier_id"]).order_by(db.generated_files.c.id)).mappings()]
+            events = [dict(r) for r in conn.execute(db.events.select().where(
+                db.events.c.dossier_id == entry["dossier_id"]).order_by(db.events.c.id)).mappings()]
+        competences = competences_of()
+        matter = matter if matter in competences else next(iter(competences), "")
+        pool = candidates(rt, number, matter) if running == "tim_banding" and entry["type"] == "banding" and \
+            not team and matter else []
+        return render(request, "pengaduan_rinci.html", entry=entry, figures=figures, running=running, team=team,
+                      involved=involved, actions=actions, mails=mails, generated=generated, events=events,
+                      statuses=svc.statuses, staff=load_staff(), competences=competences, matter=matter,
+                      pool=pool, today=local_date(db.now()))
+
+    async def act(request: Request, number: str, do, done: str):
+        form = await form_of(request)
+        try:
+            do(form)
+        except ComplaintError as exc:
+            return redirect(f"/pengaduan/{number}", str(exc), "error")
+        return redirect(f"/pengaduan/{number}", done)
+
+    @router.post("/pengaduan/{number}/catat")
+    async def record(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        return await act(request, number, lambda f: confirm_record(
+            rt, number, user.username, entry_type=f.get("jenis", ""), technical_lead=f.get("pjt", ""),
+            target=f.get("sasaran"), organisation=f.get("organisasi")),
+            "Dicatat dan diteruskan ke Penanggung Jawab Teknis.")
+
+    @router.post("/pengaduan/{number}/keterlibatan")
+    async def involvement(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        return await act(request, number, lambda f: add_involved(rt, number, f.get("pegawai", ""), f.get("peran", ""),
+                                                                 user.username), "Keterlibatan dicatat.")
+
+    @router.post("/pengaduan/{number}/investigasi")
+    async def investigation(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        def do(f):
+            actions = []
+            if f.get("tindakan", "").strip():
+                try:
+                    check_on = date.fromisoformat(f.get("cek_pada", ""))
+                except ValueError:
+                    raise ComplaintError("Tanggal cek efektivitas tidak sah.")
+                actions.append((f["tindakan"], f.get("penanggung_jawab", ""), check_on))
+            record_investigation(rt, number, user.username, cause=f.get("penyebab", ""),
+                                 correction=f.get("perbaikan", ""), actions=actions)
+        return await act(request, number, do, "Hasil investigasi dicatat.")
+
+    @router.post("/pengaduan/{number}/tim")
+    async def team_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        return await act(request, number, lambda f: form_team(
+            rt, number, user.username, matter=f.get("materi", ""), chair_id=f.get("ketua", ""),
+            member_ids=[f.get("anggota1", ""), f.get("anggota2", ""), f.get("anggota3", "")]),
+            "Tim Penyelesaian Banding dibentuk; pernyataan ketidakberpihakan diterbitkan.")
+
+    @router.post("/pengaduan/{number}/pernyataan/{staff_id}")
+    async def declaration(request: Request, number: str, staff_id: str,
+                          user: auth.User = Depends(require(*OFFICERS))):
+        return await act(request, number, lambda f: confirm_declaration(rt, number, staff_id, user.username),
+                         "Pernyataan ketidakberpihakan dicatat.")
+
+    @router.post("/pengaduan/{number}/keputusan")
+    async def decision(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+        return await act(request, number, lambda f: issue_decision(
+            rt, number, user.username, outcome=f.get("hasil", ""), decision_text=f.get("keputusan", ""),
+            publicity=f.get("publikasi", ""), publicity_reason=f.get("alasan_publikasi", "")),
+            "Surat keputusan diterbitkan dan dikirim; pengaduan ditutup.")
+
+    # ------------------------------------------------------------------ public
+
+    def client_ip(request: Request) -> str:
+        return request.client.host if request.client else "-"
+
+    def over_limit(request: Request, kind: str, limit: int, window: timedelta) -> bool:
+        """Count this request; True when the address already used up its allowance."""
+        ip = client_ip(request)
+        with engine.begin() as conn:
+            if store.count_hits(conn, ip, kind, db.now() - window) >= limit:
+                return True
+            store.add_hit(conn, ip, kind, db.now() - timedelta(days=1))
+        return False
+
+    def public(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+        response = render(request, template, status_code, **context)
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    @router.get("/layanan-pengaduan")
+    def public_form(request: Request):
+        return public(request, "publik_formulir.html", form={}, error=None, entry=None)
+
+    @router.post("/layanan-pengaduan")
+    async def public_submit(request: Request):
+        form = await form_of(request)
+        if over_limit(request, "kirim", SUBMIT_LIMIT, SUBMIT_WINDOW):
+            return public(request, "publik_formulir.html", status_code=429, form=form, entry=None,
+                          error="Terlalu banyak pengaduan dari alamat ini dalam satu jam. Silakan coba lagi nanti "
+                                "atau hubungi kami melalui telepon atau surel.")
+        if form.get("situs"):      # a field people never see: only robots fill it in
+            return public(request, "publik_formulir.html", status_code=400, form={}, entry=None,
+                          error="Pengaduan tidak dapat diterima.")
+        anonymous = form.get("anonim") == "1"
+        if not anonymous and not form.get("surel", "").strip():
+            return public(request, "publik_formulir.html", status_code=400, form=form, entry=None,
+                          error="Isi alamat surel agar kami dapat menjawab, atau pilih pengaduan anonim.")
+        try:
+            entry = register_entry(rt, channel="formulir_web", text=form.get("isi", ""), actor="formulir-web",
+                                   name=form.get("nama", ""), email=form.get("surel", ""),
+                                   phone=form.get("telepon", ""), organisation=form.get("organisasi", ""),
+                                   anonymous=anonymous, subject=form.get("perihal", ""),
+                                   entry_type=form.get("jenis") if form.get("jenis") in ("keluhan", "banding", "saran")
+                                   else None, target=form.get("sasaran", ""))
+        except ComplaintError as exc:
+            return public(request, "publik_formulir.html", status_code=400, form=form, entry=None, error=str(exc))
+        return public(request, "publik_formulir.html", form={}, error=None, entry=entry)
+
+    @router.get("/layanan-pengaduan/lacak")
+    def public_lookup_form(request: Request):
+        return public(request, "publik_lacak.html", status=None, error=None, number="")
+
+    @router.post("/layanan-pengaduan/lacak")
+    async def public_lookup(request: Request):
+        form = await form_of(request)
+        number = form.get("nomor", "").strip().upper()[:40]
+        email = form.get("surel", "").strip().lower()[:320]
+        if over_limit(request, "lacak", LOOKUP_LIMIT, LOOKUP_WINDOW):
+            return public(request, "publik_lacak.html", status_code=429, status=None, number=number,
+                          error="Terlalu banyak pencarian dari alamat ini. Silakan coba lagi dalam 15 menit.")
+        svc = service(rt)
+        with engine.connect() as conn:
+            entry = store.entry_by_number(conn, number) if number else None
+            if entry is None or not email or entry["email"] != email or entry["anonymous"]:
+                # The same answer whatever was wrong: a number alone reveals nothing.
+                return public(request, "publik_lacak.html", status_code=404, status=None, number=number,
+                              error="Nomor pelacakan dan alamat surel tidak cocok dengan pengaduan mana pun.")
+            figures = clock.figures(conn, entry["dossier_id"], svc, rt.calendar)
+        labels = {s["id"]: s["label"] for s in svc.steps}
+        status = {"number": entry["number"], "type": TYPES[entry["type"]], "received": entry["received_at"],
+                  "status": svc.statuses.get(entry["status"], entry["status"]),
+                  "outcome": OUTCOMES.get(entry["outcome"] or "", ""), "closed": entry["closed_at"],
+                  "steps": [{"label": labels.get(f.step, f.step), "done": f.stopped_at} for f in figures]}
+        return public(request, "publik_lacak.html", status=status, error=None, number=number)
+
+    return router
