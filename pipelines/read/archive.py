@@ -125,3 +125,47 @@ def unpack_zip(data: bytes, archive: str, depth: int, limits: ReadLimits,
     except _Reject as rej:
         return [], findings + [rej.finding]
     return out, findings
+
+
+def unpack_tnef(data: bytes, container: str, limits: ReadLimits,
+                budget: Budget) -> tuple[list[tuple[str, bytes, str]] | None, list[Finding]]:
+    """The files inside an Outlook winmail.dat (TNEF) as (name, bytes, origin), under the same
+    size budget as archives; None when the container cannot be read. Never raises."""
+    try:
+        import tnefparse
+
+        tnef = tnefparse.TNEF(data, do_checksum=False)
+        attachments = list(tnef.attachments)
+    except Exception as exc:
+        return None, [Finding.warning(
+            "LAMPIRAN_TNEF",
+            f"Lampiran {container} berformat winmail.dat (Outlook/TNEF) dan isinya tidak dapat dibaca; "
+            f"minta LSP mengirim ulang tanpa format RTF Outlook.", where=container, error=type(exc).__name__)]
+    if not attachments:  # a rich-text body only, or a damaged container
+        return None, [Finding.warning(
+            "LAMPIRAN_TNEF",
+            f"Lampiran {container} berformat winmail.dat (Outlook/TNEF) dan tidak memuat berkas yang dapat "
+            f"dibaca; bila LSP bermaksud melampirkan dokumen, minta dikirim ulang tanpa format RTF Outlook.",
+            where=container)]
+    if len(attachments) > limits.max_zip_files:
+        return [], [Finding.error(
+            "ARSIP_TERLALU_BANYAK_BERKAS",
+            f"Lampiran {container} berisi {len(attachments)} berkas (batas {limits.max_zip_files}); "
+            f"lampiran tidak diproses.", where=container, count=len(attachments))]
+    out: list[tuple[str, bytes, str]] = []
+    for att in attachments:
+        blob = bytes(att.data or b"")
+        if len(blob) > budget.remaining:
+            return [], [Finding.error(
+                "ARSIP_TERLALU_BESAR",
+                f"Lampiran {container} berisi lebih dari {limits.max_unpacked_bytes >> 20} MB setelah "
+                f"dibuka; lampiran tidak diproses.", where=container)]
+        budget.remaining -= len(blob)
+        try:
+            name = att.long_filename() or att.name or ""
+        except Exception:
+            name = ""
+        if isinstance(name, bytes):
+            name = name.decode("cp1252", "replace")
+        out.append((str(name).rstrip("\x00"), blob, f"{container}/"))
+    return out, []

@@ -6,15 +6,21 @@ worker. Neither raises: what goes wrong becomes a finding.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.header
 import email.utils
+import quopri
+import re
+import unicodedata
 from email.message import Message
+from email.policy import Compat32
 
 from pipelines.documents import Attachment, MailContent
 from pipelines.findings import Finding
 from pipelines.read import sniff as sn
-from pipelines.read.archive import Budget, unpack_zip
+from pipelines.read.archive import Budget, unpack_tnef, unpack_zip
 from pipelines.read.htmltext import html_to_text
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
 from pipelines.read.names import sanitise_filename, unique_name
@@ -42,6 +48,22 @@ def _unsurrogate(s: str) -> str:
     return raw.decode("latin-1")
 
 
+class _ForgivingPolicy(Compat32):
+    """compat32 as mail clients really write: raw 8-bit (unencoded UTF-8) header values are read
+    from their bytes instead of becoming U+FFFD, and header values used for decoding lose the
+    trailing whitespace some senders leave ("Content-Transfer-Encoding: base64 ")."""
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+            value = _unsurrogate(value)
+        if name.lower() == "content-transfer-encoding" and isinstance(value, str):
+            value = value.strip()
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = _ForgivingPolicy()
+
+
 def _decode_bytes(raw: bytes, charset: str | None) -> str:
     for enc in (charset, "utf-8", "cp1252"):
         if not enc:
@@ -51,6 +73,52 @@ def _decode_bytes(raw: bytes, charset: str | None) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return raw.decode("latin-1")
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    if encoding.lower() == "b":
+        text = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        try:
+            return base64.b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            return text.encode("ascii", "replace")
+    return quopri.decodestring(text.encode("ascii", "replace"), header=True)
+
+
+def decode_encoded_words(s: str) -> str:
+    """RFC 2047 encoded words decoded in place. Whitespace between two encoded words is dropped
+    (the RFC's rule) and text around them is kept as it is, so "=?UTF-8?Q?Surat?=.pdf" gives
+    "Surat.pdf", not "Surat .pdf". Adjacent words in one charset are joined before decoding, so a
+    character split across two words survives."""
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = None
+    pos = 0
+
+    def flush():
+        nonlocal pending, pending_charset
+        if pending:
+            out.append(_decode_bytes(b"".join(pending), pending_charset))
+        pending, pending_charset = [], None
+
+    for m in _ENCODED_WORD.finditer(s):
+        between = s[pos:m.start()]
+        charset = m.group(1).lower()
+        follows_a_word = bool(pending) and not between.strip()
+        if not follows_a_word:
+            flush()
+            out.append(between)
+        elif charset != pending_charset:
+            flush()
+        pending.append(_word_bytes(m.group(2), m.group(3)))
+        pending_charset = charset
+        pos = m.end()
+    flush()
+    out.append(s[pos:])
+    return "".join(out)
 
 
 def decode_header_value(value) -> str:
@@ -65,25 +133,23 @@ def decode_header_value(value) -> str:
         except Exception:
             return ""
     s = _unsurrogate(s)
-    if "=?" not in s:
-        return " ".join(s.split())
-    try:
-        parts = email.header.decode_header(s)
-    except Exception:
-        return " ".join(s.split())
-    out: list[str] = []
-    prev_encoded = False
-    for chunk, charset in parts:
-        if isinstance(chunk, bytes):
-            text = _decode_bytes(chunk, charset if charset not in (None, "unknown-8bit") else None)
-            encoded = charset is not None
+    if "=?" in s:
+        try:
+            s = decode_encoded_words(s)
+        except Exception:
+            pass
+    return " ".join(s.split())
+
+
+def _visible(name: str) -> str:
+    """A file name as an officer should see it: control and direction characters spelled out."""
+    out = []
+    for ch in name[:300]:
+        if unicodedata.category(ch) in ("Cc", "Cf") or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
         else:
-            text, encoded = chunk, False
-        if out and not (prev_encoded and encoded):
-            out.append(" ")
-        out.append(text)
-        prev_encoded = encoded
-    return " ".join("".join(out).split())
+            out.append(ch)
+    return "".join(out)
 
 
 def _filename(part: Message) -> str:
@@ -165,11 +231,14 @@ class _Walker:
                 "ARSIP_TIDAK_DIDUKUNG",
                 f"Lampiran {label} berupa arsip {sn.format_name(actual).upper()} yang tidak dapat dibuka; "
                 f"mohon kirim dokumen sebagai lampiran biasa atau dalam arsip ZIP.", where=label))
-        if actual == sn.TNEF:
-            self.findings.append(Finding.warning(
-                "LAMPIRAN_TNEF",
-                f"Lampiran {label} berformat winmail.dat (Outlook/TNEF) dan isinya tidak dapat dibaca; "
-                f"minta LSP mengirim ulang tanpa format RTF Outlook.", where=label))
+        if actual == sn.TNEF and zip_depth <= self.limits.max_zip_depth:  # Outlook's winmail.dat
+            members, findings = unpack_tnef(data, sanitise_filename(label, "dat", self.counter),
+                                            self.limits, self.budget)
+            self.findings.extend(findings)
+            if members is not None:
+                for inner, blob, inner_origin in members:
+                    self.add_file(inner, blob, "", inner_origin, zip_depth + 1)
+                return
         if len(self.attachments) >= self.limits.max_attachments:
             if not self.too_many:
                 self.too_many = True
@@ -179,6 +248,13 @@ class _Walker:
                     where=label))
             return
         safe = sanitise_filename(name, sn.format_name(actual) or "bin", self.counter)
+        if name and safe != " ".join(unicodedata.normalize("NFC", name).split()):
+            self.findings.append(Finding.warning(
+                "NAMA_LAMPIRAN_DIUBAH",
+                f"Nama lampiran \"{_visible(name)}\" memuat jalur folder atau karakter yang tidak aman "
+                f"(misalnya ../, karakter kendali, atau pembalik arah teks); berkas disimpan sebagai "
+                f"\"{safe}\". Periksa apakah lampiran ini memang dokumen permohonan.",
+                where=safe, original=_visible(name)))
         claimed = sn.extension_type(safe)
         if not claimed and actual != sn.OCTET:
             safe = f"{safe}.{sn.format_name(actual)}"
@@ -273,7 +349,7 @@ class _Walker:
                     else:
                         import quopri
                         raw = quopri.decodestring(enc)
-                    inner = email.message_from_bytes(raw)
+                    inner = email.message_from_bytes(raw, policy=POLICY)
             except Exception:
                 self.findings.append(Finding.error(
                     "LAMPIRAN_RUSAK", "Pesan terusan dalam email tidak dapat dibaca karena "
@@ -314,7 +390,7 @@ def walk(raw: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> MailContent:
         mc.findings.append(Finding.error("PESAN_KOSONG", "Email kosong: tidak ada isi maupun lampiran."))
         return mc
     try:
-        msg = email.message_from_bytes(raw)
+        msg = email.message_from_bytes(raw, policy=POLICY)
     except Exception as exc:
         mc.findings.append(Finding.error(
             "PESAN_TIDAK_TERBACA", "Email tidak dapat dibaca (struktur rusak); mohon kirim ulang.",

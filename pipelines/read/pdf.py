@@ -64,6 +64,22 @@ def _native_dpi(page) -> float:
     return best
 
 
+def _pdfminer_pages(data: bytes, limits: ReadLimits) -> list[str] | None:
+    """Page texts by pdfminer (slower, more forgiving), or None when it cannot read any text."""
+    try:
+        from pdfminer.high_level import extract_text
+
+        text = extract_text(io.BytesIO(data), maxpages=limits.max_pages)
+    except Exception:
+        return None
+    pages = [p.replace("\r\n", "\n").replace("\r", "\n") for p in text.split("\f")]
+    while pages and not pages[-1].strip():
+        pages.pop()
+    if not any(p.strip() for p in pages) or _garbled("".join(pages)):
+        return None
+    return [p[: limits.max_text_chars] for p in pages]
+
+
 def truncated(data: bytes) -> bool:
     return b"%%EOF" not in data[-2048:]
 
@@ -79,17 +95,22 @@ def read_pdf(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
+        # pdfium is strict; pdfminer repairs many damaged files: ask it before calling the file broken
+        rescued = None if "password" in msg else _pdfminer_pages(data, limits)
+        if rescued is not None:
+            out.pages, out.page_count = rescued, len(rescued)
+            out.evidence.append("teks dibaca dengan pdfminer karena pdfium tidak dapat membuka berkas")
         if "password" in msg:
             out.findings.append(Finding.error(
                 "PDF_TERENKRIPSI",
                 f"Berkas {filename} dilindungi kata sandi sehingga tidak dapat dibaca; mohon kirim "
                 f"ulang tanpa kata sandi.", where=filename))
-        elif cut:
+        elif cut:  # surely incomplete, even when pdfminer read its first pages
             out.findings.append(Finding.error(
                 "PDF_TERPOTONG",
                 f"Berkas {filename} terpotong (tidak lengkap) dan tidak dapat dibuka; mohon kirim ulang.",
                 where=filename))
-        else:
+        elif rescued is None:
             out.findings.append(Finding.error(
                 "PDF_RUSAK", f"Berkas {filename} rusak dan tidak dapat dibuka sebagai PDF; mohon kirim ulang.",
                 where=filename, error=str(exc)[:200]))
@@ -113,7 +134,18 @@ def read_pdf(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
                 f"pertama yang dibaca.", where=filename))
         chars = 0
         for i in range(min(out.page_count, limits.max_pages)):
-            page = doc[i]
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError as exc:  # a damaged page tree: pdfminer may still read it
+                rescued = _pdfminer_pages(data, limits)
+                if rescued is None:
+                    out.findings.append(Finding.error(
+                        "PDF_RUSAK", f"Berkas {filename} rusak (halaman {i + 1} tidak dapat dibuka); "
+                        f"mohon kirim ulang.", where=filename, error=str(exc)[:200]))
+                    return out
+                out.pages, out.ocr_pages = rescued, []
+                out.evidence.append("teks dibaca dengan pdfminer karena pdfium tidak dapat membuka halaman")
+                return out
             try:
                 tp = page.get_textpage()
                 text = tp.get_text_bounded() or ""

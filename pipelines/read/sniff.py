@@ -6,6 +6,7 @@ far enough to tell them apart, without unpacking anything.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 PDF = "application/pdf"
@@ -160,7 +161,7 @@ def sniff(data: bytes) -> str:
         return RTF
     if head.startswith(b"\x78\x9f\x3e\x22"):
         return TNEF
-    if b"%PDF-" in data[:1024]:  # readers accept junk before the header
+    if re.search(rb"%PDF-[12]\.", data[:65536]) and b"endobj" in data:  # junk before the header
         return PDF
     text = _looks_text(data)
     if text is not None:
