@@ -93,3 +93,26 @@ def test_desk_channels_are_recorded_with_their_channel_and_anonymous_ones_are_no
     assert by_number[anonymous["number"]]["status"] == "pencatatan"
     assert office.inbox_of("rahasia@contoh.id") == []
     assert office.outbox(anonymous["number"]) == [] and office.outbox(walk_in["number"]) == []
+
+
+def test_complaint_about_a_certified_client_goes_into_that_clients_case(office):
+    from sqlalchemy import select
+
+    from tests.spine.office import LSP_TDN, request
+    office.mailbox.append(request(LSP_TDN))
+    office.run()
+    [client_case] = office.dossiers()
+    office.complaints_box.append(complaint_mail(
+        CITIZEN, "Pengaduan tentang pemegang sertifikat",
+        body=f"Pemegang sertifikat dari berkas {client_case['number']} bekerja tidak sesuai standar "
+             "kompetensi yang disertifikasi."))
+    office.run()
+
+    [entry] = office.entries()
+    assert (entry["type"], entry["target_number"]) == ("keluhan_klien", client_case["number"])
+    assert entry["target_dossier_id"] == client_case["id"]
+    with office.runtime().engine.connect() as conn:
+        [event] = conn.execute(select(db.events).where(db.events.c.dossier_id == client_case["id"],
+                                                       db.events.c.action == "pengaduan_tentang_klien")).mappings()
+    assert event["detail"]["pengaduan"] == entry["number"]
+    assert len(office.inbox_of(CITIZEN)) == 1
