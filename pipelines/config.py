@@ -48,6 +48,7 @@ class Mailbox:
     folder: str = "INBOX"
     processed_folder: str = "Processed"   # "" = flag as seen instead of moving
     batch_size: int = 100
+    timeout: float = 60           # seconds any one IMAP command may take
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Smtp:
     security: str = "none"        # none | starttls | ssl
     user: str = ""
     password: str = ""
+    timeout: float = 30           # seconds any one SMTP exchange may take
 
 
 @dataclass

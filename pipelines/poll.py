@@ -5,11 +5,14 @@ starting Prefect's temporary server each time would cost ~10 s).
 """
 from __future__ import annotations
 
+import imaplib
+import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from pipelines.mail.ingest import ingest_new_mail, release_moves, reserve_moves, unfinished_mail
-from pipelines.mail.sources import ImapSource, open_source
+from pipelines.faults import crash_point
+from pipelines.mail.ingest import finish_moves, ingest_new_mail, take_moves, unfinished_mail
+from pipelines.mail.sources import ImapSource, SourceError, open_source
 from pipelines.process import process_mail
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import drain
@@ -17,6 +20,7 @@ from pipelines.send.transport import transport_for
 from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 def fetch_new(rt: Runtime, mailbox: str) -> int:
@@ -51,19 +55,29 @@ def make_pdfs(rt: Runtime) -> dict[str, int]:
 
 
 def move_processed(rt: Runtime, mailbox: str) -> int:
-    source = open_source(_mailbox(rt, mailbox))
-    try:
-        uidvalidity = source.uidvalidity()
-        uids = reserve_moves(rt.engine, mailbox, uidvalidity)
-        if uids:
-            try:
-                source.mark_processed(uids)
-            except Exception:
-                release_moves(rt.engine, mailbox, uidvalidity, uids)
-                raise
-        return len(uids)
-    finally:
-        source.close()
+    """Take processed mail out of the polled folder. The intent is recorded first and each
+    chunk marked done only once the server confirmed it; a connection lost on the way is
+    retried once on a new connection, checking what the lost one had already done."""
+    moved = 0
+    for attempt in (1, 2):
+        source = open_source(_mailbox(rt, mailbox))
+        try:
+            uidvalidity = source.uidvalidity()
+            resumed, fresh = take_moves(rt.engine, mailbox, uidvalidity, rt.worker)
+            crash_point("after_move_intent")
+            for uids in source.move_processed(resumed, fresh):
+                crash_point("after_imap_move")
+                finish_moves(rt.engine, mailbox, uidvalidity, uids)
+                moved += len(uids)
+            return moved
+        except (SourceError, OSError, imaplib.IMAP4.abort) as exc:
+            if attempt == 2:
+                raise SourceError(f"mailbox {mailbox}: moving processed mail failed: {exc}") from exc
+            log.warning("mailbox %s: moving processed mail interrupted (%s); resuming on a new connection",
+                        mailbox, exc)
+        finally:
+            source.close()
+    return moved
 
 
 def run_once(rt: Runtime) -> dict:

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
-from pipelines.mail.sources import MailSource
+from pipelines.mail.sources import MailSource, MoveIntent
 
 CLAIM_LEASE = timedelta(minutes=30)
 HOST = socket.gethostname()
@@ -155,20 +155,47 @@ def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
         return list(conn.execute(query).scalars())
 
 
-def reserve_moves(engine, mailbox: str, uidvalidity: int) -> list[str]:
-    """Take the processed mail still to be moved, so that of several pollers only one moves
-    each mail (an IMAP move is copy + delete: two movers would leave two copies)."""
+# mails.moved: 0 = still to move, 2 = a poller recorded its intent to move it (claimed_by /
+# claimed_at say who and when), 1 = it is in the processed folder (or flagged).
+TO_MOVE, MOVING, MOVED = 0, 2, 1
+
+
+def take_moves(engine, mailbox: str, uidvalidity: int, me: Worker) -> tuple[list[MoveIntent], list[MoveIntent]]:
+    """Record the intent to move every processed mail still in the mailbox; returns
+    (intents left by a dead or earlier run, to check before finishing; new intents).
+
+    Recording the intent first makes the move resumable: a run killed between the IMAP
+    commands and the final commit leaves `MOVING` rows that the next run checks against
+    the mailbox (by Message-ID in the processed folder) before moving anything again.
+    Of several pollers only one holds each mail's intent."""
+    columns = (db.mails.c.uid, db.mails.c.message_id, db.mails.c.fingerprint)
+    where = (db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity)
     with engine.begin() as conn:
-        return list(conn.execute(update(db.mails).where(
-            db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity,
-            db.mails.c.state.in_(["done", "failed"]), db.mails.c.moved == 0)
-            .values(moved=1).returning(db.mails.c.uid)).scalars())
+        left = conn.execute(select(*columns, db.mails.c.id, db.mails.c.claimed_by, db.mails.c.claimed_at)
+                            .where(*where, db.mails.c.moved == MOVING)).all()
+        resumed = []
+        for row in left:
+            if row.claimed_by != me.token and not claim_is_stale(row.claimed_by, row.claimed_at, me):
+                continue  # a live poller is moving it right now
+            taken = conn.execute(update(db.mails).where(
+                db.mails.c.id == row.id, db.mails.c.moved == MOVING, db.mails.c.claimed_by == row.claimed_by)
+                .values(claimed_by=me.token, claimed_at=db.now())).rowcount
+            if taken:
+                resumed.append(MoveIntent(row.uid, row.message_id, row.fingerprint))
+        fresh = conn.execute(update(db.mails).where(
+            *where, db.mails.c.state.in_(["done", "failed"]), db.mails.c.moved == TO_MOVE)
+            .values(moved=MOVING, claimed_by=me.token, claimed_at=db.now())
+            .returning(*columns)).all()
+    by_uid = lambda intent: int(intent.uid) if intent.uid.isdigit() else intent.uid  # noqa: E731
+    return (sorted(resumed, key=by_uid),
+            sorted((MoveIntent(*row) for row in fresh), key=by_uid))
 
 
-def release_moves(engine, mailbox: str, uidvalidity: int, uids: list[str]) -> None:
-    """The move failed: leave the mail to the next poll."""
+def finish_moves(engine, mailbox: str, uidvalidity: int, uids: list[str]) -> None:
+    """The mailbox confirmed these mails are out of the folder (moved or flagged)."""
     with engine.begin() as conn:
         for start in range(0, len(uids), 500):
             conn.execute(update(db.mails).where(
                 db.mails.c.mailbox == mailbox, db.mails.c.uidvalidity == uidvalidity,
-                db.mails.c.uid.in_(uids[start:start + 500])).values(moved=0))
+                db.mails.c.moved == MOVING, db.mails.c.uid.in_(uids[start:start + 500]))
+                .values(moved=MOVED))
