@@ -5,8 +5,9 @@
   sertiflow dossiers list [--status S] [--json]
   sertiflow dossiers show NUMBER [--json]
 
-Exit codes: 0 done (also when some mail had findings or failed: they are recorded),
-2 configuration error, 3 mailbox or mail-server connection error.
+Exit codes: 0 done (also when some mail had findings or failed: they are recorded; mail the
+server refused is retried or shown to officers), 2 configuration error, 3 a mailbox or the
+mail server could not be reached (before or during the pass; what is left waits for the next).
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _preflight(settings) -> None:
     if settings.smtp.host:
         try:
             cls = smtplib.SMTP_SSL if settings.smtp.security == "ssl" else smtplib.SMTP
-            with cls(settings.smtp.host, settings.smtp.port, timeout=15) as smtp:
+            with cls(settings.smtp.host, settings.smtp.port, timeout=settings.smtp.timeout) as smtp:
                 smtp.noop()
         except (OSError, smtplib.SMTPException) as exc:
             raise SourceError(f"SMTP {settings.smtp.host}:{settings.smtp.port}: {exc}") from exc
@@ -80,9 +81,13 @@ def cmd_run(args) -> int:
         print(f"Kesalahan konfigurasi: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except (SourceError, OSError) as exc:
-        print(f"Kesalahan koneksi: {exc}", file=sys.stderr)
+        print(f"Kesalahan koneksi: kotak surat atau server surel tidak dapat dihubungi: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
     _print_summary(args.config, result, started)
+    if result["sent"].get("unreachable"):
+        print("Kesalahan koneksi: server surel tidak dapat dihubungi saat mengirim; surel keluar tetap "
+              "dalam antrean untuk putaran berikutnya.", file=sys.stderr)
+        return EXIT_CONNECTION
     return 0
 
 

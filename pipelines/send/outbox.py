@@ -3,8 +3,12 @@
 `enqueue` runs inside the transaction that changes the dossier, so a mail is queued if and
 only if the change is committed; its idempotency key makes a second queueing a no-op.
 `drain` sends queued mail: claimed -> sending -> sent. A mail left in "sending" by a dead
-worker may or may not have reached the server; it is marked "uncertain" for an officer
-instead of being sent again, so nobody gets the same mail twice.
+worker, or whose connection broke after the whole message was on the wire, may or may not
+have reached the server: it becomes "uncertain" for an officer instead of being sent again,
+so nobody gets the same mail twice. A temporary refusal (4xx) makes it "deferred" and it is
+tried again after growing delays over about three days, as mail servers do; a permanent
+refusal (5xx) or the last retry failing makes it "failed". Officers see both "uncertain" and
+"failed" mail on the desk and may send it again (`resend`).
 """
 from __future__ import annotations
 
@@ -19,9 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from pipelines import db
 from pipelines.faults import crash_point
 from pipelines.mail.ingest import Worker, claim_is_stale
+from pipelines.send.transport import MailServerUnreachable, SendError
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+# Wait after the n-th temporary failure before trying again: ~3.3 days in all.
+RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (5, 15, 30, 60, 120, 240, *[480] * 9))
+RESENDABLE = ("uncertain", "failed")
 
 
 def enqueue(conn, *, key: str, to: list[str], subject: str, body: str, sender_domain: str,
@@ -62,7 +69,7 @@ def _claim(engine, row_id: int, me: Worker) -> dict | None:
             return None
         if row["state"] == "claimed" and not claim_is_stale(row["claimed_by"], row["claimed_at"], me):
             return None
-        if row["state"] not in {"queued", "failed", "claimed"}:
+        if row["state"] not in {"queued", "deferred", "claimed"}:
             return None
         done = conn.execute(update(db.outbox).where(
             db.outbox.c.id == row_id, db.outbox.c.state == row["state"],
@@ -88,17 +95,34 @@ def _mark_stale_sending(engine, me: Worker) -> int:
     return marked
 
 
-def drain(engine, transport, me: Worker, limit: int | None = None) -> dict[str, int]:
-    """Send queued mail through `transport`; returns counts by outcome."""
-    counts = {"sent": 0, "failed": 0, "uncertain": _mark_stale_sending(engine, me)}
+def due_mail(engine, limit: int | None = None) -> list[int]:
+    """Queued mail, and deferred mail whose wait is over, oldest first."""
+    now = db.now()
     with engine.connect() as conn:
-        query = (select(db.outbox.c.id).where(db.outbox.c.state.in_(["queued", "failed", "claimed"]),
-                                              db.outbox.c.attempts < MAX_ATTEMPTS)
-                 .order_by(db.outbox.c.id))
-        ids = list(conn.execute(query.limit(limit) if limit else query).scalars())
+        rows = conn.execute(select(db.outbox.c.id, db.outbox.c.state, db.outbox.c.attempts,
+                                   db.outbox.c.claimed_at)
+                            .where(db.outbox.c.state.in_(["queued", "claimed", "deferred"]))
+                            .order_by(db.outbox.c.id)).all()
+    due = [r.id for r in rows if r.state != "deferred" or
+           db.aware(r.claimed_at) + RETRY_DELAYS[min(r.attempts, len(RETRY_DELAYS)) - 1] <= now]
+    return due[:limit] if limit else due
+
+
+def drain(engine, transport, me: Worker, limit: int | None = None) -> dict[str, int]:
+    """Send due mail through `transport`; returns counts by outcome. `unreachable` is 1 when
+    the mail server could not be reached (what is left waits in the queue)."""
+    counts = {"sent": 0, "deferred": 0, "failed": 0, "uncertain": _mark_stale_sending(engine, me),
+              "unreachable": 0}
+    ids = due_mail(engine, limit)
     if not ids:
         return counts
-    with transport:
+    try:
+        transport.__enter__()
+    except MailServerUnreachable as exc:
+        log.warning("mail server unreachable, %d mail wait in the queue: %s", len(ids), exc)
+        counts["unreachable"] = 1
+        return counts
+    try:
         for row_id in ids:
             row = _claim(engine, row_id, me)
             if row is None:
@@ -111,18 +135,84 @@ def drain(engine, transport, me: Worker, limit: int | None = None) -> dict[str, 
                              .values(state="sending", attempts=db.outbox.c.attempts + 1))
             try:
                 transport.send(row)
-            except Exception as exc:  # the server refused or went away: retry on a later run
-                log.warning("sending outbox %s failed: %s", row_id, exc)
-                with engine.begin() as conn:
-                    conn.execute(update(db.outbox).where(db.outbox.c.id == row_id)
-                                 .values(state="failed", last_error=str(exc)[:2000]))
-                counts["failed"] += 1
+            except MailServerUnreachable as exc:  # nothing sent; the rest waits too
+                _settle(engine, row, "queued", str(exc), attempts_used=False)
+                log.warning("mail server went away: %s", exc)
+                counts["unreachable"] = 1
+                break
+            except SendError as exc:
+                outcome = _after_failure(engine, row, exc)
+                counts[outcome] += 1
+                if not transport.connected:  # the connection broke with that mail: a new one
+                    try:
+                        transport.__enter__()
+                    except MailServerUnreachable as again:
+                        log.warning("mail server unreachable: %s", again)
+                        counts["unreachable"] = 1
+                        break
                 continue
             crash_point("after_smtp_send")
             with engine.begin() as conn:
                 conn.execute(update(db.outbox).where(db.outbox.c.id == row_id)
-                             .values(state="sent", sent_at=db.now(), last_error=""))
+                             .values(state="sent", sent_at=db.now(), last_error=_refused_note(row)))
                 db.record_event(conn, "surel_terkirim", dossier_id=row["dossier_id"],
                                 outbox_id=row_id, kepada=row["to_addrs"], subjek=row["subject"])
             counts["sent"] += 1
+    finally:
+        transport.__exit__(None, None, None)
     return counts
+
+
+def _refused_note(row: dict) -> str:
+    refused = row.get("refused")
+    return f"ditolak untuk: {', '.join(refused)}" if refused else ""
+
+
+def _settle(engine, row: dict, state: str, error: str, attempts_used: bool = True) -> None:
+    values = {"state": state, "last_error": error[:2000]}
+    if not attempts_used:
+        values["attempts"] = db.outbox.c.attempts - 1
+    with engine.begin() as conn:
+        conn.execute(update(db.outbox).where(db.outbox.c.id == row["id"]).values(**values))
+
+
+def _after_failure(engine, row: dict, exc: SendError) -> str:
+    """Record a failed attempt; returns the outcome counted: deferred, failed or uncertain."""
+    attempts = row["attempts"] + 1
+    log.warning("sending outbox %s (attempt %d): %s: %s", row["id"], attempts, exc.kind, exc)
+    if exc.kind == "temporary" and attempts <= len(RETRY_DELAYS):
+        _settle(engine, row, "deferred", str(exc))
+        return "deferred"
+    state = "uncertain" if exc.kind == "uncertain" else "failed"
+    with engine.begin() as conn:
+        conn.execute(update(db.outbox).where(db.outbox.c.id == row["id"])
+                     .values(state=state, last_error=str(exc)[:2000]))
+        if state == "uncertain":
+            db.record_event(conn, "surel_status_tidak_pasti", dossier_id=row["dossier_id"], outbox_id=row["id"],
+                            catatan="Server surel tidak menjawab setelah surel terkirim utuh; periksa apakah "
+                                    "surel sudah diterima sebelum mengirim ulang.", galat=str(exc)[:500])
+        else:
+            reason = ("Server surel menolak surel ini secara permanen." if exc.kind == "permanent" else
+                      f"Server surel menolak sementara sebanyak {attempts} kali selama beberapa hari.")
+            db.record_event(conn, "surel_gagal_dikirim", dossier_id=row["dossier_id"], outbox_id=row["id"],
+                            catatan=reason + " Periksa alamat tujuan lalu kirim ulang dari meja petugas.",
+                            galat=str(exc)[:500])
+    return state
+
+
+def resend(engine, outbox_id: int, actor: str) -> dict:
+    """An officer sends an uncertain or failed mail again (same Message-ID, so a recipient
+    who already had it sees one thread). Returns the row as it was."""
+    with engine.begin() as conn:
+        row = conn.execute(select(db.outbox).where(db.outbox.c.id == outbox_id)).mappings().first()
+        if row is None or row["state"] not in RESENDABLE:
+            return {}
+        changed = conn.execute(update(db.outbox).where(db.outbox.c.id == outbox_id,
+                                                       db.outbox.c.state == row["state"])
+                               .values(state="queued", attempts=0, claimed_by="", claimed_at=None)).rowcount
+        if not changed:
+            return {}
+        db.record_event(conn, "surel_dikirim_ulang", actor=actor, dossier_id=row["dossier_id"],
+                        outbox_id=outbox_id, sebelumnya=row["state"], kepada=row["to_addrs"],
+                        subjek=row["subject"])
+        return dict(row)
