@@ -37,6 +37,10 @@ DOSSIER_NUMBER = re.compile(r"\[([A-Z]{2,6}-\d{4}-\d{6})\]")
 # Mail kinds handled by something other than a dossier service (e.g. returned receipts):
 # kind -> handler(rt, mail_row, content) -> outcome text. Registered by those modules.
 MAIL_HANDLERS: dict[str, Callable] = {}
+# Services whose cases go on after intake (certification applications) extend it: objects with
+# applies(service), context(rt, dossier, service, documents) -> extra context for the documents
+# and mail, and record(conn, rt, dossier, service, decision, context) in the check's transaction.
+INTAKE_EXTENSIONS: list = []
 # Replies in the thread of a dossier past checking (e.g. the signed receipt coming back):
 # handler(rt, mail_id, dossier, content) -> outcome text, or None when it is not theirs.
 FOLLOWUP_HANDLERS: list[Callable] = []
@@ -216,6 +220,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     if dossier["status"] not in CHECKABLE:
         return _follow_up(rt, mail_id, dossier, content)
     documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content)
+    documents = service.recognise(documents)
     crash_point("after_read")
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
@@ -240,9 +245,13 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     found = [_with_override(f, overrides) for f in found]
     decision = decide(service, dossier["status"], found, sender_known)
 
+    extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
+    extra = extension.context(rt, dossier, service, documents) if extension else {}
     generated = []
     if decision.documents:
-        generated = render_dossier_documents(rt, dossier, lsp, facts, decision.documents, parallel=True)
+        specs = [{**d, "template": str(service.template(d["template"], rt.settings.templates_dir))}
+                 for d in decision.documents]
+        generated = render_dossier_documents(rt, dossier, lsp, facts, specs, extra=extra, parallel=True)
     crash_point("after_write")
 
     with rt.engine.begin() as conn:
@@ -265,8 +274,10 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
         for g in generated:
             _upsert_generated(conn, dossier_id, g)
+        if extension:
+            extension.record(conn, rt, dossier, service, decision, extra)
         if decision.email:
-            _queue_reply(rt, conn, dossier, lsp, facts, found, decision.email, content, mail_id)
+            _queue_reply(rt, conn, dossier, lsp, facts, found, decision.email, content, mail_id, extra)
         _finish_mail(conn, mail_id, dossier["kind"], dossier_id)
         db.record_event(conn, "berkas_diperiksa", dossier_id=dossier_id, mail_id=mail_id,
                         before=dossier["status"], after=decision.status,
@@ -310,7 +321,7 @@ def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
 
 
 def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list[Finding],
-                 template: str, content: MailContent, mail_id: int) -> None:
+                 template: str, content: MailContent, mail_id: int, extra: dict | None = None) -> None:
     recipient = (content.from_addr or dossier["sender"]).lower()
     if automatic_mail_count(conn, recipient) >= rt.settings.auto_replies_per_sender_per_day:
         db.record_event(conn, "balasan_otomatis_dibatasi", dossier_id=dossier["id"], mail_id=mail_id,
@@ -321,6 +332,7 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
         "letter": {"number": facts.get("letter_number") or "", "date": facts.get("letter_date") or ""},
         "errors": [f for f in found if f.is_error and not f.details.get("overridden_by")],
         "due_date": dossier.get("due_date"),
+        **(extra or {}),
     }
     subject, body = render_email(template, context)
     # Keep the LSP's own subject so every mail client threads the reply with the request.
@@ -337,3 +349,4 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
 # declarations) register their handlers here; imported last because they build on this module.
 import pipelines.fulfil  # noqa: E402,F401
 import pipelines.complaints  # noqa: E402,F401
+import pipelines.applications  # noqa: E402,F401

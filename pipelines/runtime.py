@@ -29,7 +29,8 @@ class Runtime:
 
     @cached_property
     def rules(self) -> list[InboxRule]:
-        return load_rules(self.settings.rules_dir)
+        from_services = [{**rule, "kind": s.kind} for s in self.services.values() for rule in s.intake]
+        return load_rules(self.settings.rules_dir, {"19_services": from_services})
 
     @cached_property
     def services(self) -> dict[str, Service]:

@@ -1,10 +1,60 @@
-"""Dossier kinds (services) as data: services/*.yaml define checklist, statuses and documents."""
+"""Services as data: each services/*.yaml names a dossier kind's checklist, its steps (who does
+each, what each writes, which mail moves it on), its documents and, in `clock:`, its targets.
+
+One engine walks any of them: the mail path (pipelines/process.py) runs the intake steps
+(checking against the checklist, asking for what is missing); pipelines/applications/ walks the
+officer steps that follow. A new service is a YAML file plus its DOCX templates, no Python.
+A template named in a service is looked up beside the YAML file first, then in templates/.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from pipelines.documents import Document, OTHER
+
+
+class ServiceError(ValueError):
+    """A service file is malformed; the message names the file and the field."""
+
+
+@dataclass
+class Step:
+    """One step of a service (seed 001's rows): who does it, how long it should take,
+    what it writes, which mail it sends, where it goes next."""
+    id: str
+    label: str
+    role: str                                   # pemohon, sistem, kepala_balai, seksi_pjt, ...
+    duration: str = ""                          # as the SOP says it: "15 menit", "2 jam", "1 hari"
+    writes: list[dict] = field(default_factory=list)      # [{kind, template}]
+    mail: str = ""                              # email template sent to the applicant on completion
+    inputs: list[dict] = field(default_factory=list)      # [{id, label, required}] the officer enters
+    outcomes: dict[str, str] = field(default_factory=dict)  # choice -> next step id (decisions)
+    next: str = ""                              # the following step ("" = the next in the list)
+    waits_for: str = ""                         # a pause reason while the case sits here
+    moved_by_mail: list[str] = field(default_factory=list)  # follow-up kinds expected here
+    status: str = ""                            # complaints: the register status while it runs
+    output: str = ""                            # the SOP's "output" column, as text
+    only: list[str] = field(default_factory=list)   # complaints: register types the step applies to
+
+    # Steps read like the mappings they are written as (complaints walk them as dicts).
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        value = getattr(self, key, default)
+        return default if value in ("", [], {}, None) else value
+
+    @property
+    def minutes(self) -> int | None:
+        """The SOP duration in working minutes (a working day is 8 hours), None if unstated."""
+        m = re.match(r"\s*(\d+)\s*(menit|jam|hari)", self.duration or "", re.I)
+        if not m:
+            return None
+        return int(m.group(1)) * {"menit": 1, "jam": 60, "hari": 480}[m.group(2).lower()]
 
 
 @dataclass
@@ -17,17 +67,136 @@ class Service:
     hold_for_officer: list[str] = field(default_factory=list)   # finding codes an officer must clear
     when_incomplete: dict = field(default_factory=dict)
     when_complete: dict = field(default_factory=dict)
-    statuses: dict[str, str] = field(default_factory=dict)     # status code -> Indonesian label
-    steps: list[dict] = field(default_factory=list)            # [{id, label, role, status, ...}]
-    clock: dict = field(default_factory=dict)                  # targets per step (pipelines/clock)
-    documents: list[dict] = field(default_factory=list)        # [{kind, template}] written on demand
-    appeal_team: dict = field(default_factory=dict)            # complaints: team size, cooling-off
+    steps: list[Step] = field(default_factory=list)
+    intake: list[dict] = field(default_factory=list)              # inbox rules the service brings
+    followups: list[dict] = field(default_factory=list)           # mail in a case's thread: kind + patterns
+    tariff: list[dict] = field(default_factory=list)              # fee components (rupiah)
+    certificate: dict = field(default_factory=dict)               # title, standard, validity ...
+    pause_reasons: dict[str, str] = field(default_factory=dict)   # reason id -> Indonesian label
+    clock: dict = field(default_factory=dict)                     # owned by the clock engine
+    statuses: dict[str, str] = field(default_factory=dict)        # status code -> label (complaints)
+    documents: list[dict] = field(default_factory=list)           # [{kind, template}] written on demand
+    appeal_team: dict = field(default_factory=dict)               # complaints: team size, cooling-off
+    competence: str = ""                                          # staff competence an audit lead needs
+    folder: Path | None = None                                    # where the YAML lives
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def next_step(self, step_id: str, outcome: str = "") -> Step | None:
+        current = self.step(step_id)
+        if current is None:
+            return None
+        target = current.outcomes.get(outcome) if outcome else None
+        target = target or current.next
+        if target:
+            return self.step(target)
+        position = self.steps.index(current)
+        return self.steps[position + 1] if position + 1 < len(self.steps) else None
+
+    def template(self, name: str, templates_dir: Path) -> Path:
+        """A template beside the service file wins over the shared templates folder."""
+        if self.folder is not None and (self.folder / name).exists():
+            return self.folder / name
+        return Path(templates_dir) / name
+
+    def status_label(self, status: str) -> str:
+        if status in self.statuses:
+            return self.statuses[status]
+        step = self.step(status)
+        return step.label if step else ""
+
+    def recognise(self, documents: list[Document]) -> list[Document]:
+        """Give each unrecognised document the checklist item its words or name point to.
+
+        Checklist items may carry `phrases` (regular expressions) and `filename` (words in the
+        name); the item with the most hits wins, and needs at least one phrase in the text or
+        two name hints. Documents the generic readers recognised as one of this checklist's
+        types keep their type."""
+        items = [i for i in self.checklist if i.get("phrases") or i.get("filename")]
+        if not items:
+            return documents
+        own = {i.get("doc_type") or i["id"] for i in self.checklist}
+        for doc in documents:
+            if doc.doc_type in own:
+                continue
+            best, best_score, best_evidence = None, 0, []
+            text = doc.text or ""
+            name = doc.filename.lower().replace("_", " ").replace("-", " ")
+            for item in items:
+                score, evidence = 0, []
+                for pattern in item.get("phrases", []):
+                    hit = re.search(pattern, text, re.I)
+                    if hit:
+                        score += 2
+                        evidence.append(f'kata "{" ".join(hit.group(0).split())}"')
+                for word in item.get("filename", []):
+                    if word.lower() in name:
+                        score += 1
+                        evidence.append(f'nama berkas memuat "{word}"')
+                if score > best_score:
+                    best, best_score, best_evidence = item, score, evidence
+            if best is not None and best_score >= 2:
+                doc.doc_type = best.get("doc_type") or best["id"]
+                doc.evidence = best_evidence
+                # the generic readers' doubts were about another document type
+                doc.findings = [f for f in doc.findings if f.code != "DOKUMEN_TIDAK_DIKENALI"]
+            elif doc.doc_type != OTHER:
+                doc.doc_type = OTHER
+        return documents
+
+
+_STEP_FIELDS = set(Step.__dataclass_fields__)
+_SERVICE_FIELDS = set(Service.__dataclass_fields__) - {"folder"}
+SHARED_SERVICES = Path(__file__).resolve().parent.parent / "services"
+ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.yaml"
+
+
+def role_labels() -> dict[str, str]:
+    """Role id -> the Indonesian name officers know it by (data/roles.yaml)."""
+    return yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8")) or {}
+
+
+def _read(path: Path) -> dict:
+    """The file's fields over those of its `base:` (a shared part such as
+    _sertifikasi_balai.yaml, looked up beside the file, then in services/)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    base = data.pop("base", None)
+    if not base:
+        return data
+    base_path = path.parent / base if (path.parent / base).exists() else SHARED_SERVICES / base
+    if not base_path.exists():
+        raise ServiceError(f"{path.name}: base {base!r} not found")
+    return {**_read(base_path), **data}
+
+
+def load_service(path: Path) -> Service:
+    data = _read(path)
+    unknown = set(data) - _SERVICE_FIELDS
+    if unknown:
+        raise ServiceError(f"{path.name}: unknown field(s) {', '.join(sorted(unknown))}")
+    steps = []
+    for i, raw in enumerate(data.pop("steps", None) or []):
+        bad = set(raw) - _STEP_FIELDS
+        if bad or "id" not in raw or "role" not in raw:
+            raise ServiceError(f"{path.name} steps[{i}]: needs id and role; unknown {sorted(bad)}")
+        steps.append(Step(**{"label": raw["id"], **raw}))
+    service = Service(**data, steps=steps, folder=path.resolve().parent)
+    ids, roles = [s.id for s in steps], role_labels()
+    for s in steps:
+        for target in [s.next, *s.outcomes.values()]:
+            if target and target not in ids:
+                raise ServiceError(f"{path.name} step {s.id}: goes to unknown step {target!r}")
+        if s.role not in roles:
+            raise ServiceError(f"{path.name} step {s.id}: role {s.role!r} is not in data/roles.yaml")
+    return service
 
 
 def load_services(directory: str | Path) -> dict[str, Service]:
     services = {}
     for path in sorted(Path(directory).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        service = Service(**data)
+        if path.name.startswith("_"):   # a shared base, not a service of its own
+            continue
+        service = load_service(path)
         services[service.kind] = service
     return services

@@ -55,19 +55,25 @@ class Classification:
     rule: str = ""     # the rule that decided it
 
 
-def load_rules(directory: str | Path) -> list[InboxRule]:
+def load_rules(directory: str | Path, extra: dict[str, list[dict]] | None = None) -> list[InboxRule]:
+    """Rules of every file in name order. `extra` adds named groups sorted among the files
+    (services bring their own rules as "19_services": after the automatic-mail, receipt and complaint
+    rules, before the blank-request rules whose attachment names are broad)."""
+    groups = {path.name: (yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+              for path in Path(directory).glob("*.y*ml")}
+    groups.update(extra or {})
     rules = []
-    for path in sorted(Path(directory).glob("*.y*ml")):
-        for i, entry in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+    for name in sorted(groups):
+        for i, entry in enumerate(groups[name]):
             unknown = set(entry) - set(FIELDS) - {"name", "kind"}
             if unknown or "kind" not in entry:
-                raise ValueError(f"{path.name} rule {i + 1}: needs 'kind', unknown keys {sorted(unknown)}")
+                raise ValueError(f"{name} rule {i + 1}: needs 'kind', unknown keys {sorted(unknown)}")
             patterns = {}
             for fld in FIELDS:
                 if fld in entry:
                     values = entry[fld] if isinstance(entry[fld], list) else [entry[fld]]
                     patterns[fld] = [Pattern.parse(v) for v in values]
-            rules.append(InboxRule(entry.get("name", f"{path.stem}-{i + 1}"), entry["kind"], patterns))
+            rules.append(InboxRule(entry.get("name", f"{Path(name).stem}-{i + 1}"), entry["kind"], patterns))
     return rules
 
 

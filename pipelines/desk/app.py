@@ -681,6 +681,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     # Public certificate and receipt verification (the QR codes lead here): no login.
     from pipelines.fulfil import verify_web
     app.include_router(verify_web.router)
+    from pipelines.applications.web import router as applications_router; app.include_router(applications_router)
     app.dependency_overrides[verify_web.get_runtime] = lambda: rt
     from pipelines.complaints.web import complaints_router   # complaint register and public form
     app.include_router(complaints_router(rt, secret))

@@ -1,0 +1,73 @@
+"""What an application says about its applicant, read from the text of its letter and form.
+
+Pure: text in, an `Applicant` out. Labels vary between offices' forms ("Nama Perusahaan",
+"Nama Organisasi", "Nama Pemohon"...), so each field has a few accepted labels; a value is
+taken only from a "label : value" line, never guessed from prose.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+_LABELS = {
+    "name": r"nama\s+(perusahaan|organisasi|badan\s+usaha|pemohon|instansi)",
+    "nib": r"(NIB|nomor\s+induk\s+berusaha)",
+    "address": r"alamat(\s+(perusahaan|kantor|pabrik|organisasi))?",
+    "contact_person": r"(nama\s+)?(narahubung|kontak\s+person|contact\s+person|penanggung\s*jawab|wakil\s+manajemen)",
+    "phone": r"(telepon|telp\.?|no\.?\s*(hp|telepon)|hp)",
+    "email": r"(e-?mail|surel)",
+    "scope": r"ruang\s+lingkup(\s+sertifikasi)?",
+    "site": r"(lokasi|alamat)\s+(pabrik|produksi|lokasi\s+audit|audit)",
+    "product": r"(nama\s+)?produk|merek",
+    "sni": r"(SNI\s+acuan|standar\s+acuan|nomor\s+SNI)",
+}
+_LINE = r"^[ \t]*(?:\d+[.)]\s*)?(?:{label})[ \t]*[:：][ \t]*(?P<value>[^\n]+)$"
+_PATTERNS = {k: re.compile(_LINE.format(label=v), re.I | re.M) for k, v in _LABELS.items()}
+_NIB = re.compile(r"\b(\d{13})\b")
+_COMPANY_FORMS = re.compile(r"^(pt|cv|ud|pd|koperasi|perum|persero|tbk)\.?\s+|,?\s*(tbk|persero)\.?$", re.I)
+
+
+@dataclass
+class Applicant:
+    name: str = ""
+    nib: str = ""
+    address: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    email: str = ""
+    scope: str = ""
+    site: str = ""
+    product: str = ""
+    sni: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _clean(value: str) -> str:
+    value = re.sub(r"\s+", " ", value).strip(" .;,-")
+    return "" if re.fullmatch(r"[-_.…\s]*", value) else value
+
+
+def read_applicant(texts: list[str]) -> Applicant:
+    """The first value found for each field across the documents, in the order given
+    (put the application form first: it is the most structured)."""
+    found = Applicant()
+    for text in texts:
+        for field, pattern in _PATTERNS.items():
+            if getattr(found, field):
+                continue
+            m = pattern.search(text or "")
+            if m:
+                setattr(found, field, _clean(m.group("value")))
+    if found.nib:
+        digits = _NIB.search(found.nib.replace(" ", ""))
+        found.nib = digits.group(1) if digits else ""
+    return found
+
+
+def name_key(name: str) -> str:
+    """'PT. Maju Jaya Abadi, Tbk' and 'Maju  Jaya abadi' are the same company."""
+    key = _COMPANY_FORMS.sub("", (name or "").strip())
+    key = _COMPANY_FORMS.sub("", key.strip())
+    return re.sub(r"[^a-z0-9]+", " ", key.lower()).strip()

@@ -1,0 +1,90 @@
+"""Tables of certification applications (Process B): the customer registry, each case's
+application record, its clock log, nonconformities, and the certificate register."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text,
+                        UniqueConstraint)
+
+from pipelines.db import metadata
+
+# Applicants are not pre-registered: a customer is created from the first application and
+# recognised again by NIB, by a known address or by its normalised name.
+customers = Table(
+    "customers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office", String(60), nullable=False, default=""),
+    Column("name", Text, nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),   # normalised for matching
+    Column("nib", String(20), default="", index=True),
+    Column("address", Text, default=""),
+    Column("contact_person", Text, default=""),
+    Column("phone", String(60), default=""),
+    Column("emails", JSON, default=list),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per application dossier: who applied and what the officers entered on the way.
+applications = Table(
+    "applications", metadata,
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), primary_key=True),
+    Column("office", String(60), nullable=False, default=""),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True, index=True),
+    Column("channel", String(20), nullable=False, default="surel"),   # surel, pos, loket, web
+    Column("scope", Text, default=""),
+    Column("site", Text, default=""),
+    Column("data", JSON, default=dict),          # inputs of the steps (billing code, audit dates, ...)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The service clock as a log (STYLE: "a clock is a log"): started, paused (reason), resumed,
+# stopped. Figures are computed from it with the working calendar when asked.
+case_clock = Table(
+    "case_clock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", String(10), nullable=False),     # start, pause, resume, stop
+    Column("reason", String(40), default=""),
+)
+
+nonconformities = Table(
+    "nonconformities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("number", String(40), nullable=False),
+    Column("grade", String(10), nullable=False),       # mayor, minor
+    Column("clause", String(40), default=""),
+    Column("description", Text, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("raised_by", String(100), default=""),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(100), default=""),
+    Column("evidence", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dossier_id", "number", name="uq_nonconformity_number"),
+)
+
+# The certificate register: every certificate an application produced, with its status.
+register = Table(
+    "certificate_register", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(80), nullable=False, unique=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("service", String(50), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=True),
+    Column("holder", Text, nullable=False),               # organisation or person
+    Column("standard", Text, default=""),
+    Column("scope", Text, default=""),
+    Column("site", Text, default=""),
+    Column("issue_date", Date, nullable=False),
+    Column("expiry_date", Date),
+    Column("surveillance_dates", JSON, default=list),    # ISO dates
+    Column("status", String(20), nullable=False, default="aktif"),   # aktif, dibekukan, dicabut, kedaluwarsa
+    Column("status_reason", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+TABLES = [customers, applications, case_clock, nonconformities, register]

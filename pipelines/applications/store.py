@@ -1,0 +1,122 @@
+"""SQL of the application tables (customers, applications, nonconformities, register)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import insert, select, update
+
+from pipelines import db
+from pipelines.applications.form import Applicant, name_key
+from pipelines.applications.models import applications, customers, nonconformities, register
+
+
+def find_customer(conn, applicant: Applicant, sender: str, office: str = ""):
+    """The same customer as an earlier application: same NIB, else same normalised name,
+    else a mail address it used before."""
+    base = select(customers).where(customers.c.office == office)
+    if applicant.nib:
+        row = conn.execute(base.where(customers.c.nib == applicant.nib)).mappings().first()
+        if row:
+            return row
+    key = name_key(applicant.name)
+    if key:
+        row = conn.execute(base.where(customers.c.name_key == key)).mappings().first()
+        if row:
+            return row
+    sender = (sender or "").lower()
+    if sender:
+        for row in conn.execute(base).mappings():
+            if sender in (row["emails"] or []):
+                return row
+    return None
+
+
+def remember_customer(conn, applicant: Applicant, sender: str, office: str = "") -> int:
+    """Create the customer, or complete a known one with what this application adds."""
+    now = db.now()
+    row = find_customer(conn, applicant, sender, office)
+    sender = (sender or "").lower()
+    if row is None:
+        return conn.execute(insert(customers).values(
+            office=office, name=applicant.name or sender, name_key=name_key(applicant.name or sender),
+            nib=applicant.nib, address=applicant.address, contact_person=applicant.contact_person,
+            phone=applicant.phone, emails=[e for e in {sender, applicant.email.lower()} if e],
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+    values = {k: getattr(applicant, k) for k in ("nib", "address", "contact_person", "phone")
+              if getattr(applicant, k) and not row[k]}
+    emails = list(row["emails"] or [])
+    for e in (sender, applicant.email.lower()):
+        if e and e not in emails:
+            emails.append(e)
+    conn.execute(update(customers).where(customers.c.id == row["id"]).values(
+        emails=emails, updated_at=now, **values))
+    return row["id"]
+
+
+def customer(conn, customer_id: int | None):
+    if not customer_id:
+        return None
+    return conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
+
+
+def application(conn, dossier_id: int):
+    return conn.execute(select(applications).where(applications.c.dossier_id == dossier_id)).mappings().first()
+
+
+def save_application(conn, dossier_id: int, *, office: str, customer_id: int | None, scope: str = "",
+                     site: str = "", channel: str = "surel") -> None:
+    if application(conn, dossier_id) is None:
+        conn.execute(insert(applications).values(
+            dossier_id=dossier_id, office=office, customer_id=customer_id, channel=channel,
+            scope=scope, site=site, data={}, created_at=db.now()))
+    else:
+        conn.execute(update(applications).where(applications.c.dossier_id == dossier_id).values(
+            customer_id=customer_id, scope=scope, site=site))
+
+
+def add_step_data(conn, dossier_id: int, values: dict) -> dict:
+    data = dict(application(conn, dossier_id)["data"] or {})
+    data.update(values)
+    conn.execute(update(applications).where(applications.c.dossier_id == dossier_id).values(data=data))
+    return data
+
+
+def open_nonconformities(conn, dossier_id: int) -> list:
+    return list(conn.execute(select(nonconformities).where(
+        nonconformities.c.dossier_id == dossier_id, nonconformities.c.closed_at.is_(None))
+        .order_by(nonconformities.c.id)).mappings())
+
+
+def add_nonconformity(conn, dossier_id: int, *, grade: str, clause: str, description: str,
+                      due_date: date, raised_by: str) -> str:
+    count = len(list(conn.execute(select(nonconformities.c.id).where(nonconformities.c.dossier_id == dossier_id))))
+    number = f"KTS-{count + 1:02d}"
+    conn.execute(insert(nonconformities).values(
+        dossier_id=dossier_id, number=number, grade=grade, clause=clause, description=description,
+        due_date=due_date, raised_by=raised_by, created_at=db.now()))
+    return number
+
+
+def close_nonconformity(conn, dossier_id: int, number: str, *, closed_by: str, evidence: str) -> bool:
+    return bool(conn.execute(update(nonconformities).where(
+        nonconformities.c.dossier_id == dossier_id, nonconformities.c.number == number,
+        nonconformities.c.closed_at.is_(None)).values(
+        closed_at=db.now(), closed_by=closed_by, evidence=evidence)).rowcount)
+
+
+def register_certificates(conn, rows: list[dict]) -> None:
+    now = db.now()
+    for row in rows:
+        exists = conn.execute(select(register.c.id).where(register.c.number == row["number"])).scalar()
+        if not exists:
+            conn.execute(insert(register).values(**row, created_at=now, updated_at=now))
+
+
+def certificates_of(conn, dossier_id: int) -> list:
+    return list(conn.execute(select(register).where(register.c.dossier_id == dossier_id)
+                             .order_by(register.c.id)).mappings())
+
+
+def set_certificate_status(conn, number: str, status: str, reason: str) -> bool:
+    return bool(conn.execute(update(register).where(register.c.number == number).values(
+        status=status, status_reason=reason, updated_at=db.now())).rowcount)

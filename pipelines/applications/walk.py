@@ -1,0 +1,386 @@
+"""The walk of an application case through its service's steps (services/*.yaml `steps:`).
+
+The mail path (pipelines/process.py) runs the intake steps and calls `Intake` for the
+application's own records; after that an officer completes each step with `advance`: the
+step's documents are written, its mail is queued in the application's thread, the clock is
+paused or resumed as the next step says, and the case moves on. Mail arriving in the thread
+of a case after intake is sorted by `followup`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+import re
+import secrets
+
+from sqlalchemy import func, select, update
+
+from pipelines import db
+from pipelines.applications import clock, store
+from pipelines.applications.form import Applicant, read_applicant
+from pipelines.applications.tariff import offer
+from pipelines.calendar import local_date
+from pipelines.services import Service, role_labels
+from pipelines.write.docx import Image
+from pipelines.write.qr import qr_png
+
+def verification_base_url() -> str:
+    """Where the public verification pages are served (data/fulfilment.yaml, shared with blanks)."""
+    from pipelines.fulfil.settings import load_fulfilment
+    return load_fulfilment().verification_base_url
+
+
+FINAL = "selesai"
+
+
+class ApplicationError(ValueError):
+    """The step cannot be completed now; the message says why, in Indonesian, for the officer."""
+
+
+def is_application(service: Service) -> bool:
+    return service.sender_registry == "customer"
+
+
+def staff() -> dict:
+    """The office's staff list (data/staff.yaml, shared with complaints) by name."""
+    from pipelines.complaints.staff import load_staff
+    return {s.name: s for s in load_staff()}
+
+
+# ---------------------------------------------------------------- context of documents and mail
+
+def _office(rt) -> dict:
+    office = rt.settings.office
+    return {"name": office.name, "address": office.address, "city": office.city, "email": office.email}
+
+
+def _signatory(rt) -> dict:
+    o = rt.settings.office.official
+    return {"name": o.name, "title": o.title, "nip": o.nip}
+
+
+def _customer_dict(row, applicant: Applicant | None, sender: str) -> dict:
+    if row is not None:
+        return {"name": row["name"], "nib": row["nib"], "address": row["address"],
+                "contact": row["contact_person"], "phone": row["phone"],
+                "email": (row["emails"] or [sender])[0]}
+    a = applicant or Applicant()
+    return {"name": a.name or sender, "nib": a.nib, "address": a.address, "contact": a.contact_person,
+            "phone": a.phone, "email": a.email or sender}
+
+
+def _participants(conn, dossier_id: int) -> list:
+    return list(conn.execute(select(db.participants).where(db.participants.c.dossier_id == dossier_id)
+                             .order_by(db.participants.c.id)).mappings())
+
+
+def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applicant | None = None,
+                 extra_data: dict | None = None) -> dict:
+    """Everything a template of an application may print."""
+    app = store.application(conn, dossier["id"])
+    row = store.customer(conn, app["customer_id"]) if app else None
+    data = {**((app or {}).get("data") or {}), **(extra_data or {})}
+    figures = clock.figures(conn, rt.calendar, service, dossier["id"])
+    today = local_date(db.now())
+    promised = figures.promised_date or rt.calendar.add_working_days(today, clock.target_days(service))
+    received = dossier.get("received_at")
+    scope = (app or {}).get("scope") or (applicant.scope if applicant else "") or (
+        applicant.product if applicant else "")
+    site = (app or {}).get("site") or (applicant.site if applicant else "")
+    participants = _participants(conn, dossier["id"])
+    team_names = data.get("tim") or []
+    known = staff()
+    labels = role_labels()
+    step = service.step(dossier["status"])
+    return {
+        "office": _office(rt), "signatory": _signatory(rt),
+        "service": {"kind": service.kind, "name": service.name},
+        "certificate": {**service.certificate},
+        "case": {"number": dossier["number"],
+                 "received_at": local_date(received) if received else today,
+                 "complete_at": local_date(dossier["completed_at"]) if dossier.get("completed_at") else today,
+                 "promised_date": promised, "target_days": figures.target_days,
+                 "step": step.label if step else dossier["status"],
+                 "role": labels.get(step.role, step.role) if step else ""},
+        "customer": _customer_dict(row, applicant, dossier.get("sender", "")),
+        "scope": scope, "site": site,
+        "participants": [{"name": p["name"], "nik": p["nik"], "scheme": p["scheme"]} for p in participants],
+        "tariff": offer(service.tariff, len(participants)),
+        "billing": {"code": data.get("kode_billing", ""),
+                    "due_date": rt.calendar.add_working_days(today, 5)},
+        "audit": {"stage1_date": data.get("tanggal_audit_tahap1", ""),
+                  "stage2_date": data.get("tanggal_audit_tahap2", ""),
+                  "team": [{"name": n, "role": known[n].position if n in known else "",
+                            "competences": ", ".join(known[n].competences) if n in known else ""}
+                           for n in team_names]},
+        "decision": {"recommendation": data.get("rekomendasi", ""), "outcome": data.get("keputusan", "")},
+        "letter_number": f"{dossier['number']}/{today.month:02d}/{today.year}",
+        "date": today,
+        "data": data,
+    }
+
+
+def _received_items(service: Service, documents) -> list[dict]:
+    rows = []
+    for item in service.checklist:
+        doc_type = item.get("doc_type") or item["id"]
+        files = [d.filename for d in documents if d.doc_type == doc_type]
+        if files:
+            rows.append({"label": item.get("label", item["id"]), "files": ", ".join(files)})
+    return rows
+
+
+class Intake:
+    """The application's part of the mail path: who the applicant is (the customer registry),
+    what the receipt and mails print, and the clock starting once the application is complete."""
+
+    def applies(self, service: Service) -> bool:
+        return is_application(service)
+
+    def context(self, rt, dossier: dict, service: Service, documents) -> dict:
+        order = {"formulir_permohonan": 0, "surat_permohonan": 1}
+        texts = [d.text for d in sorted(documents, key=lambda d: order.get(d.doc_type, 2))]
+        applicant = read_applicant(texts)
+        with rt.engine.connect() as conn:
+            context = case_context(conn, rt, dossier, service, applicant=applicant)
+            known = store.find_customer(conn, applicant, dossier["sender"], self.office(rt))
+        if known is not None:
+            context["customer"] = _customer_dict(known, None, dossier["sender"])
+            # what this application adds (e.g. a new address) is kept by `record`
+        context["received"] = _received_items(service, documents)
+        context["applicant"] = applicant
+        context["checklist"] = [i.get("label", i["id"]) for i in service.checklist]
+        return context
+
+    @staticmethod
+    def office(rt) -> str:
+        return rt.settings.office.name
+
+    def record(self, conn, rt, dossier: dict, service: Service, decision, context: dict) -> None:
+        applicant = context["applicant"]
+        customer_id = store.remember_customer(conn, applicant, dossier["sender"], self.office(rt))
+        store.save_application(conn, dossier["id"], office=self.office(rt), customer_id=customer_id,
+                               scope=applicant.scope or applicant.product, site=applicant.site)
+        if decision.complete:
+            clock.start(conn, dossier["id"])
+            figures = clock.figures(conn, rt.calendar, service, dossier["id"])
+            conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
+                         .values(due_date=figures.promised_date))
+            db.record_event(conn, "jam_layanan_mulai", dossier_id=dossier["id"],
+                            target_hari_kerja=figures.target_days, janji=figures.promised_date)
+
+
+# ---------------------------------------------------------------- officers complete steps
+
+def _load(rt, number: str):
+    with rt.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, number)
+    if dossier is None:
+        raise ApplicationError(f"Berkas {number} tidak ditemukan.")
+    service = rt.services.get(dossier["kind"])
+    if service is None or not is_application(service):
+        raise ApplicationError(f"Berkas {number} bukan permohonan sertifikasi.")
+    return dict(dossier), service
+
+
+def _check_team(service: Service, names: list[str]) -> None:
+    known = staff()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ApplicationError(f"Tidak ada dalam daftar personel: {', '.join(unknown)}.")
+    if not names or service.competence not in known[names[0]].competences:
+        raise ApplicationError(f"Ketua tim harus kompeten untuk {service.name}.")
+
+
+def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: date) -> list[dict]:
+    """One certificate per organisation, or one per participant for person certification."""
+    cert = service.certificate
+    years = int(cert.get("validity_years") or 0)
+    expiry = issue.replace(year=issue.year + years) if years else None
+    surveillance = [_add_months(issue, m) for m in cert.get("surveillance_months") or []]
+    base = f"{service.number_prefix}/{dossier['number'].rsplit('-', 1)[-1]}/{issue.year}"
+    if cert.get("holder") == "peserta":
+        people = context["participants"]
+        holders = [{"name": p["name"], "detail": f"NIK {p['nik']}" if p["nik"] else "",
+                    "scope": p["scheme"] or context["scope"] or service.name, "site": context["customer"]["name"],
+                    "number": f"{base}/{i:03d}"} for i, p in enumerate(people, 1)]
+    else:
+        holders = [{"name": context["customer"]["name"],
+                    "detail": f"NIB {context['customer']['nib']}" if context["customer"]["nib"] else "",
+                    "scope": context["scope"] or "-", "site": context["site"] or context["customer"]["address"] or "-",
+                    "number": base}]
+    existing = {r["number"]: r for r in store.certificates_of(conn, dossier["id"])}
+    for h in holders:
+        token = existing[h["number"]]["token"] if h["number"] in existing else secrets.token_urlsafe(24)
+        h["token"] = token
+        h["verify_url"] = f"{verification_base_url()}/verifikasi/sertifikat/{token}"
+        h["qr"] = Image(qr_png(h["verify_url"]), width_mm=28)
+    context["certificate"].update(
+        holders=holders, issue_date=issue, expiry_date=expiry,
+        surveillance=", ".join(d.strftime("%d-%m-%Y") for d in surveillance), surveillance_dates=surveillance)
+    return holders
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, 28))
+
+
+def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcome: str = "") -> str:
+    """Complete the case's current step as `officer`; returns the new step id.
+
+    Refused (ApplicationError, in Indonesian) when a required input is missing, the outcome is
+    not one the step allows, nonconformities are still open, or the team is not competent."""
+    from pipelines.process import _upsert_generated   # process imports this package
+    from pipelines.send.outbox import enqueue
+    from pipelines.write.dossier import render_dossier_documents
+    from pipelines.write.email_text import render_email
+
+    dossier, service = _load(rt, number)
+    step = service.step(dossier["status"])
+    if step is None or step.role == "sistem":
+        raise ApplicationError(f"Berkas {number} berstatus {dossier['status']}: tidak ada langkah petugas.")
+    inputs = dict(inputs or {})
+    missing = [i["label"] for i in step.inputs if i.get("required") and not inputs.get(i["id"])]
+    if missing:
+        raise ApplicationError(f"Isian wajib belum diisi: {', '.join(missing)}.")
+    if step.outcomes and outcome not in step.outcomes:
+        raise ApplicationError(f"Pilih salah satu keputusan: {', '.join(step.outcomes)}.")
+    if "tim" in inputs:
+        _check_team(service, list(inputs["tim"]))
+    if outcome:
+        inputs["keputusan"] = outcome
+    with rt.engine.connect() as conn:
+        open_ncs = store.open_nonconformities(conn, dossier["id"])
+        if step.waits_for == "tindakan_perbaikan" and open_ncs:
+            raise ApplicationError(f"Masih ada {len(open_ncs)} ketidaksesuaian terbuka: "
+                                   f"{', '.join(n['number'] for n in open_ncs)}.")
+        following = service.next_step(step.id, outcome)
+        # corrective actions are a step only while something is open
+        while following is not None and following.waits_for == "tindakan_perbaikan" and not open_ncs:
+            following = service.next_step(following.id)
+        context = case_context(conn, rt, dossier, service, extra_data=inputs)
+        holders = []
+        if any(w["kind"] == "sertifikat" for w in step.writes):
+            holders = _holders(conn, rt, dossier, service, context, local_date(db.now()))
+        elif store.certificates_of(conn, dossier["id"]):
+            _holders(conn, rt, dossier, service, context, store.certificates_of(conn, dossier["id"])[0]["issue_date"])
+    specs = [{**w, "template": str(service.template(w["template"], rt.settings.templates_dir))} for w in step.writes]
+    generated = render_dossier_documents(rt, dossier, None, {}, specs, extra=context) if specs else []
+    target = following.id if following else FINAL
+    with rt.engine.begin() as conn:
+        moved = conn.execute(update(db.dossiers).where(
+            db.dossiers.c.id == dossier["id"], db.dossiers.c.status == step.id).values(
+            status=target, updated_at=db.now())).rowcount
+        if not moved:
+            raise ApplicationError(f"Berkas {number} sudah diubah orang lain; muat ulang halaman.")
+        store.add_step_data(conn, dossier["id"], inputs)
+        for g in generated:
+            _upsert_generated(conn, dossier["id"], g)
+        if holders:
+            cert = context["certificate"]
+            app = store.application(conn, dossier["id"])
+            store.register_certificates(conn, [{
+                "number": h["number"], "token": h["token"], "dossier_id": dossier["id"], "service": service.kind,
+                "customer_id": app["customer_id"] if app else None, "holder": h["name"],
+                "standard": cert.get("standard", ""), "scope": h["scope"], "site": h["site"],
+                "issue_date": cert["issue_date"], "expiry_date": cert["expiry_date"],
+                "surveillance_dates": [d.isoformat() for d in cert["surveillance_dates"]], "status": "aktif"}
+                for h in holders])
+        if step.mail:
+            subject, body = render_email(step.mail, context)
+            original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", dossier["subject"] or "", flags=re.I)
+            original = re.sub(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]\s*", "", original).strip()
+            thread = dossier["thread_message_id"] or ""
+            enqueue(conn, key=f"langkah:{step.id}:{dossier['id']}", to=[context["customer"]["email"]],
+                    subject=f"Re: [{number}] {original or subject}", body=body,
+                    sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
+                    in_reply_to=thread, references=[thread] if thread else [],
+                    attachments=[str(g["docx"]) for g in generated], automatic=False)
+        if step.waits_for:
+            clock.resume(conn, dossier["id"])
+        if following is not None and following.waits_for:
+            clock.pause(conn, dossier["id"], following.waits_for)
+        if target == FINAL:
+            clock.stop(conn, dossier["id"])
+        db.record_event(conn, "langkah_selesai", actor=officer, dossier_id=dossier["id"],
+                        before=step.id, after=target, peran=step.role, keputusan=outcome,
+                        dokumen=[g["kind"] for g in generated], isian=sorted(inputs))
+    return target
+
+
+def record_nonconformity(rt, number: str, *, grade: str, clause: str, description: str,
+                         due_date: date, officer: str) -> str:
+    if grade not in ("mayor", "minor"):
+        raise ApplicationError("Kategori ketidaksesuaian harus mayor atau minor.")
+    dossier, _ = _load(rt, number)
+    with rt.engine.begin() as conn:
+        nc = store.add_nonconformity(conn, dossier["id"], grade=grade, clause=clause,
+                                     description=description, due_date=due_date, raised_by=officer)
+        db.record_event(conn, "ketidaksesuaian_dicatat", actor=officer, dossier_id=dossier["id"],
+                        nomor=nc, kategori=grade, batas=due_date)
+    return nc
+
+
+def close_nonconformity(rt, number: str, nc_number: str, *, officer: str, evidence: str) -> None:
+    dossier, _ = _load(rt, number)
+    with rt.engine.begin() as conn:
+        if not store.close_nonconformity(conn, dossier["id"], nc_number, closed_by=officer, evidence=evidence):
+            raise ApplicationError(f"Ketidaksesuaian {nc_number} tidak ada atau sudah ditutup.")
+        db.record_event(conn, "ketidaksesuaian_ditutup", actor=officer, dossier_id=dossier["id"], nomor=nc_number)
+
+
+def clock_figures(rt, number: str) -> clock.ClockFigures:
+    dossier, service = _load(rt, number)
+    with rt.engine.connect() as conn:
+        return clock.figures(conn, rt.calendar, service, dossier["id"])
+
+
+# ---------------------------------------------------------------- mail in a case's thread
+
+FOLLOWUP_ROLE = {"bukti_bayar": "petugas_layanan", "tindakan_perbaikan": "auditor",
+                 "konfirmasi_audit": "seksi_pjt"}
+
+
+def followup_kind(followups: list[dict], subject: str, body: str, filenames: list[str]) -> dict | None:
+    """The first follow-up kind of the service whose patterns match the mail. Pure."""
+    fields = [subject or "", body or "", *filenames]
+    for spec in followups:
+        if any(re.search(p, value, re.I) for p in spec.get("patterns", []) for value in fields):
+            return spec
+    return None
+
+
+def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
+    """Mail in the thread of an application past intake: kept with the case, and put before
+    the role that acts on it (payment proof to the service officer, who confirms it and so
+    resumes the clock; corrective-action evidence to the auditor; questions to the step's role)."""
+    from pipelines.process import _finish_mail, _save_attachments
+
+    service = rt.services.get(dossier["kind"])
+    if service is None or not is_application(service):
+        return None
+    spec = followup_kind(service.followups, content.subject, content.text,
+                         [a.filename for a in content.attachments])
+    kind = spec["kind"] if spec else "lain"
+    step = service.step(dossier["status"])
+    role = FOLLOWUP_ROLE.get(kind) or (step.role if step and step.role not in ("pemohon", "sistem") else "petugas_layanan")
+    _save_attachments(rt, mail_id, dossier, content)
+    with rt.engine.begin() as conn:
+        _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
+        db.record_event(conn, f"surel_{kind}", dossier_id=dossier["id"], mail_id=mail_id,
+                        untuk=role, langkah=dossier["status"], subjek=content.subject,
+                        lampiran=[a.filename for a in content.attachments])
+    return f"surel lanjutan: {spec['label'] if spec else 'lain-lain'}"
+
+
+def followups_waiting(rt, number: str) -> list[dict]:
+    """Follow-up mail of a case, newest last, for the officer (kind, role, subject, files)."""
+    dossier, _ = _load(rt, number)
+    with rt.engine.connect() as conn:
+        rows = conn.execute(select(db.events).where(
+            db.events.c.dossier_id == dossier["id"], db.events.c.action.like("surel\\_%", escape="\\"),
+            db.events.c.mail_id.is_not(None)).order_by(db.events.c.id)).mappings().all()
+    return [{"kind": r["action"][len("surel_"):], **(r["detail"] or {})} for r in rows
+            if (r["detail"] or {}).get("untuk")]
