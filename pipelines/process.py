@@ -38,7 +38,7 @@ DOSSIER_NUMBER = re.compile(r"\[([A-Z]{2,6}-\d{4}-\d{6})\]")
 # kind -> handler(rt, mail_row, content) -> outcome text. Registered by those modules.
 MAIL_HANDLERS: dict[str, Callable] = {}
 # Services whose cases go on after intake (certification applications) extend it: objects with
-# applies(service), context(rt, dossier, service, documents) -> extra context for the documents
+# applies(service), context(rt, dossier, service, documents, content) -> extra context for the documents
 # and mail, and record(conn, rt, dossier, service, decision, context) in the check's transaction.
 INTAKE_EXTENSIONS: list = []
 # Replies in the thread of a dossier past checking (e.g. the signed receipt coming back):
@@ -246,7 +246,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     decision = decide(service, dossier["status"], found, sender_known)
 
     extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
-    extra = extension.context(rt, dossier, service, documents) if extension else {}
+    extra = extension.context(rt, dossier, service, documents, content) if extension else {}
     generated = []
     if decision.documents:
         specs = [{**d, "template": str(service.template(d["template"], rt.settings.templates_dir))}

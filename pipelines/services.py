@@ -114,10 +114,8 @@ class Service:
         two name hints. Documents the generic readers recognised as one of this checklist's
         types keep their type."""
         items = [i for i in self.checklist if i.get("phrases") or i.get("filename")]
-        if not items:
-            return documents
         own = {i.get("doc_type") or i["id"] for i in self.checklist}
-        for doc in documents:
+        for doc in documents if items else []:
             if doc.doc_type in own:
                 continue
             best, best_score, best_evidence = None, 0, []
@@ -143,6 +141,12 @@ class Service:
                 doc.findings = [f for f in doc.findings if f.code != "DOKUMEN_TIDAK_DIKENALI"]
             elif doc.doc_type != OTHER:
                 doc.doc_type = OTHER
+        # A list of candidates has no K/BK result yet (`without_result: true` on its item).
+        candidates = {i.get("doc_type") or i["id"] for i in self.checklist if i.get("without_result")}
+        for doc in documents:
+            if doc.doc_type in candidates:
+                doc.findings = [f for f in doc.findings if not (
+                    f.code == "KOLOM_WAJIB_TIDAK_ADA" and f.details.get("column") == "result")]
         return documents
 
 

@@ -24,6 +24,7 @@ _LABELS = {
 _LINE = r"^[ \t]*(?:\d+[.)]\s*)?(?:{label})[ \t]*[:：][ \t]*(?P<value>[^\n]+)$"
 _PATTERNS = {k: re.compile(_LINE.format(label=v), re.I | re.M) for k, v in _LABELS.items()}
 _NIB = re.compile(r"\b(\d{13})\b")
+_COMPANY_LINE = re.compile(r"^[ \t]*((?:PT|CV|UD|PD|Koperasi)\.?[ \t]+[A-Za-z0-9&.,' -]{3,80}?)[ \t]*$", re.M)
 _COMPANY_FORMS = re.compile(r"^(pt|cv|ud|pd|koperasi|perum|persero|tbk)\.?\s+|,?\s*(tbk|persero)\.?$", re.I)
 
 
@@ -60,10 +61,25 @@ def read_applicant(texts: list[str]) -> Applicant:
             m = pattern.search(text or "")
             if m:
                 setattr(found, field, _clean(m.group("value")))
+    if not found.name:
+        found.name = _company_line(texts)
     if found.nib:
         digits = _NIB.search(found.nib.replace(" ", ""))
         found.nib = digits.group(1) if digits else ""
     return found
+
+
+def _company_line(texts: list[str]) -> str:
+    """A line that is only a company name ("PT Mutu Prima Konsultan": a letterhead or a mail
+    signature); written-as-is beats ALL CAPS, which is title-cased with the legal form kept."""
+    lines = [m.group(1).strip() for text in texts for m in _COMPANY_LINE.finditer(text or "")]
+    for line in lines:
+        if not line.isupper():
+            return _clean(line)
+    if lines:
+        form, _, rest = lines[0].partition(" ")
+        return _clean(f"{form} {rest.title()}")
+    return ""
 
 
 def name_key(name: str) -> str:

@@ -137,9 +137,10 @@ class Intake:
     def applies(self, service: Service) -> bool:
         return is_application(service)
 
-    def context(self, rt, dossier: dict, service: Service, documents) -> dict:
+    def context(self, rt, dossier: dict, service: Service, documents, content) -> dict:
         order = {"formulir_permohonan": 0, "surat_permohonan": 1}
         texts = [d.text for d in sorted(documents, key=lambda d: order.get(d.doc_type, 2))]
+        texts.append(content.text or "")    # the mail itself: a signature, data typed at the desk
         applicant = read_applicant(texts)
         with rt.engine.connect() as conn:
             context = case_context(conn, rt, dossier, service, applicant=applicant)

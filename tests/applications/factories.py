@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from tests.read.read_builders import participant_list_xlsx, text_pdf, zip_of
+import io
+
+from tests.read.read_builders import text_pdf, zip_of
 
 OFFICE = "layanan@baristand-palembang.example.go.id"
 _ids = itertools.count(1)
@@ -76,8 +78,25 @@ SERVICES = {
     "bimtek": ("Permohonan Bimbingan Teknis Penerapan SNI - {name}",
                "bimbingan teknis penerapan SNI ISO/IEC 17025 bagi 3 orang karyawan kami", [], {}),
 }
-PEOPLE = [("Andi Pratama", "1671010101900001", None, "L", ""), ("Siti Aminah", "1671024502920002", None, "P", ""),
-          ("Bayu Nugroho", "1671031203880003", None, "L", "")]
+PEOPLE = [("Andi Pratama", "1671010101900001", "S1 Teknik Kimia"), ("Siti Aminah", "1671024502920002", "D3 Analis Kimia"),
+          ("Bayu Nugroho", "1671031203880003", "S1 Teknik Industri")]
+
+
+def candidate_list_xlsx(scheme: str, people=PEOPLE) -> bytes:
+    """The applicant's list of candidates (no result yet): title rows, then one row per person."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Peserta"
+    ws.append([f"DAFTAR PESERTA {scheme.upper()}"])
+    ws.append(["Perusahaan: " + AKADEMI.name])
+    ws.append([])
+    ws.append(["No", "Nama Lengkap", "NIK", "Pendidikan Terakhir", "Skema"])
+    for i, (name, nik, education) in enumerate(people, 1):
+        ws.append([i, name, nik, education, scheme])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def letter_pdf(company: Company, topic: str, number: str = "017/SBN/X/2026") -> bytes:
@@ -107,7 +126,8 @@ def application_files(kind: str, company: Company, service_name: str) -> dict[st
     subject, topic, extras, docs = SERVICES[kind]
     files = {"surat_permohonan.pdf": letter_pdf(company, topic)}
     if kind in ("sertifikasi_person", "bimtek"):
-        files["daftar_peserta.xlsx"] = participant_list_xlsx(PEOPLE, title_rows=True)
+        scheme = "Petugas Pengambil Contoh" if kind == "sertifikasi_person" else "Penerapan SNI ISO/IEC 17025"
+        files["daftar_peserta.xlsx"] = candidate_list_xlsx(scheme)
     else:
         files["formulir_permohonan.pdf"] = form_pdf(company, service_name, extras)
         files["nib.pdf"] = nib_pdf(company)
