@@ -1,0 +1,107 @@
+"""The certificate register: every certificate an application produced, its status as of a day
+(active, suspended, withdrawn, expired), its surveillance due dates, and the export the office
+uploads to IAF CertSearch.
+
+Export columns follow IAF CertSearch's "Certification Template for Certification Body"
+(support.iafcertsearch.org, Field Name Glossary): dates as YYYYMMDD, statuses in its terms.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pipelines import db
+from pipelines.applications import store
+from pipelines.applications.models import customers, register
+from pipelines.calendar import local_date
+
+STATUS_LABELS = {"aktif": "Aktif", "dibekukan": "Dibekukan", "dicabut": "Dicabut", "kedaluwarsa": "Kedaluwarsa"}
+CERTSEARCH_STATUS = {"aktif": "Active", "dibekukan": "Suspended", "dicabut": "Withdrawn", "kedaluwarsa": "Expired"}
+CERTSEARCH_COLUMNS = [
+    "Certification Identity Number", "Certificate Number", "Certification Status", "Accreditation Status",
+    "Certification Type", "Certification Scope", "Certification Original Issue Date",
+    "Certification Issue Date", "Certification Expiry Date", "Certified Entity Unique ID",
+    "Certified Entity Name", "Certified Entity Trading Name", "Certified Entity Street Address",
+    "Certified Entity Country", "Standards",
+]
+
+
+def status_on(row, today: date) -> str:
+    """A certificate past its expiry date is expired whatever was recorded."""
+    if row["status"] == "aktif" and row["expiry_date"] and row["expiry_date"] < today:
+        return "kedaluwarsa"
+    return row["status"]
+
+
+def entries(rt, today: date | None = None) -> list[dict]:
+    """The register as the officers read it, with the next surveillance due."""
+    today = today or local_date(db.now())
+    with rt.engine.connect() as conn:
+        rows = conn.execute(select(register, customers.c.nib, customers.c.address.label("customer_address"))
+                            .select_from(register.outerjoin(customers, customers.c.id == register.c.customer_id))
+                            .order_by(register.c.id)).mappings().all()
+    out = []
+    for r in rows:
+        status = status_on(r, today)
+        due = [date.fromisoformat(d) for d in r["surveillance_dates"] or []]
+        service = rt.services.get(r["service"])
+        out.append({**r, "status": status, "status_label": STATUS_LABELS[status],
+                    "service_name": service.name if service else r["service"],
+                    "certificate_type": (service.certificate.get("type") if service else "") or "",
+                    "next_surveillance": next((d for d in due if d >= today), None)})
+    return out
+
+
+def change_status(rt, number: str, status: str, reason: str, officer: str) -> None:
+    """Suspend (dibekukan), withdraw (dicabut) or reinstate (aktif) a certificate, with a reason."""
+    from pipelines.applications.walk import ApplicationError
+    if status not in ("aktif", "dibekukan", "dicabut"):
+        raise ApplicationError("Status sertifikat harus aktif, dibekukan atau dicabut.")
+    if len((reason or "").strip()) < 5:
+        raise ApplicationError("Alasan perubahan status wajib ditulis.")
+    with rt.engine.begin() as conn:
+        if not store.set_certificate_status(conn, number, status, reason.strip()):
+            raise ApplicationError(f"Sertifikat {number} tidak ada dalam register.")
+        db.record_event(conn, "status_sertifikat_diubah", actor=officer, nomor=number, status=status,
+                        alasan=reason.strip())
+
+
+def _ymd(value) -> str:
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def certsearch_rows(rt, today: date | None = None) -> list[list[str]]:
+    rows = []
+    for e in entries(rt, today):
+        rows.append([
+            e["token"][:24], e["number"], CERTSEARCH_STATUS[e["status"]], "Accredited",
+            e["certificate_type"], e["scope"], _ymd(e["issue_date"]), _ymd(e["issue_date"]),
+            _ymd(e["expiry_date"]), e["nib"] or f"CUST-{e['customer_id']}", e["holder"], e["holder"],
+            e["site"] or e["customer_address"] or "", "Indonesia", e["standard"]])
+    return rows
+
+
+def export_certsearch(rt, path: str | Path, today: date | None = None) -> Path:
+    """Write the register in CertSearch's upload columns: .csv or .xlsx by the file name."""
+    path = Path(path)
+    rows = certsearch_rows(rt, today)
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "Certifications"
+        ws.append(CERTSEARCH_COLUMNS)
+        for row in rows:
+            ws.append(row)
+        wb.save(path)
+    else:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(CERTSEARCH_COLUMNS)
+        writer.writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
