@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,7 +34,7 @@ from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL
-from pipelines.desk import DeskError, auth, charts, claims, queries, words
+from pipelines.desk import DeskError, auth, charts, claims, queries, search, words
 from pipelines.desk import models
 from pipelines.desk.actions import (add_note, close_dossier, close_mail, completion_body,
                                     completion_subject, link_lsp, mail_to_dossier, override_finding, resubmit,
@@ -340,17 +340,40 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     @router.get("/antrean")
     def queue_page(request: Request, user: auth.User = Depends(require(*STAFF))):
         flt = queries.QueueFilter.from_query(request.query_params)
+        if flt.q:
+            search.refresh(engine, rt.registry)
         with engine.connect() as conn:
             rows, total = queries.queue(conn, flt)
             counts = queries.status_counts(conn)
             held_mail = queries.held_mail_count(conn)
+            saved = queries.saved_filters(conn, user.username)
         pages = max(1, -(-total // queries.PER_PAGE))
         context = dict(rows=rows, total=total, counts=counts, flt=flt, pages=pages, held_mail=held_mail,
+                       saved=saved, SORT_LABELS=queries.SORT_LABELS,
                        lsps=rt.registry.lsps, services=rt.services, today=queries.today(),
                        open_total=sum(counts.get(s, 0) for s in queries.OPEN_STATUSES))
         if request.headers.get("hx-request") and request.headers.get("hx-target") == "antrean-hasil":
             return render(request, "_queue_table.html", **context)
         return render(request, "queue.html", **context)
+
+    @router.post("/antrean/saringan")
+    async def save_filter(request: Request, user: auth.User = Depends(require(*STAFF))):
+        form = await form_of(request)
+        name = form.get("nama", "").strip()[:80]
+        flt = queries.QueueFilter.from_query(dict(parse_qsl(form.get("saringan", ""))))
+        if not name:
+            return redirect("/antrean?" + flt.query_string(), "Beri nama saringan.", "error")
+        with engine.begin() as conn:
+            conn.execute(models.saved_filters.insert().values(username=user.username, name=name,
+                                                              query=flt.query_string(halaman=1), created_at=db.now()))
+        return redirect("/antrean?" + flt.query_string(halaman=1), f"Saringan “{name}” disimpan.")
+
+    @router.post("/antrean/saringan/{filter_id}/hapus")
+    def delete_filter(filter_id: RowId, user: auth.User = Depends(require(*STAFF))):
+        with engine.begin() as conn:
+            conn.execute(models.saved_filters.delete().where(models.saved_filters.c.id == filter_id,
+                                                             models.saved_filters.c.username == user.username))
+        return redirect("/antrean", "Saringan dihapus.")
 
     @router.get("/antrean/tertahan")
     def held_page(request: Request, user: auth.User = Depends(require(*STAFF))):

@@ -43,6 +43,16 @@ login_attempts = Table(
     Index("ix_desk_login_user_ip_at", "username", "ip", "at"),
 )
 
+# Saved queue filters: a name and the queue's query string, per user.
+saved_filters = Table(
+    "desk_saved_filters", db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("name", String(80), nullable=False),
+    Column("query", String(1000), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # Queue ordering and filters over the pipeline's tables (the queue page reads these).
 Index("ix_desk_dossier_status_due_received", db.dossiers.c.status, db.dossiers.c.due_date,
       db.dossiers.c.received_at)
@@ -59,3 +69,5 @@ claims = Table(
     Column("username", String(64), nullable=False, index=True),
     Column("since", DateTime(timezone=True), nullable=False),
 )
+
+from pipelines.desk import search  # noqa: E402,F401  (the full-text index's tables)

@@ -12,7 +12,7 @@ from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
-from pipelines.desk import claims
+from pipelines.desk import claims, search
 
 RETURNED = "dikembalikan"
 OPEN_STATUSES = (NEW, HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, RETURNED)
@@ -33,6 +33,7 @@ class QueueFilter:
     due_from: date | None = None
     due_to: date | None = None
     q: str = ""
+    sort: str = ""            # "" = overdue first, then oldest received; see SORTS
     page: int = 1
 
     @classmethod
@@ -49,18 +50,30 @@ class QueueFilter:
         status = params.get("status") or ""
         if status not in STATUS_LABELS and status != "semua":
             status = ""
+        sort = params.get("urut") or ""
         return cls(status=status, lsp=(params.get("lsp") or "")[:50], kind=(params.get("jenis") or "")[:50],
                    due_from=_date("jatuh_tempo_dari"), due_to=_date("jatuh_tempo_sampai"),
-                   q=(params.get("q") or "").strip()[:100], page=page)
+                   q=(params.get("q") or "").strip()[:100], sort=sort if sort in SORTS else "", page=page)
 
     def query_string(self, **change) -> str:
         from urllib.parse import urlencode
         values = {"status": self.status, "lsp": self.lsp, "jenis": self.kind,
                   "jatuh_tempo_dari": self.due_from.isoformat() if self.due_from else "",
                   "jatuh_tempo_sampai": self.due_to.isoformat() if self.due_to else "",
-                  "q": self.q, "halaman": self.page}
+                  "q": self.q, "urut": self.sort, "halaman": self.page}
         values.update(change)
         return urlencode({k: v for k, v in values.items() if v not in ("", None, 1) or k == "status" and v})
+
+
+SORTS = {  # queue orderings by their query value (urut=...)
+    "": lambda overdue: (overdue, db.dossiers.c.received_at, db.dossiers.c.id),
+    "terbaru": lambda overdue: (db.dossiers.c.received_at.desc(), db.dossiers.c.id.desc()),
+    "terlama": lambda overdue: (db.dossiers.c.received_at, db.dossiers.c.id),
+    "jatuh_tempo": lambda overdue: (db.dossiers.c.due_date.is_(None), db.dossiers.c.due_date, db.dossiers.c.id),
+    "nomor": lambda overdue: (db.dossiers.c.number,),
+}
+SORT_LABELS = {"": "Terlambat dulu, lalu terlama", "terbaru": "Diterima terbaru", "terlama": "Diterima terlama",
+               "jatuh_tempo": "Jatuh tempo terdekat", "nomor": "Nomor berkas"}
 
 
 def status_counts(conn) -> dict[str, int]:
@@ -89,8 +102,9 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
     if flt.due_to:
         conditions.append(d.due_date <= flt.due_to)
     if flt.q:
-        like = f"%{flt.q.replace('%', '').replace('_', '')}%"
-        conditions.append(or_(d.number.like(like), d.subject.like(like), d.sender.like(like)))
+        found = search.matching(conn.dialect.name, flt.q)
+        if found is not None:
+            conditions.append(found)
     where = and_(*conditions) if conditions else True
     total = conn.execute(select(func.count()).select_from(db.dossiers).where(where)).scalar()
     day = today()
@@ -102,7 +116,7 @@ def queue(conn, flt: QueueFilter, per_page: int = PER_PAGE) -> tuple[list[dict],
     rows = conn.execute(
         select(d.id, d.number, d.kind, d.status, d.lsp_code, d.sender, d.subject, d.received_at,
                d.due_date, errors.label("errors"), overdue.label("overdue_rank"))
-        .where(where).order_by(overdue, d.received_at, d.id)
+        .where(where).order_by(*SORTS[flt.sort](overdue))
         .limit(per_page).offset((flt.page - 1) * per_page)).mappings().all()
     ids = [r["id"] for r in rows]
     held = claims.holders(conn, ids)
@@ -159,6 +173,12 @@ def neighbours(conn, number: str, statuses) -> tuple[str | None, str | None]:
         return None, numbers[0] if numbers else None
     i = numbers.index(number)
     return (numbers[i - 1] if i > 0 else None), (numbers[i + 1] if i + 1 < len(numbers) else None)
+
+
+def saved_filters(conn, username: str) -> list[dict]:
+    from pipelines.desk.models import saved_filters as table
+    return [dict(r) for r in conn.execute(select(table.c.id, table.c.name, table.c.query)
+                                          .where(table.c.username == username).order_by(table.c.name)).mappings()]
 
 
 def held_mail(conn, limit: int = 200) -> list[dict]:

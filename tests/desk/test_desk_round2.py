@@ -296,3 +296,58 @@ def test_findings_history_and_numbers_read_as_plain_indonesian(client, seeded):
     assert "12.500" in visible and "Ditahan (pengirim tidak terdaftar)" in visible
     queue = client.get("/antrean").text
     assert re.search(r"Semua yang terbuka <b>\d", queue)
+
+
+def test_search_by_nik_participant_letter_number_and_lsp_name_sorting_and_saved_filters(client, seeded):
+    from desk_seed import seed_dossier
+    seed_dossier(seeded.engine, seeded.settings.outputs_dir, number="BLK-2025-000050", lsp_code="LSP-002",
+                 sender="sertifikasi@lsp-pbd.example.id", with_files=False, findings=False, mailbox_uid="u-50")
+    login(client, "petugas1")
+
+    def found(q: str, extra: str = "") -> list[str]:
+        import re
+        page = client.get("/antrean", params={"status": "semua", "q": q, **dict([extra.split("=")] if extra else [])})
+        return re.findall(r'data-berkas="([^"]+)"', page.text)
+    assert found("3273014405920004") == ["BLK-2025-000001", "BLK-2025-000002"]        # a NIK
+    assert found("32730144") == ["BLK-2025-000001", "BLK-2025-000002"]                # its start
+    assert found("dewi anggraini") == ["BLK-2025-000001", "BLK-2025-000002"]          # a participant
+    assert found("Dewi Tidakada") == []
+    assert found("012/LSP-TDN/III/2025") == ["BLK-2025-000001", "BLK-2025-000002", "BLK-2025-000050"]
+    assert found("Pariwisata Bali") == ["BLK-2025-000050"]                            # an LSP's name
+    assert found("BLK-2025-000002") == ["BLK-2025-000002"]
+    for hostile in ("'\"*) OR 1=1 --", "\"*NEAR(( ^", "body:x", "%_%"):   # only words reach the index
+        assert client.get("/antrean", params={"q": hostile}).status_code == 200
+    assert found("", "urut=nomor")[:3] == ["BLK-2025-000001", "BLK-2025-000002", "BLK-2025-000050"]
+    assert found("", "urut=terbaru")[0] == "BLK-2025-000050"
+    # A saved filter is one click away afterwards, for this officer only.
+    page = client.get("/antrean?status=semua&lsp=LSP-002&urut=nomor").text
+    r = client.post("/antrean/saringan", data={"nama": "Bali, semua status",
+                                               "saringan": "status=semua&lsp=LSP-002&urut=nomor",
+                                               "csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    page = client.get("/antrean").text
+    assert '<a href="/antrean?status=semua&amp;lsp=LSP-002&amp;urut=nomor">Bali, semua status</a>' in page
+
+
+def test_search_on_postgresql_uses_tsvector(pg_database_url, tmp_path):
+    from desk_seed import seed_dossier
+    from pipelines.config import Settings
+    from pipelines.desk import queries, search
+    from pipelines.runtime import Runtime
+    rt = Runtime(Settings(outputs_dir=tmp_path / "outputs", database_url=pg_database_url))
+    assert rt.engine.dialect.name == "postgresql"
+    seed_dossier(rt.engine, rt.settings.outputs_dir, number="BLK-2025-000001")
+    seed_dossier(rt.engine, rt.settings.outputs_dir, number="BLK-2025-000050", lsp_code="LSP-002",
+                 with_files=False, findings=False, mailbox_uid="u-50")
+    assert search.refresh(rt.engine, rt.registry) == 2
+    assert search.refresh(rt.engine, rt.registry) == 0          # nothing changed since
+
+    def found(q):
+        with rt.engine.connect() as conn:
+            rows, _ = queries.queue(conn, queries.QueueFilter(status="semua", q=q))
+        return [r["number"] for r in rows]
+    assert found("3273014405") == ["BLK-2025-000001"]
+    assert found("Citra Lestari") == ["BLK-2025-000001"]
+    assert found("012/LSP-TDN/III/2025") == ["BLK-2025-000001", "BLK-2025-000050"]
+    assert found("pariwisata") == ["BLK-2025-000050"]
+    assert found("'):* & !") == found("")           # no word in it: no search condition, no error
