@@ -151,6 +151,8 @@ class Intake:
         context["received"] = _received_items(service, documents)
         context["applicant"] = applicant
         context["checklist"] = [i.get("label", i["id"]) for i in service.checklist]
+        channel = content.headers.get("x-sertiflow-saluran", "")   # set by a desk entry
+        context["channel"] = channel if channel in ("loket", "pos", "web") else "surel"
         return context
 
     @staticmethod
@@ -161,7 +163,8 @@ class Intake:
         applicant = context["applicant"]
         customer_id = store.remember_customer(conn, applicant, dossier["sender"], self.office(rt))
         store.save_application(conn, dossier["id"], office=self.office(rt), customer_id=customer_id,
-                               scope=applicant.scope or applicant.product, site=applicant.site)
+                               scope=applicant.scope or applicant.product, site=applicant.site,
+                               channel=context["channel"])
         if decision.complete:
             clock.start(conn, dossier["id"])
             figures = clock.figures(conn, rt.calendar, service, dossier["id"])

@@ -708,6 +708,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     app.dependency_overrides[verify_web.get_runtime] = lambda: rt
     from pipelines.complaints.web import complaints_router   # complaint register and public form
     app.include_router(complaints_router(rt, secret))
+    from pipelines.applications.desk import applications_router; app.include_router(applications_router(rt, require_csrf, require(*STAFF), csrf_for))
     app.state.runtime = rt
     return app
 
