@@ -240,18 +240,30 @@ def parse_location(location: str) -> dict:
     return out
 
 
-def participant_table(conn, dossier_id: int, found: list[dict]) -> list[dict]:
-    """Participants with the cells (or whole rows) findings point at marked."""
+CELL_COLUMNS = ("name", "nik", "scheme", "result")
+
+
+def _blocking(f: dict) -> bool:
+    return f["severity"] == "error" and not f["overridden_by"]
+
+
+def participant_table(conn, dossier_id: int, found: list[dict]) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Participants with the cells (or whole rows) findings point at marked, flagged rows first.
+
+    Sets `anchor` on each finding that points at a row it found (the cell's id on the page).
+    Returns the rows and the findings that name a column but no row (shown at the column head)."""
     docs = {r.id: r.filename for r in conn.execute(
         select(db.documents.c.id, db.documents.c.filename).where(db.documents.c.dossier_id == dossier_id))}
     rows = conn.execute(select(db.participants).where(db.participants.c.dossier_id == dossier_id)
                         .order_by(db.participants.c.document_id, db.participants.c.sheet,
                                   db.participants.c.row)).mappings().all()
-    flags = []
+    flags, by_column = [], {}
     for f in found:
         loc = parse_location(f["location"])
         if loc["row"] is not None:
             flags.append((loc, f))
+        elif loc["column"] in CELL_COLUMNS:
+            by_column.setdefault(loc["column"], []).append(f)
     table = []
     for r in rows:
         filename = docs.get(r["document_id"], "")
@@ -263,10 +275,13 @@ def participant_table(conn, dossier_id: int, found: list[dict]) -> list[dict]:
                 continue
             if loc["sheet"] and r["sheet"] and loc["sheet"] != r["sheet"]:
                 continue
-            cells.setdefault(loc["column"] if loc["column"] in ("name", "nik", "scheme", "result") else "row",
-                             []).append(f)
-        table.append({**r, "filename": filename, "flags": cells})
-    return table
+            column = loc["column"] if loc["column"] in CELL_COLUMNS else "row"
+            cells.setdefault(column, []).append(f)
+            f.setdefault("anchor", f"peserta-{r['id']}" if column == "row" else f"sel-{r['id']}-{column}")
+        table.append({**r, "filename": filename, "flags": cells,
+                      "flagged": bool(cells), "blocking": any(_blocking(f) for fs in cells.values() for f in fs)})
+    table.sort(key=lambda p: (not p["blocking"], not p["flagged"]))   # stable: sheet order within each group
+    return table, by_column
 
 
 def dossier_view(conn, number: str, registry, services) -> dict | None:
@@ -295,6 +310,7 @@ def dossier_view(conn, number: str, registry, services) -> dict | None:
     events = [dict(e, at=db.aware(e["at"])) for e in conn.execute(
         select(db.events).where(db.events.c.dossier_id == did).order_by(db.events.c.id)).mappings()]
     service = services.get(dossier["kind"])
+    participants, column_flags = participant_table(conn, did, found)
     by_outbox = {o["id"]: o for o in emails}
     requests = [{"by": e["actor"], "at": e["at"], "to": (e["detail"] or {}).get("kepada", []),
                  "subject": (e["detail"] or {}).get("subjek", ""),
@@ -310,7 +326,8 @@ def dossier_view(conn, number: str, registry, services) -> dict | None:
         "findings": found,
         "blocking": [f for f in found if f["severity"] == "error" and not f["overridden_by"]],
         "documents": documents,
-        "participants": participant_table(conn, did, found),
+        "participants": participants,
+        "column_flags": column_flags,
         "generated": generated,
         "mails": mails,
         "emails": emails,

@@ -351,3 +351,27 @@ def test_search_on_postgresql_uses_tsvector(pg_database_url, tmp_path):
     assert found("012/LSP-TDN/III/2025") == ["BLK-2025-000001", "BLK-2025-000050"]
     assert found("pariwisata") == ["BLK-2025-000050"]
     assert found("'):* & !") == found("")           # no word in it: no search condition, no error
+
+
+def test_flagged_cells_link_from_their_finding_flagged_rows_first_warnings_stay_in_their_cell(client, seeded):
+    import re
+
+    from pipelines import db
+    with seeded.engine.begin() as conn:      # a warning on every row must not colour the table
+        dossier = db.dossier_by_number(conn, "BLK-2025-000001")
+        for row in (4, 5, 6, 7):
+            conn.execute(db.findings.insert().values(
+                dossier_id=dossier["id"], code="NIK_TERSIMPAN_ANGKA", severity="warning",
+                message="NIK tersimpan sebagai angka.", location=f"peserta.xlsx, lembar Peserta, baris {row}, kolom NIK",
+                overridden_by="", override_reason="", created_at=db.now()))
+    login(client, "petugas1")
+    page = client.get("/berkas/BLK-2025-000001").text
+    # The NIK error of row 5 links to its cell, and the cell carries that id.
+    link = re.search(r'<a href="#(sel-\d+-nik)" class="ke-sel">peserta.xlsx, lembar Peserta, baris 5', page)
+    assert link and f'id="{link.group(1)}" class="sel-ditandai mono"' in page
+    # Flagged by an error first: Budi Santoso (row 5) is the first participant row.
+    body = page.split('<table class="tabel peserta">')[1]
+    names = re.findall(r'id="sel-\d+-name" class="[^"]*"[^>]*>([^<]+)<', body)
+    assert names[0] == "Budi Santoso"
+    assert body.count('class="ditandai bertanda"') == 1                 # only the row with an error
+    assert body.count("sel-peringatan mono") == 3                       # warnings: their cells only

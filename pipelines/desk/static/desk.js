@@ -50,6 +50,13 @@
     if (q) q.focus();
   }
 
+  // Participant list: only the flagged rows on request (a finding's link is a plain #anchor).
+  var onlyFlagged = document.getElementById("hanya-ditandai");
+  if (onlyFlagged) {
+    var table = document.querySelector("table.peserta");
+    onlyFlagged.addEventListener("change", function () { table.classList.toggle("hanya-bertanda", onlyFlagged.checked); });
+  }
+
   // Drafts: keyed by form action and field; a kept text replaces the page's starting text.
   var store;
   try { store = window.sessionStorage; } catch (e) { store = null; }
