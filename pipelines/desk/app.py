@@ -126,8 +126,14 @@ def _secret(rt) -> bytes:
     return path.read_text().strip().encode()
 
 
-def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None) -> FastAPI:
+def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
+               trusted_proxies: tuple[str, ...] | None = None) -> FastAPI:
+    """`trusted_proxies`: addresses of reverse proxies whose X-Forwarded-For names the client
+    (default $SERTIFLOW_DESK_TRUSTED_PROXIES, comma-separated); from anyone else it is ignored."""
     engine = rt.engine
+    if trusted_proxies is None:
+        trusted_proxies = tuple(a.strip() for a in os.environ.get("SERTIFLOW_DESK_TRUSTED_PROXIES", "").split(",")
+                                if a.strip())
     secret = secret or _secret(rt)
     signer = URLSafeSerializer(secret, salt="sertiflow-desk")
     outputs = Path(rt.settings.outputs_dir).resolve()
@@ -192,6 +198,17 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    def client_address(request: Request) -> str:
+        """The visitor's address: the peer, or behind a configured proxy the last address in
+        X-Forwarded-For that is not a proxy of ours (earlier entries are the client's to forge)."""
+        peer = request.client.host if request.client else "-"
+        if peer in trusted_proxies:
+            hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+            for hop in reversed(hops):
+                if hop not in trusted_proxies:
+                    return hop[:64]
+        return peer
 
     def binding(request: Request) -> str:
         return request.state.session_token or "visitor:" + request.state.visitor
@@ -301,7 +318,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
         username = str(form.get("username", "")).strip().lower()[:64]
         password = str(form.get("password", ""))[:1024]
         target = _safe_next(str(form.get("lanjut", "/")))
-        ip = request.client.host if request.client else "-"
+        ip = client_address(request)
         wait = auth.throttle_wait(engine, username, ip)
         if wait is not None:
             minutes = max(1, round(wait.total_seconds() / 60))
@@ -698,7 +715,35 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None)
     def users_page(request: Request, user: auth.User = Depends(require("admin"))):
         with engine.connect() as conn:
             rows = conn.execute(select(models.users).order_by(models.users.c.username)).mappings().all()
-        return render(request, "users.html", users=rows)
+        return render(request, "users.html", users=rows, ROLES=models.ROLES)
+
+    @router.post("/pengguna/{username}/{action}")
+    async def user_admin(request: Request, username: str, action: str, user: auth.User = Depends(require("admin"))):
+        form = await form_of(request)
+        if username == user.username and action in ("nonaktifkan", "peran"):
+            return redirect("/pengguna", "Anda tidak dapat menonaktifkan atau mengubah peran akun Anda sendiri.", "error")
+        try:
+            if action == "nonaktifkan":
+                auth.set_active(engine, username, False, user.username)
+                text = f"Akun {username} dinonaktifkan; sesinya berakhir."
+            elif action == "aktifkan":
+                auth.set_active(engine, username, True, user.username)
+                text = f"Akun {username} diaktifkan kembali."
+            elif action == "peran":
+                auth.change_role(engine, username, form.get("peran", ""), user.username)
+                text = f"Peran {username} diubah menjadi {ROLE_LABELS.get(form.get('peran'), form.get('peran'))}."
+            elif action == "kata-sandi":
+                password = await run_in_threadpool(auth.reset_password, engine, username, None, user.username)
+                with engine.connect() as conn:
+                    rows = conn.execute(select(models.users).order_by(models.users.c.username)).mappings().all()
+                # Shown once, in this response only (never in a cookie or a URL).
+                return render(request, "users.html", users=rows, ROLES=models.ROLES,
+                              new_password={"username": username, "password": password})
+            else:
+                raise HTTPException(404)
+        except auth.AccountError as exc:
+            return redirect("/pengguna", str(exc), "error")
+        return redirect("/pengguna", text)
 
     app.include_router(router)
     # Public certificate and receipt verification (the QR codes lead here): no login.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,9 +15,12 @@ from sqlalchemy import delete, func, insert, select, update
 from pipelines import db
 from pipelines.desk.models import ROLES, login_attempts, sessions, users
 
-SESSION_LIFETIME = timedelta(hours=10)      # one working day
+SESSION_LIFETIME = timedelta(hours=10)      # one working day at most
+# Idle timeout: a session nobody used for this long ends ($SERTIFLOW_DESK_IDLE_MINUTES).
+IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SERTIFLOW_DESK_IDLE_MINUTES") or 30))
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_FAILURES = 5
+THROTTLE_FAILURES = 5         # per user name and address
+ADDRESS_FAILURES = 20         # per address, whatever the user names (password spraying)
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
@@ -111,11 +115,22 @@ def throttle_wait(engine, username: str, ip: str) -> timedelta | None:
             login_attempts.c.username == username, login_attempts.c.ip == ip,
             login_attempts.c.success.is_(False), login_attempts.c.at > start)
             .order_by(login_attempts.c.at)).scalars().all()
-    if len(failures) < THROTTLE_FAILURES:
+        # Across user names from this address: failures since its last success.
+        last_ok_ip = conn.execute(select(func.max(login_attempts.c.at)).where(
+            login_attempts.c.ip == ip, login_attempts.c.success.is_(True), login_attempts.c.at >= since)).scalar()
+        start_ip = max(since, db.aware(last_ok_ip)) if last_ok_ip else since
+        from_address = conn.execute(select(login_attempts.c.at).where(
+            login_attempts.c.ip == ip, login_attempts.c.success.is_(False), login_attempts.c.at > start_ip)
+            .order_by(login_attempts.c.at)).scalars().all()
+    waits = []
+    # Free again when the oldest counted failure of the last N leaves the window.
+    if len(failures) >= THROTTLE_FAILURES:
+        waits.append(db.aware(failures[-THROTTLE_FAILURES]) + THROTTLE_WINDOW - db.now())
+    if len(from_address) >= ADDRESS_FAILURES:
+        waits.append(db.aware(from_address[-ADDRESS_FAILURES]) + THROTTLE_WINDOW - db.now())
+    if not waits:
         return None
-    # Free again when the oldest counted failure of the last five leaves the window.
-    release = db.aware(failures[-THROTTLE_FAILURES]) + THROTTLE_WINDOW
-    return max(release - db.now(), timedelta(seconds=1))
+    return max(max(waits), timedelta(seconds=1))
 
 
 def record_attempt(engine, username: str, ip: str, success: bool) -> None:
@@ -138,24 +153,76 @@ def open_session(engine, user: User, ip: str) -> str:
     with engine.begin() as conn:
         conn.execute(delete(sessions).where(sessions.c.expires_at < now))
         conn.execute(insert(sessions).values(token_hash=_token_hash(token), user_id=user.id,
-                                             created_at=now, expires_at=now + SESSION_LIFETIME, ip=ip))
+                                             created_at=now, expires_at=now + min(IDLE_TIMEOUT, SESSION_LIFETIME),
+                                             ip=ip))
     return token
 
 
 def session_user(engine, token: str) -> User | None:
     if not token:
         return None
+    token_hash = _token_hash(token)
     with engine.connect() as conn:
-        row = conn.execute(select(users, sessions.c.expires_at).join(sessions, sessions.c.user_id == users.c.id)
-                           .where(sessions.c.token_hash == _token_hash(token))).first()
-    if row is None or not row.active or db.aware(row.expires_at) < db.now():
+        row = conn.execute(select(users, sessions.c.expires_at, sessions.c.created_at.label("opened_at"))
+                           .join(sessions, sessions.c.user_id == users.c.id)
+                           .where(sessions.c.token_hash == token_hash)).first()
+    now = db.now()
+    if row is None or not row.active or db.aware(row.expires_at) < now:
         return None
+    # Sliding idle timeout, never past the session's lifetime; written at most once a minute.
+    renewed = min(now + IDLE_TIMEOUT, db.aware(row.opened_at) + SESSION_LIFETIME)
+    if renewed - db.aware(row.expires_at) > timedelta(minutes=1):
+        with engine.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.token_hash == token_hash).values(expires_at=renewed))
     return _user(row)
 
 
 def close_session(engine, token: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
+
+
+# --------------------------------------------------------------------------- administration
+
+def _account(conn, username: str):
+    row = conn.execute(select(users).where(users.c.username == (username or "").strip().lower())).first()
+    if row is None:
+        raise AccountError(f"Pengguna {username} tidak ada.")
+    return row
+
+
+def set_active(engine, username: str, active: bool, actor: str) -> None:
+    """Deactivate (its sessions end at once) or reactivate an account."""
+    with engine.begin() as conn:
+        row = _account(conn, username)
+        conn.execute(update(users).where(users.c.id == row.id).values(active=active))
+        if not active:
+            conn.execute(delete(sessions).where(sessions.c.user_id == row.id))
+        db.record_event(conn, "pengguna_diaktifkan" if active else "pengguna_dinonaktifkan", actor=actor,
+                        pengguna=row.username)
+
+
+def reset_password(engine, username: str, password: str | None, actor: str) -> str:
+    """Set a new password (a random one when None, to hand over once); its sessions end."""
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.")
+    with engine.begin() as conn:
+        row = _account(conn, username)
+        conn.execute(update(users).where(users.c.id == row.id).values(
+            password_hash=_hasher.hash(password), password_changed_at=db.now()))
+        conn.execute(delete(sessions).where(sessions.c.user_id == row.id))
+        db.record_event(conn, "kata_sandi_diatur_ulang", actor=actor, pengguna=row.username)
+    return password
+
+
+def change_role(engine, username: str, role: str, actor: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"Peran harus salah satu dari: {', '.join(ROLES)}.")
+    with engine.begin() as conn:
+        row = _account(conn, username)
+        conn.execute(update(users).where(users.c.id == row.id).values(role=role))
+        db.record_event(conn, "peran_diubah", actor=actor, pengguna=row.username, dari=row.role, menjadi=role)
 
 
 # --------------------------------------------------------------------------- CSRF

@@ -41,6 +41,7 @@ login_attempts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("success", Boolean, nullable=False),
     Index("ix_desk_login_user_ip_at", "username", "ip", "at"),
+    Index("ix_desk_login_ip_at", "ip", "at"),
 )
 
 # Saved queue filters: a name and the queue's query string, per user.

@@ -375,3 +375,106 @@ def test_flagged_cells_link_from_their_finding_flagged_rows_first_warnings_stay_
     assert names[0] == "Budi Santoso"
     assert body.count('class="ditandai bertanda"') == 1                 # only the row with an error
     assert body.count("sel-peringatan mono") == 3                       # warnings: their cells only
+
+
+def test_admin_deactivates_resets_password_and_changes_role_in_the_web(seeded):
+    from fastapi.testclient import TestClient
+
+    from desk_seed import PASSWORD
+    from pipelines.desk.app import create_app
+    app = create_app(seeded, secret=b"uji-rahasia-" * 4)
+    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as admin, \
+            TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as rina:
+        login(admin, "admin1")
+        login(rina, "petugas1")
+        assert rina.get("/antrean").status_code == 200
+        page = admin.get("/pengguna").text
+        r = admin.post("/pengguna/petugas1/nonaktifkan", data={"csrf_token": csrf_of(page)})
+        assert r.status_code == 303
+        assert rina.get("/antrean").status_code == 303                  # her session ended at once
+        assert login(rina, "petugas1").status_code == 401
+        admin.post("/pengguna/petugas1/aktifkan", data={"csrf_token": csrf_of(page)})
+        r = admin.post("/pengguna/petugas1/kata-sandi", data={"csrf_token": csrf_of(page)})
+        assert r.status_code == 200 and "Kata sandi sementara untuk <b>petugas1</b>" in r.text
+        temporary = r.text.split("<code>")[1].split("</code>")[0]
+        assert temporary not in str(r.headers.raw)                       # never in a cookie
+        assert login(rina, "petugas1", PASSWORD).status_code == 401    # the old password no longer works
+        assert login(rina, "petugas1", temporary).status_code == 303
+        r = admin.post("/pengguna/petugas1/peran", data={"peran": "pejabat", "csrf_token": csrf_of(page)})
+        assert r.status_code == 303
+        assert rina.get("/").headers["location"] == "/antrean?status=menunggu_persetujuan"   # now an official
+        r = admin.post("/pengguna/admin1/nonaktifkan", data={"csrf_token": csrf_of(page)})
+        assert "akun Anda sendiri" in admin.get(r.headers["location"]).text
+        assert rina.post("/pengguna/admin1/nonaktifkan", data={"csrf_token": csrf_of(rina.get("/antrean").text)}
+                         ).status_code == 403
+
+
+def test_user_administration_from_the_command_line(seeded, tmp_path, monkeypatch):
+    import io
+
+    from pipelines.desk import auth, cli
+    monkeypatch.setattr(cli, "_runtime", lambda args: seeded)
+
+    def run(*argv, stdin=""):
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--config")
+        cli.register(parser.add_subparsers(dest="cmd"))
+        args = parser.parse_args(list(argv))
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return args.func(args)
+    assert run("users", "deactivate", "petugas1") == 0
+    assert auth.verify_password(seeded.engine, "petugas1", "kata-sandi-uji-123") is None
+    assert run("users", "activate", "petugas1") == 0
+    assert run("users", "reset-password", "petugas1", "--password-stdin", stdin="sandi-baru-yang-panjang\n") == 0
+    assert auth.verify_password(seeded.engine, "petugas1", "sandi-baru-yang-panjang").role == "petugas"
+    assert run("users", "role", "petugas1", "admin") == 0
+    assert auth.verify_password(seeded.engine, "petugas1", "sandi-baru-yang-panjang").role == "admin"
+    assert run("users", "deactivate", "tidak-ada") == 1
+
+
+def test_idle_session_ends_and_login_throttling_counts_per_address(client, seeded, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from pipelines.desk import auth, models
+    login(client, "petugas1")
+    with seeded.engine.connect() as conn:
+        expires = conn.execute(select(models.sessions.c.expires_at)).scalar()
+    assert auth.db.aware(expires) - auth.db.now() <= auth.IDLE_TIMEOUT
+    with seeded.engine.begin() as conn:            # nobody used it for longer than the idle timeout
+        conn.execute(update(models.sessions).values(expires_at=auth.db.now() - timedelta(seconds=1)))
+    assert client.get("/antrean").status_code == 303
+    # Password spraying: one address, many user names.
+    for i in range(auth.ADDRESS_FAILURES):
+        assert login(client, f"tebakan{i}", "salah-salah-salah").status_code == 401
+    r = login(client, "pejabat1")
+    assert r.status_code == 429 and "Terlalu banyak percobaan" in r.text
+
+
+def test_forwarded_address_is_trusted_only_from_a_configured_proxy(seeded):
+    from fastapi.testclient import TestClient
+
+    from pipelines.desk import auth
+    from pipelines.desk.app import create_app
+
+    def spray(app, forwarded_for):
+        with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as c:
+            for i in range(auth.ADDRESS_FAILURES):
+                page = c.get("/masuk")
+                c.post("/masuk", data={"username": f"x{i}", "password": "salah-salah-salah",
+                                       "csrf_token": csrf_of(page.text)}, headers={"X-Forwarded-For": forwarded_for})
+            page = c.get("/masuk")
+            return c.post("/masuk", data={"username": "pejabat1", "password": "kata-sandi-uji-123",
+                                          "csrf_token": csrf_of(page.text)}, headers={"X-Forwarded-For": "10.9.9.9"})
+    # Not configured: the header is ignored, every attempt counts for the peer (testclient) itself.
+    assert spray(create_app(seeded, secret=b"k" * 32, trusted_proxies=()), "10.1.1.1").status_code == 429
+    # Behind a trusted proxy: the client named by the proxy is throttled, another client is not.
+    from sqlalchemy import delete
+
+    from pipelines.desk import models
+    with seeded.engine.begin() as conn:
+        conn.execute(delete(models.login_attempts))
+    assert spray(create_app(seeded, secret=b"k" * 32, trusted_proxies=("testclient",)),
+                 "203.0.113.7, 10.2.2.2").status_code == 303
