@@ -1,7 +1,7 @@
 """Complaint pages: the officers' register on the desk, and the public form with its status
-lookup beside the certificate verification pages. One router, mounted by the desk app:
+lookup beside the certificate verification pages. One router, mounted by the desk app, which lends it its login, role, CSRF and flash helpers:
 
-    app.include_router(complaints_router(rt, secret))
+    app.include_router(complaints_router(rt, require=..., csrf_check=..., csrf_for=..., redirect=...))
 
 Desk pages (login, roles as on the rest of the desk; every POST carries the desk's CSRF token):
   GET  /pengaduan                     register, running steps with due times, checks that are due
@@ -62,11 +62,12 @@ def _wib(value) -> str:
     return f"{format_date_id(value.date())} {value:%H.%M} WIB"
 
 
-def complaints_router(rt, secret: bytes) -> APIRouter:
-    from itsdangerous import URLSafeSerializer
-    from pipelines.desk.app import FLASH_COOKIE, MAIL_STATE_LABELS, ROLE_LABELS, Forbidden, LoginRequired
+def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRouter:
+    """`require(*roles)` (login and role dependency), `csrf_check` (router dependency refusing a
+    POST without the session's or visitor's token), `csrf_for(request)` and `redirect(url,
+    message, kind)` (with a flash message) are the desk app's own."""
+    from pipelines.desk.app import MAIL_STATE_LABELS, ROLE_LABELS
     engine = rt.engine
-    signer = URLSafeSerializer(secret, salt="sertiflow-desk")
     env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                            FileSystemLoader(HERE.parent / "desk" / "templates")]),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
@@ -75,43 +76,15 @@ def complaints_router(rt, secret: bytes) -> APIRouter:
                        INVOLVEMENT_ROLES=INVOLVEMENT_ROLES, ROLE_LABELS=ROLE_LABELS, office=rt.settings.office,
                        MAIL_STATE_LABELS=MAIL_STATE_LABELS, EVENT_LABELS=EVENT_LABELS)
 
-    def binding(request: Request) -> str:
-        return request.state.session_token or "visitor:" + request.state.visitor
-
-    async def require_csrf(request: Request) -> None:
-        if request.method in ("GET", "HEAD"):
-            return
-        token = request.headers.get("x-csrf-token") or (await request.form()).get("csrf_token")
-        if not auth.csrf_valid(secret, binding(request), token):
-            raise Forbidden("Permintaan ditolak: token keamanan formulir (CSRF) tidak ada atau tidak sah. "
-                            "Muat ulang halaman lalu coba lagi.")
-
-    def require(*roles):
-        def dependency(request: Request) -> auth.User:
-            user = request.state.user
-            if user is None:
-                raise LoginRequired()
-            if user.role not in roles:
-                raise Forbidden("Anda tidak berwenang membuka halaman atau melakukan tindakan ini.")
-            return user
-        return dependency
-
     def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
-        context.update(request=request, user=request.state.user, csrf=auth.csrf_token(secret, binding(request)),
+        context.update(request=request, user=request.state.user, csrf=csrf_for(request),
                        flash=request.state.flash, path=request.url.path)
         return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
-
-    def redirect(url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
-        response = RedirectResponse(url, status_code=303)
-        if message:
-            response.set_cookie(FLASH_COOKIE, signer.dumps({"kind": kind, "text": message}, salt="flash"),
-                                max_age=120, httponly=True, samesite="lax", path="/")
-        return response
 
     async def form_of(request: Request) -> dict:
         return {k: str(v) for k, v in (await request.form()).items()}
 
-    router = APIRouter(dependencies=[Depends(require_csrf)])
+    router = APIRouter(dependencies=[Depends(csrf_check)])
 
     # ------------------------------------------------------------------ desk: register
 

@@ -752,7 +752,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
     from pipelines.applications.web import router as applications_router; app.include_router(applications_router)
     app.dependency_overrides[verify_web.get_runtime] = lambda: rt
     from pipelines.complaints.web import complaints_router   # complaint register and public form
-    app.include_router(complaints_router(rt, secret))
+    app.include_router(complaints_router(rt, require=require, csrf_check=require_csrf, csrf_for=csrf_for,
+                                         redirect=redirect))
     from pipelines.applications.desk import applications_router; app.include_router(applications_router(rt, require_csrf, require(*STAFF), csrf_for))
     app.state.runtime = rt
     return app
