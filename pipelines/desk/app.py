@@ -702,8 +702,13 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
 
     @router.get("/dasbor")
     def dashboard(request: Request, user: auth.User = Depends(require(*STAFF))):
+        from pipelines.fulfil import blanks
+        from pipelines.fulfil.settings import settings_for
         with engine.connect() as conn:
             data = queries.dashboard(conn)
+            fulfil = settings_for(rt)
+            data["stock"] = blanks.stock_report(conn, fulfil.low_stock_threshold)
+        data["format_serial"] = fulfil.format_serial
         status_chart = charts.hbar_chart([(label, n) for label, n, _ in data["counts"]], "Berkas per status")
         week_chart = charts.column_chart([(f"{d.day}/{d.month}", n) for d, n in data["per_week"]],
                                          "Permohonan per minggu (awal minggu, WIB)")

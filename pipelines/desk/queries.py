@@ -368,19 +368,16 @@ def dashboard(conn, weeks: int = 12) -> dict:
         per_week[local - timedelta(days=local.weekday())] = per_week.get(
             local - timedelta(days=local.weekday()), 0) + 1
 
-    # Receipt -> decision: the official's approval where there is one, else completeness.
-    approved = (select(db.events.c.dossier_id.label("dossier_id"), func.min(db.events.c.at).label("at"))
-                .where(db.events.c.action == "berkas_disetujui")
-                .group_by(db.events.c.dossier_id).subquery())
-    hours = []
-    for received, completed, approved_at in conn.execute(
-            select(d.received_at, d.completed_at, approved.c.at)
-            .select_from(db.dossiers.outerjoin(approved, approved.c.dossier_id == d.id))
-            .where(or_(d.completed_at.is_not(None), approved.c.at.is_not(None)))):
-        decided = approved_at or completed
-        if decided is None or received is None:
-            continue
-        hours.append(max(0.0, (db.aware(decided) - db.aware(received)).total_seconds() / 3600))
+    # Receipt -> the official's decision (approval or return), a person's decision only: the
+    # pipeline's automatic "complete" would make the office look faster than it is.
+    decided_at = (select(db.events.c.dossier_id.label("dossier_id"), func.min(db.events.c.at).label("at"))
+                  .where(db.events.c.action.in_(("berkas_disetujui", "berkas_dikembalikan")),
+                         db.events.c.actor != "sistem")
+                  .group_by(db.events.c.dossier_id).subquery())
+    hours = [max(0.0, (db.aware(decided) - db.aware(received)).total_seconds() / 3600)
+             for received, decided in conn.execute(
+                 select(d.received_at, decided_at.c.at).select_from(
+                     db.dossiers.join(decided_at, decided_at.c.dossier_id == d.id)))]
     buckets = [("< 4 jam", 4), ("4–24 jam", 24), ("1–2 hari", 48), ("2–5 hari", 120), ("> 5 hari", None)]
     histogram = []
     low = 0.0
@@ -388,6 +385,7 @@ def dashboard(conn, weeks: int = 12) -> dict:
         histogram.append((label, sum(1 for h in hours if h >= low and (high is None or h < high))))
         low = high or low
     return {
+        "workload": workload(conn),
         "counts": [(STATUS_LABELS.get(s, s), counts.get(s, 0), s) for s in STATUS_LABELS if counts.get(s)]
                   + [(s, n, s) for s, n in counts.items() if s not in STATUS_LABELS],
         "total": sum(counts.values()),
@@ -399,3 +397,26 @@ def dashboard(conn, weeks: int = 12) -> dict:
         "histogram": histogram,
         "today": day,
     }
+
+
+def workload(conn, days: int = 7) -> list[dict]:
+    """Per officer: open dossiers held now, and what they did in the last `days` days."""
+    from pipelines.desk.models import claims as held, users
+    since = db.now() - timedelta(days=days)
+    e = db.events.c
+    holding = dict(conn.execute(select(held.c.username, func.count()).select_from(
+        held.join(db.dossiers, db.dossiers.c.id == held.c.dossier_id))
+        .where(db.dossiers.c.status.in_(OPEN_STATUSES)).group_by(held.c.username)).all())
+    acted = {}
+    for actor, action, n in conn.execute(select(e.actor, e.action, func.count()).where(
+            e.at >= since, e.dossier_id.is_not(None)).group_by(e.actor, e.action)):
+        acted.setdefault(actor, {})[action] = n
+    rows = []
+    for u in conn.execute(select(users.c.username, users.c.full_name, users.c.role)
+                          .where(users.c.active.is_(True), users.c.role.in_(("petugas", "admin")))
+                          .order_by(users.c.full_name)).mappings():
+        mine = acted.get(u["username"], {})
+        rows.append({"name": u["full_name"], "username": u["username"], "holding": holding.get(u["username"], 0),
+                     "requests": mine.get("permintaan_kelengkapan_dikirim", 0),
+                     "overrides": mine.get("temuan_dikesampingkan", 0), "actions": sum(mine.values())})
+    return sorted(rows, key=lambda r: (-r["holding"], -r["actions"], r["name"]))

@@ -28,11 +28,14 @@ from pipelines.write.words import format_date_id
 router = APIRouter(prefix="/verifikasi", tags=["verifikasi"])
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Each status has its own look (colour, symbol, border) from /statis/verifikasi.css: the page's
+# Content-Security-Policy allows styles from this server only, never inline ones.
 _STATUS = {
-    "berlaku": ("BERLAKU", "Sertifikat ini tercatat sah dan berlaku.", "#17692f"),
-    "dibekukan": ("DIBEKUKAN", "Sertifikat ini sedang dibekukan dan tidak berlaku selama pembekuan.", "#a15c00"),
-    "dicabut": ("DICABUT", "Sertifikat ini telah dicabut dan tidak berlaku.", "#a11a1a"),
+    "berlaku": ("BERLAKU", "\u2713", "Sertifikat ini tercatat sah dan berlaku."),
+    "dibekukan": ("DIBEKUKAN", "\u23f8", "Sertifikat ini sedang dibekukan dan tidak berlaku selama pembekuan."),
+    "dicabut": ("DICABUT", "\u2715", "Sertifikat ini telah dicabut dan tidak berlaku."),
 }
+_UNKNOWN_STATUS = ("TIDAK BERLAKU", "!", "Sertifikat ini tidak tercatat berlaku.")
 _HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff"}
 
@@ -47,14 +50,12 @@ def get_runtime():
     return _default_runtime()
 
 
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+def _page(title: str, body: str, status_code: int = 200, kind: str = "netral") -> HTMLResponse:
     html = f"""<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}
-.badge{{display:inline-block;padding:.3rem .8rem;border-radius:.3rem;color:#fff;font-weight:bold}}
-dt{{font-weight:bold;margin-top:.6rem}}dd{{margin:0}}</style></head>
-<body>{body}</body></html>"""
+<link rel="stylesheet" href="/statis/verifikasi.css"></head>
+<body class="verifikasi status-{escape(kind)}"><main>{body}</main></body></html>"""
     return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
 
 
@@ -98,13 +99,15 @@ def verify_certificate(token: str, rt=Depends(get_runtime)) -> HTMLResponse:
                            .where(certificates.c.token == token)).mappings().first()
     if row is None:
         return _not_found("Sertifikat")
-    label, text, colour = _STATUS[row["status"]]
+    label, symbol, text = _STATUS.get(row["status"], _UNKNOWN_STATUS)
+    kind = row["status"] if row["status"] in _STATUS else "tidak-dikenal"
     body = (f"<h1>Verifikasi sertifikat kompetensi</h1>"
-            f"<p><span class=\"badge\" style=\"background:{colour}\">{label}</span></p><p>{escape(text)}</p><dl>"
+            f"<div class=\"putusan\" role=\"status\"><span class=\"simbol\" aria-hidden=\"true\">{symbol}</span>"
+            f"<span class=\"label\">{label}</span><p>{escape(text)}</p></div><dl>"
             f"<dt>Nomor sertifikat</dt><dd>{escape(row['number'])}</dd>"
             f"<dt>Nama</dt><dd>{escape(row['name'])}</dd>"
             f"<dt>Skema sertifikasi</dt><dd>{escape(row['scheme'])}</dd>"
             f"<dt>Lembaga Sertifikasi Profesi</dt><dd>{escape(row['lsp_name'] or '-')}</dd>"
             f"<dt>Tanggal terbit</dt><dd>{format_date_id(row['issue_date'])}</dd>"
             f"<dt>Berlaku sampai</dt><dd>{format_date_id(row['valid_until'])}</dd></dl>")
-    return _page(f"Verifikasi sertifikat {row['number']}", body)
+    return _page(f"Verifikasi sertifikat {row['number']}: {label}", body, kind=kind)

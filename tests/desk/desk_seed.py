@@ -208,3 +208,26 @@ def write_documents(rt, number: str) -> None:
             conn.execute(insert(db.generated_files).values(dossier_id=dossier["id"], kind=g["kind"],
                                                            docx_path=str(g["docx"]), pdf_path="", created_at=db.now()))
     convert_pending(rt, dossier_ids=[dossier["id"]])
+
+
+def seed_certificates(engine, dossier_number: str) -> dict[str, str]:
+    """One certificate per status (berlaku, dibekukan, dicabut) for the dossier's participants;
+    returns status -> verification token."""
+    from datetime import date
+
+    from pipelines.fulfil.blanks import add_stock
+    from pipelines.fulfil.models import certificates
+    tokens = {}
+    with engine.begin() as conn:
+        add_stock(conn, 2000001, 2000010, actor="admin")
+        dossier = db.dossier_by_number(conn, dossier_number)
+        people = conn.execute(select(db.participants).where(db.participants.c.dossier_id == dossier["id"])
+                              .order_by(db.participants.c.row)).mappings().all()
+        for i, (status, person) in enumerate(zip(("berlaku", "dibekukan", "dicabut"), people)):
+            tokens[status] = f"tokenverifikasi{status}{i:04d}"
+            conn.execute(insert(certificates).values(
+                number=f"{dossier_number}-{i + 1:03d}", token=tokens[status], dossier_id=dossier["id"],
+                participant_id=person["id"], serial=2000001 + i, name=person["name"], nik=person["nik"],
+                scheme=person["scheme"], lsp_code="LSP-001", lsp_name="LSP Teknologi Digital Nusantara",
+                issue_date=date(2025, 3, 10), valid_until=date(2028, 3, 10), status=status, created_at=db.now()))
+    return tokens

@@ -478,3 +478,43 @@ def test_forwarded_address_is_trusted_only_from_a_configured_proxy(seeded):
         conn.execute(delete(models.login_attempts))
     assert spray(create_app(seeded, secret=b"k" * 32, trusted_proxies=("testclient",)),
                  "203.0.113.7, 10.2.2.2").status_code == 303
+
+
+def test_verification_page_states_look_different_with_styles_the_csp_allows(client, seeded):
+    from desk_seed import seed_certificates
+    tokens = seed_certificates(seeded.engine, "BLK-2025-000001")
+    pages = {status: client.get(f"/verifikasi/{token}") for status, token in tokens.items()}
+    for status, page in pages.items():
+        assert page.status_code == 200
+        assert f'class="verifikasi status-{status}"' in page.text
+        assert "<style" not in page.text and "style=" not in page.text          # nothing inline for CSP to block
+        assert "style-src 'self'" in page.headers["content-security-policy"]
+        assert '<link rel="stylesheet" href="/statis/verifikasi.css">' in page.text
+        assert pages[status].text.count("3273") == 0                            # no NIK on a public page
+    assert "BERLAKU" in pages["berlaku"].text and "DIBEKUKAN" in pages["dibekukan"].text
+    assert "DICABUT" in pages["dicabut"].text
+    css = client.get("/statis/verifikasi.css")
+    assert css.status_code == 200 and all(f".status-{s}" in css.text for s in tokens)
+
+
+def test_dashboard_shows_blank_stock_workload_and_the_officials_decision_time(client, seeded):
+    from datetime import timedelta
+
+    from pipelines import db
+    from pipelines.fulfil.blanks import add_stock
+    with seeded.engine.begin() as conn:
+        add_stock(conn, 1000001, 1001250, actor="admin")
+        dossier = db.dossier_by_number(conn, "BLK-2025-000002")
+        # Decided by the official 6 hours after receipt; BLK-...001 was only completed by the pipeline.
+        conn.execute(db.events.insert().values(dossier_id=dossier["id"], at=db.aware(dossier["received_at"])
+                                               + timedelta(hours=6), actor="pejabat1", action="berkas_disetujui",
+                                               status_before="menunggu_persetujuan", status_after="disetujui",
+                                               detail={}))
+    login(client, "petugas1")
+    page = client.get("/berkas/BLK-2025-000001").text
+    client.post("/berkas/BLK-2025-000001/ambil", data={"csrf_token": csrf_of(page)})
+    dash = client.get("/dasbor").text
+    assert "1.250</span>" in dash and "blanko tersedia" in dash
+    assert "6,0 jam</span><span class=\"ket\">median diterima → keputusan pejabat (tanpa keputusan otomatis)" in dash
+    row = dash.split('id="beban"')[1].split("Rina Wulandari")[1].split("</tr>")[0]
+    assert row.count('class="angka-sel">1<') >= 1                               # holds one open dossier
