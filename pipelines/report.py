@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from pipelines import db
 from pipelines.decide import STATUS_LABELS
+from pipelines.services import step_label
 
 
 def _iso(value):
@@ -26,7 +27,7 @@ def dossier_summary(conn, row, registry) -> dict:
     lsp = registry.by_code(row["lsp_code"]) if row["lsp_code"] else None
     return {
         "number": row["number"], "kind": row["kind"], "status": row["status"],
-        "status_label": STATUS_LABELS.get(row["status"], row["status"]),
+        "status_label": STATUS_LABELS.get(row["status"]) or step_label(row["kind"], row["status"]) or row["status"],
         "lsp": {"code": lsp.code, "name": lsp.name} if lsp else None,
         "sender": row["sender"], "subject": row["subject"],
         "received_at": _iso(row["received_at"]), "completed_at": _iso(row["completed_at"]),

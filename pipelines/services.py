@@ -9,6 +9,7 @@ A template named in a service is looked up beside the YAML file first, then in t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,3 +205,14 @@ def load_services(directory: str | Path) -> dict[str, Service]:
         service = load_service(path)
         services[service.kind] = service
     return services
+
+
+@lru_cache(maxsize=4)
+def _services_in(directory: str) -> dict[str, Service]:
+    return load_services(directory)
+
+
+def step_label(kind: str, status: str, directory: str | Path = SHARED_SERVICES) -> str:
+    """The label of a dossier's status as its service names it ("" when it does not)."""
+    service = _services_in(str(directory)).get(kind)
+    return service.status_label(status) if service else ""

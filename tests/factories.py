@@ -1261,4 +1261,17 @@ def sample_mails() -> list[SampleMail]:
     add("08-newsletter", "newsletter", "Bulk newsletter (List-Unsubscribe, Precedence: bulk).",
         newsletter_mail(message_id="<buletin-2025-03@news.sertifikasi-indonesia.example.com>",
                         date=datetime(2025, 3, 13, 6, 0, tzinfo=WIB)))
+    # Certification applications (Process B) to a Balai's service mailbox.
+    from tests.applications.factories import KOPI_MUSI, SINAR_BAJA, application_mail
+    add("09-application-iso9001", "application_complete",
+        "ISO 9001 application from PT Sinar Baja Nusantara: letter, form, NIB, quality manual; receipt with "
+        "number SMM-... and the promised date (32 working days).",
+        application_mail("iso9001_lsbbk", SINAR_BAJA, "Sertifikasi Sistem Manajemen Mutu ISO 9001:2015",
+                         message_id="<iso9001-017.sbn@sinarbaja.example.co.id>",
+                         date="Mon, 17 Mar 2025 09:12:00 +0700"))
+    add("10-application-sppt-incomplete", "application_incomplete",
+        "SPPT SNI type 5 application from CV Kopi Musi Sejahtera without its product specification: one "
+        "completion request naming only that document.",
+        application_mail("sppt_sni_tipe5", KOPI_MUSI, "SPPT SNI Tipe 5", drop=("spesifikasi_produk.pdf",),
+                         message_id="<sppt-002.kms@kopimusi.example.id>", date="Tue, 18 Mar 2025 13:40:00 +0700"))
     return out

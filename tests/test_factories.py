@@ -252,7 +252,7 @@ def test_committed_sample_mailbox_matches_the_generator():
     assert stale == [], "rerun: python samples/make_samples.py"
     box = stdlib_mailbox.Maildir(str(ROOT / "samples" / "maildir"), create=False)
     msgs = [parse(m.as_bytes()) for m in box]
-    assert len(msgs) == 8
+    assert len(msgs) == 10
     senders = [m["From"].addresses[0].addr_spec for m in msgs]
     for lsp in LSPS.values():
         assert lsp.email in senders

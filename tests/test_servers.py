@@ -51,7 +51,7 @@ def test_folders_can_be_created_and_filled(mailbox):
 
 def test_the_sample_maildir_loads_into_imap(mailbox):
     raws = [m.as_bytes() for m in stdlib_mailbox.Maildir(str(SAMPLES), create=False)]
-    assert mailbox.append_many(raws) == 8
+    assert mailbox.append_many(raws) == 10
     with mailbox.mailbox() as mb:
         subjects = [m.subject for m in mb.fetch(mark_seen=False, headers_only=True)]
     assert sum(s.strip().startswith("Permohonan Blanko Sertifikat") for s in subjects) == 6

@@ -3,6 +3,7 @@ and forms as real PDFs (reportlab), company documents, product specifications, p
 lists (openpyxl); complete, incomplete, zipped, and replies in the thread."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -10,9 +11,25 @@ from email.utils import make_msgid
 
 import io
 
-from tests.read.read_builders import text_pdf, zip_of
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from tests.read.read_builders import zip_of
 
 OFFICE = "layanan@baristand-palembang.example.go.id"
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page text PDF; invariant, so the bundled sample mailbox is reproducible."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    y = 800
+    for line in lines:
+        c.drawString(50, y, line)
+        y -= 16
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 _ids = itertools.count(1)
 
 
@@ -138,7 +155,8 @@ def application_files(kind: str, company: Company, service_name: str) -> dict[st
 
 def application_mail(kind: str, company: Company, service_name: str, *, files: dict | None = None,
                      drop: tuple[str, ...] = (), zipped: bool = False, subject: str | None = None,
-                     in_reply_to: str = "", message_id: str | None = None, body: str | None = None) -> bytes:
+                     in_reply_to: str = "", message_id: str | None = None, body: str | None = None,
+                     date: str | None = None) -> bytes:
     files = dict(application_files(kind, company, service_name) if files is None else files)
     for name in drop:
         files.pop(name)
@@ -149,6 +167,8 @@ def application_mail(kind: str, company: Company, service_name: str, *, files: d
     msg["To"] = OFFICE
     msg["Subject"] = subject or SERVICES[kind][0].format(name=company.name)
     msg["Message-ID"] = message_id or make_msgid(idstring=f"app{next(_ids)}", domain=company.email.split("@")[1])
+    if date:
+        msg["Date"] = date
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
@@ -157,6 +177,8 @@ def application_mail(kind: str, company: Company, service_name: str, *, files: d
     for name, data in files.items():
         maintype, subtype = ("application", "pdf") if name.endswith(".pdf") else ("application", "octet-stream")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if msg.is_multipart():   # a boundary from the Message-ID: the same mail gives the same bytes
+        msg.set_boundary("==sertiflow-" + hashlib.sha256(msg["Message-ID"].encode()).hexdigest()[:24])
     return msg.as_bytes()
 
 
