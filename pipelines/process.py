@@ -22,7 +22,9 @@ from pipelines.decide.decide import CHECKABLE, NEW
 from pipelines.documents import Attachment, Document, MailContent
 from pipelines.faults import crash_point
 from pipelines.findings import Finding
+from pipelines.classify.rules import UNCLASSIFIED
 from pipelines.mail.ingest import claim_mail
+from pipelines.offices import offers
 from pipelines.read import read_documents, walk_message
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import automatic_mail_count, enqueue
@@ -93,6 +95,9 @@ def _process(rt: Runtime, mail_id: int) -> str:
 
     reason = automatic_reason(content)
     decided = Classification("autoreply", reason) if reason else classify(content, rt.rules)
+    if decided.kind in rt.services and not offers(rt, row["mailbox"], decided.kind):
+        # another office's service: this office's mailbox does not open it; an officer sees the mail
+        decided = Classification(UNCLASSIFIED, f"{decided.rule}: layanan {decided.kind} tidak dibuka di kotak surat ini")
     thread_dossier = row["dossier_id"] or _thread_dossier(rt, content)
 
     if decided.kind == "autoreply":

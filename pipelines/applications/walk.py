@@ -20,6 +20,7 @@ from pipelines.applications import clock, store
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
+from pipelines.offices import office_by_id, office_of_mailbox
 from pipelines.services import Service, role_labels
 from pipelines.write.docx import Image
 from pipelines.write.qr import qr_png
@@ -49,14 +50,23 @@ def staff() -> dict:
 
 # ---------------------------------------------------------------- context of documents and mail
 
-def _office(rt) -> dict:
+def _letterhead(rt, office_id: str) -> tuple[dict, dict]:
+    """Letterhead and signatory of the case's office (data/offices.yaml), else the settings' office."""
+    unit = office_by_id(rt, office_id) if office_id else None
+    if unit is not None:
+        return unit.letterhead(), unit.signatory()
     office = rt.settings.office
-    return {"name": office.name, "address": office.address, "city": office.city, "email": office.email}
+    o = office.official
+    return ({"name": office.name, "address": office.address, "city": office.city, "email": office.email},
+            {"name": o.name, "title": o.title, "nip": o.nip})
 
 
-def _signatory(rt) -> dict:
-    o = rt.settings.office.official
-    return {"name": o.name, "title": o.title, "nip": o.nip}
+def office_of_case(conn, rt, dossier_id: int) -> str:
+    """The office whose mailbox received the case's first mail ("" for the settings' office)."""
+    mailbox = conn.execute(select(db.mails.c.mailbox).where(db.mails.c.dossier_id == dossier_id)
+                           .order_by(db.mails.c.id).limit(1)).scalar()
+    unit = office_of_mailbox(rt, mailbox or "")
+    return unit.id if unit else ""
 
 
 def _customer_dict(row, applicant: Applicant | None, sender: str) -> dict:
@@ -78,6 +88,7 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
                  extra_data: dict | None = None) -> dict:
     """Everything a template of an application may print."""
     app = store.application(conn, dossier["id"])
+    letterhead, signatory = _letterhead(rt, app["office"] if app else office_of_case(conn, rt, dossier["id"]))
     row = store.customer(conn, app["customer_id"]) if app else None
     data = {**((app or {}).get("data") or {}), **(extra_data or {})}
     figures = clock.figures(conn, rt.calendar, service, dossier["id"])
@@ -93,7 +104,7 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
     labels = role_labels()
     step = service.step(dossier["status"])
     return {
-        "office": _office(rt), "signatory": _signatory(rt),
+        "office": letterhead, "signatory": signatory,
         "service": {"kind": service.kind, "name": service.name},
         "certificate": {**service.certificate},
         "case": {"number": dossier["number"],
@@ -143,8 +154,9 @@ class Intake:
         texts.append(content.text or "")    # the mail itself: a signature, data typed at the desk
         applicant = read_applicant(texts)
         with rt.engine.connect() as conn:
+            office = office_of_case(conn, rt, dossier["id"])
             context = case_context(conn, rt, dossier, service, applicant=applicant)
-            known = store.find_customer(conn, applicant, dossier["sender"], self.office(rt))
+            known = store.find_customer(conn, applicant, dossier["sender"], office)
         if known is not None:
             context["customer"] = _customer_dict(known, None, dossier["sender"])
             # what this application adds (e.g. a new address) is kept by `record`
@@ -153,16 +165,13 @@ class Intake:
         context["checklist"] = [i.get("label", i["id"]) for i in service.checklist]
         channel = content.headers.get("x-sertiflow-saluran", "")   # set by a desk entry
         context["channel"] = channel if channel in ("loket", "pos", "web") else "surel"
+        context["office_id"] = office
         return context
-
-    @staticmethod
-    def office(rt) -> str:
-        return rt.settings.office.name
 
     def record(self, conn, rt, dossier: dict, service: Service, decision, context: dict) -> None:
         applicant = context["applicant"]
-        customer_id = store.remember_customer(conn, applicant, dossier["sender"], self.office(rt))
-        store.save_application(conn, dossier["id"], office=self.office(rt), customer_id=customer_id,
+        customer_id = store.remember_customer(conn, applicant, dossier["sender"], context["office_id"])
+        store.save_application(conn, dossier["id"], office=context["office_id"], customer_id=customer_id,
                                scope=applicant.scope or applicant.product, site=applicant.site,
                                channel=context["channel"])
         if decision.complete:
