@@ -1,5 +1,6 @@
 """What officers do at the desk. Each action changes state and appends its event in one
-transaction; mail goes through the outbox in that same transaction and is sent right after.
+transaction; mail is only queued in the outbox in that same transaction: the desk's background
+sender (or the next scheduled flow) sends it, never the request itself.
 
 Every function raises `DeskError` with an Indonesian message the page shows as is.
 """
@@ -17,8 +18,8 @@ from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD
 from pipelines.desk import DeskError
 from pipelines.desk.claims import hold
 from pipelines.desk.queries import NOT_RELEVANT, UNCLASSIFIED
-from pipelines.send.outbox import drain, enqueue
-from pipelines.send.transport import transport_for
+from pipelines.send.background import wake as wake_sender
+from pipelines.send.outbox import enqueue, resend
 
 log = logging.getLogger(__name__)
 RETURNED, CLOSED = "dikembalikan", "ditutup"
@@ -64,7 +65,7 @@ def completion_body(dossier: dict, lsp, blocking: list[dict], office) -> str:
 
 def send_completion_request(rt, number: str, actor: str, subject: str, body: str, nonce: str,
                             take_over: bool = False) -> dict:
-    """Queue the officer's completion request (permintaan kelengkapan) and send it now.
+    """Queue the officer's completion request (permintaan kelengkapan); the background sender sends it.
 
     `nonce` comes from the form: a double-click queues the mail once."""
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -94,17 +95,20 @@ def send_completion_request(rt, number: str, actor: str, subject: str, body: str
         db.record_event(conn, "permintaan_kelengkapan_dikirim", actor=actor, dossier_id=dossier["id"],
                         before=dossier["status"], after=AWAITING_COMPLETION, outbox_id=outbox_id,
                         kepada=[dossier["sender"]], subjek=subject)
-    return {"queued": True, **send_now(rt)}
+    wake_sender()
+    return {"queued": True}
 
 
-def send_now(rt) -> dict:
-    """Drain the outbox now; a mail server that is down leaves the mail queued for the next run."""
-    try:
-        counts = drain(rt.engine, transport_for(rt.settings), rt.worker)
-    except Exception as exc:  # connection refused, login failed: the outbox keeps it
-        log.warning("sending from the desk failed: %s", exc)
-        return {"sent": 0, "error": str(exc)[:300]}
-    return {"sent": counts.get("sent", 0), "error": "" if not counts.get("failed") else "gagal terkirim"}
+def resend_mail(rt, outbox_id: int, actor: str) -> str:
+    """Queue an uncertain or failed mail again (the officer checked it should go); returns
+    the dossier number."""
+    row = resend(rt.engine, outbox_id, actor)
+    if not row:
+        raise DeskError("Surel ini tidak dapat dikirim ulang (hanya surel gagal atau tidak pasti).")
+    wake_sender()
+    with rt.engine.connect() as conn:
+        number = conn.execute(select(db.dossiers.c.number).where(db.dossiers.c.id == row["dossier_id"])).scalar()
+    return number or ""
 
 
 def override_finding(rt, number: str, finding_id: int, actor: str, reason: str, take_over: bool = False) -> None:
@@ -239,5 +243,5 @@ def mail_to_dossier(rt, mail_id: int, kind: str, actor: str) -> str:
         log.warning("pipelines.process unavailable; mail %s waits for the next run", mail_id)
         return number
     process_mail(rt, mail_id)
-    send_now(rt)
+    wake_sender()
     return number

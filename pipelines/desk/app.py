@@ -38,8 +38,10 @@ from pipelines.desk import DeskError, auth, charts, claims, queries, search, wor
 from pipelines.desk import models
 from pipelines.desk.actions import (add_note, close_dossier, close_mail, completion_body,
                                     completion_subject, link_lsp, mail_to_dossier, override_finding, resubmit,
-                                    send_completion_request)
+                                    resend_mail, send_completion_request)
 from pipelines.desk.mailview import read_mail
+from pipelines.desk.offload import one_hash_at_a_time
+from pipelines.send.background import sending_beside
 from pipelines.desk.models import ROLE_LABELS
 from pipelines.write.words import format_date_id
 
@@ -58,7 +60,8 @@ DOC_TYPE_LABELS = {"request_letter": "Surat permohonan", "assessment_minutes": "
 SEVERITY_LABELS = {"error": "Galat", "warning": "Peringatan", "info": "Informasi"}
 GENERATED_LABELS = {"lembar_persetujuan": "Lembar persetujuan", "tanda_terima": "Tanda terima"}
 MAIL_STATE_LABELS = {"queued": "dalam antrean", "claimed": "sedang diproses", "sending": "sedang dikirim",
-                     "sent": "terkirim", "failed": "gagal (dicoba lagi)", "uncertain": "tidak pasti"}
+                     "sent": "terkirim", "deferred": "ditunda (dicoba lagi otomatis)",
+                     "failed": "gagal terkirim", "uncertain": "tidak pasti (periksa ke penerima)"}
 
 
 # Row ids in URLs: anything the database's INTEGER cannot hold is simply not found (404).
@@ -127,9 +130,10 @@ def _secret(rt) -> bytes:
 
 
 def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
-               trusted_proxies: tuple[str, ...] | None = None) -> FastAPI:
+               trusted_proxies: tuple[str, ...] | None = None, send_mail: bool = True) -> FastAPI:
     """`trusted_proxies`: addresses of reverse proxies whose X-Forwarded-For names the client
-    (default $SERTIFLOW_DESK_TRUSTED_PROXIES, comma-separated); from anyone else it is ignored."""
+    (default $SERTIFLOW_DESK_TRUSTED_PROXIES, comma-separated); from anyone else it is ignored.
+    `send_mail`: run the outbox sender beside the desk (desk requests only queue mail)."""
     engine = rt.engine
     if trusted_proxies is None:
         trusted_proxies = tuple(a.strip() for a in os.environ.get("SERTIFLOW_DESK_TRUSTED_PROXIES", "").split(",")
@@ -147,7 +151,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                        GENERATED_LABELS=GENERATED_LABELS, MAIL_STATE_LABELS=MAIL_STATE_LABELS,
                        office=rt.settings.office)
 
-    app = FastAPI(title="Sertiflow — Meja Petugas", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Sertiflow — Meja Petugas", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=(lambda app: sending_beside(app, rt)) if send_mail else None)
     app.mount("/statis", StaticFiles(directory=HERE / "static"), name="static")
 
     def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -319,13 +324,13 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         password = str(form.get("password", ""))[:1024]
         target = _safe_next(str(form.get("lanjut", "/")))
         ip = client_address(request)
-        wait = auth.throttle_wait(engine, username, ip)
+        wait = await run_in_threadpool(auth.throttle_wait, engine, username, ip)
         if wait is not None:
             minutes = max(1, round(wait.total_seconds() / 60))
             return render(request, "login.html", status_code=429, next=target, username=username,
                           error=f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.")
-        user = auth.verify_password(engine, username, password)
-        auth.record_attempt(engine, username, ip, user is not None)
+        user = await one_hash_at_a_time(auth.verify_password, engine, username, password)
+        await run_in_threadpool(auth.record_attempt, engine, username, ip, user is not None)
         if user is None:
             return render(request, "login.html", status_code=401, next=target, username=username,
                           error="Nama pengguna atau kata sandi salah.")
@@ -415,7 +420,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
     async def mail_convert(request: Request, mail_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
         form = await request.form()
         try:
-            number = mail_to_dossier(rt, mail_id, str(form.get("jenis", "")), user.username)
+            number = await run_in_threadpool(mail_to_dossier, rt, mail_id, str(form.get("jenis", "")),
+                                             user.username)
         except DeskError as exc:
             return redirect(f"/surel/{mail_id}", str(exc), "error")
         return redirect(f"/berkas/{number}", f"Berkas {number} dibuat dari surel dan diproses.")
@@ -521,16 +527,23 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
     async def completion(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            result = send_completion_request(rt, number, user.username, form.get("subjek", ""),
-                                             form.get("isi", ""), form.get("nonce", ""), taking_over(form))
+            result = await run_in_threadpool(send_completion_request, rt, number, user.username,
+                                             form.get("subjek", ""), form.get("isi", ""), form.get("nonce", ""),
+                                             taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         if not result["queued"]:
             return redirect(f"/berkas/{number}", "Permintaan ini sudah diantrekan sebelumnya.")
-        if result.get("error"):
-            return redirect(f"/berkas/{number}", "Permintaan kelengkapan diantrekan, tetapi pengiriman gagal; "
-                            "surel akan dicoba lagi pada putaran berikutnya.", "error")
-        return redirect(f"/berkas/{number}", "Permintaan kelengkapan dikirim ke LSP.")
+        return redirect(f"/berkas/{number}", "Permintaan kelengkapan diantrekan; surel dikirim ke LSP "
+                        "dalam beberapa saat (statusnya tampil di bagian Surel).")
+
+    @router.post("/surel-keluar/{outbox_id}/kirim-ulang")
+    async def resend_route(request: Request, outbox_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
+        try:
+            number = await run_in_threadpool(resend_mail, rt, outbox_id, user.username)
+        except DeskError as exc:
+            return redirect("/", str(exc), "error")
+        return redirect(f"/berkas/{number}#surel", "Surel diantrekan untuk dikirim ulang.")
 
     @router.post("/berkas/{number}/temuan/{finding_id}/kesampingkan")
     async def override(request: Request, number: str, finding_id: RowId,
@@ -547,7 +560,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         from pipelines.desk.recheck import recheck_dossier
         form = await form_of(request)
         try:
-            status = recheck_dossier(rt, number, user.username, taking_over(form))
+            status = await run_in_threadpool(recheck_dossier, rt, number, user.username, taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", f"Berkas diperiksa ulang: {STATUS_LABELS.get(status, status)}.")
@@ -591,7 +604,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
     async def link_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            return link_and_recheck(number, form.get("lsp", ""), user, taking_over(form))
+            return await run_in_threadpool(link_and_recheck, number, form.get("lsp", ""), user,
+                                           taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from pipelines import db
 from pipelines.decide.decide import CHECKABLE
-from pipelines.desk.actions import DeskError, send_now
+from pipelines.desk.actions import DeskError
+from pipelines.send.background import wake as wake_sender
 from pipelines.desk.claims import hold
 
 
@@ -45,5 +46,5 @@ def recheck_dossier(rt, number: str, actor: str, take_over: bool = False) -> str
         status = process._work_on_dossier(rt, mail["id"], dossier["id"], content)
     except RuntimeError as exc:
         raise DeskError("Berkas sedang diubah oleh proses lain; coba lagi sebentar lagi.") from exc
-    send_now(rt)
+    wake_sender()
     return status

@@ -1,6 +1,8 @@
 """The desk over HTTP (FastAPI TestClient): who may see and do what, and what is refused."""
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from desk_seed import REMOTE, csrf_of, login
@@ -132,8 +134,13 @@ def test_completion_request_goes_through_the_outbox(client, seeded):
             "isi": "Mohon perbaiki NIK Budi Santoso."}
     assert client.post("/berkas/BLK-2025-000001/kelengkapan", data=data).status_code == 303
     client.post("/berkas/BLK-2025-000001/kelengkapan", data=data)     # double click: queued once
-    with seeded.engine.connect() as conn:
-        rows = conn.execute(select(db.outbox)).mappings().all()
+    deadline = time.monotonic() + 10  # the request only queued it; the desk's sender sends it
+    while True:
+        with seeded.engine.connect() as conn:
+            rows = conn.execute(select(db.outbox)).mappings().all()
+        if rows[0]["state"] == "sent" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(rows) == 1 and rows[0]["state"] == "sent" and rows[0]["automatic"] == 0
     assert rows[0]["in_reply_to"] and rows[0]["to_addrs"] == ["admin@lsp-tdn.example.id"]
     assert list((seeded.settings.outbox_dir).glob("*.eml"))
