@@ -43,6 +43,9 @@ MAIL_HANDLERS: dict[str, Callable] = {}
 # applies(service), context(rt, dossier, service, documents, content) -> extra context for the documents
 # and mail, and record(conn, rt, dossier, service, decision, context) in the check's transaction.
 INTAKE_EXTENSIONS: list = []
+# Dossier kinds whose mail their own module walks instead of the checklist path (complaints):
+# kind -> handler(rt, mail_id, dossier, content) -> outcome text.
+CASE_HANDLERS: dict[str, Callable] = {}
 # Replies in the thread of a dossier past checking (e.g. the signed receipt coming back):
 # handler(rt, mail_id, dossier, content) -> outcome text, or None when it is not theirs.
 FOLLOWUP_HANDLERS: list[Callable] = []
@@ -221,6 +224,8 @@ def _previous_niks(rt: Runtime, dossier_id: int) -> dict[str, set[str]]:
 def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent) -> str:
     with rt.engine.connect() as conn:
         dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
+    if dossier["kind"] in CASE_HANDLERS:
+        return CASE_HANDLERS[dossier["kind"]](rt, mail_id, dossier, content)
     service = rt.services[dossier["kind"]]
     if dossier["status"] not in CHECKABLE:
         return _follow_up(rt, mail_id, dossier, content)

@@ -21,7 +21,7 @@ from pipelines.calendar import local_date
 from pipelines.complaints import clock, store
 from pipelines.complaints.classify import (CHANNELS, TYPES, is_spam, language_of, proposed_type,
                                            target_number)
-from pipelines.send.outbox import enqueue
+from pipelines.send.outbox import automatic_mail_count, enqueue
 from pipelines.write.email_text import render_email
 
 KIND = store.KIND
@@ -123,8 +123,14 @@ def _acknowledge(rt, conn, entry: dict, actor: str) -> None:
         clock.stop(conn, entry["dossier_id"], "terima")
         store.set_status(conn, entry, CLOSED, actor, "pengaduan_ditutup", alasan="bukan pengaduan (spam)")
         return
-    queue_to_complainant(rt, conn, entry, "pengaduan_diterima", {"steps": [
-        s for s in svc.steps if s["id"] in step_ids(svc, entry["type"])]})
+    if entry["channel"] == "surel" and entry["email"] and \
+            automatic_mail_count(conn, entry["email"]) >= rt.settings.auto_replies_per_sender_per_day:
+        # A sender mailing us over and over (or a loop with another robot) gets no more automatic mail today.
+        db.record_event(conn, "balasan_otomatis_dibatasi", dossier_id=entry["dossier_id"], kepada=entry["email"],
+                        catatan="Batas balasan otomatis per hari tercapai; petugas menindaklanjuti.")
+    else:
+        queue_to_complainant(rt, conn, entry, "pengaduan_diterima", {"steps": [
+            s for s in svc.steps if s["id"] in step_ids(svc, entry["type"])]})
     advance(rt, conn, entry, "terima", actor, "pengaduan_diidentifikasi", progress=False)
     if entry["type"] == "keluhan_klien":
         _forward_to_client_case(conn, entry, actor)
@@ -140,39 +146,67 @@ def _forward_to_client_case(conn, entry: dict, actor: str) -> None:
                     pengaduan=entry["number"], ringkasan=(entry["text"] or "")[:300])
 
 
-def handle_complaint_mail(rt, mail_row, content) -> str:
-    """MAIL_HANDLERS["complaint"]: a mail outside any thread that the inbox rules call a complaint."""
-    from pipelines.process import _finish_mail, _save_attachments
-    svc = service(rt)
-    mail_id = mail_row["id"]
+def _mail_fields(rt, content) -> dict:
     text = content.text or ""
-    entry_type = proposed_type(content.subject, text, spam_flag=is_spam(content.headers))
-    with rt.engine.begin() as conn:
-        # A crashed earlier attempt may have registered it already: the mail row says so.
-        dossier_id = conn.execute(select(db.mails.c.dossier_id).where(db.mails.c.id == mail_id)).scalar()
-        if dossier_id:
-            entry = store.entry_by_dossier(conn, dossier_id)
-        else:
-            lsp = rt.registry.by_email(content.from_addr)
-            received = db.aware(mail_row["received_at"]) or db.now()
-            entry = store.new_entry(
-                conn, prefix=svc.number_prefix, status=step_status(svc, "terima"), received_at=received,
-                subject=content.subject or "", sender=(content.from_addr or "").lower(),
-                thread_message_id=content.message_id or "", fields=dict(
-                    type=entry_type, channel="surel", language=language_of(f"{content.subject}\n{text}"),
-                    anonymous=False, name=content.from_name or "", email=(content.from_addr or "").lower(),
-                    organisation=lsp.name if lsp else "", text=text[:20000],
-                    target_number=target_number(content.subject, text)))
-            conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=entry["dossier_id"]))
-            clock.start(conn, entry["dossier_id"], "terima", received)
-            db.record_event(conn, "pengaduan_dicatat", dossier_id=entry["dossier_id"], mail_id=mail_id,
-                            nomor=entry["number"], jenis=entry_type, saluran="surel")
+    lsp = rt.registry.by_email(content.from_addr)
+    return dict(type=proposed_type(content.subject, text, spam_flag=is_spam(content.headers)), channel="surel",
+                language=language_of(f"{content.subject}\n{text}"), anonymous=False, name=content.from_name or "",
+                email=(content.from_addr or "").lower(), organisation=lsp.name if lsp else "", text=text[:20000],
+                target_number=target_number(content.subject, text))
+
+
+def _finish_intake(rt, mail_id: int, entry: dict, content) -> str:
+    """Keep the mail's files with the entry, then acknowledge it and mark the mail done."""
+    from pipelines.process import _finish_mail, _save_attachments
     _save_attachments(rt, mail_id, {"id": entry["dossier_id"], "number": entry["number"]}, content)
     with rt.engine.begin() as conn:
         if clock.running(conn, entry["dossier_id"]) == "terima":
             _acknowledge(rt, conn, entry, "sistem")
         _finish_mail(conn, mail_id, KIND, entry["dossier_id"])
     return f"pengaduan {entry['number']}"
+
+
+def handle_complaint_mail(rt, mail_row, content) -> str:
+    """MAIL_HANDLERS["complaint"]: a mail outside any thread that the inbox rules call a complaint."""
+    svc = service(rt)
+    mail_id = mail_row["id"]
+    with rt.engine.begin() as conn:
+        # A crashed earlier attempt may have registered it already: the mail row says so.
+        dossier_id = conn.execute(select(db.mails.c.dossier_id).where(db.mails.c.id == mail_id)).scalar()
+        if dossier_id:
+            entry = store.entry_by_dossier(conn, dossier_id)
+        else:
+            fields = _mail_fields(rt, content)
+            received = db.aware(mail_row["received_at"]) or db.now()
+            entry = store.new_entry(
+                conn, prefix=svc.number_prefix, status=step_status(svc, "terima"), received_at=received,
+                subject=content.subject or "", sender=fields["email"],
+                thread_message_id=content.message_id or "", fields=fields)
+            conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=entry["dossier_id"]))
+            clock.start(conn, entry["dossier_id"], "terima", received)
+            db.record_event(conn, "pengaduan_dicatat", dossier_id=entry["dossier_id"], mail_id=mail_id,
+                            nomor=entry["number"], jenis=fields["type"], saluran="surel")
+    return _finish_intake(rt, mail_id, entry, content)
+
+
+def handle_case_mail(rt, mail_id: int, dossier: dict, content) -> str:
+    """CASE_HANDLERS["complaint"]: mail for a complaint dossier. A dossier an officer opened from
+    an unclassified mail becomes a register entry; in an entry's thread, a signed impartiality
+    declaration is recorded, anything else kept as a follow-up mail."""
+    from pipelines.complaints.team import record_scan
+    from pipelines.process import _follow_up
+    with rt.engine.connect() as conn:
+        entry = store.entry_by_dossier(conn, dossier["id"])
+    if entry is None:
+        with rt.engine.begin() as conn:
+            fields = _mail_fields(rt, content)
+            entry = store.adopt_dossier(conn, dossier["id"], status=step_status(service(rt), "terima"),
+                                        fields=fields)
+            clock.start(conn, entry["dossier_id"], "terima", db.aware(dossier["received_at"]))
+            db.record_event(conn, "pengaduan_dicatat", dossier_id=entry["dossier_id"], mail_id=mail_id,
+                            nomor=entry["number"], jenis=fields["type"], saluran="surel")
+        return _finish_intake(rt, mail_id, entry, content)
+    return (content.attachments and record_scan(rt, mail_id, content)) or _follow_up(rt, mail_id, dossier, content)
 
 
 def register_entry(rt, *, channel: str, text: str, actor: str, name: str = "", email: str = "",

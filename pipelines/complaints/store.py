@@ -32,6 +32,13 @@ def new_entry(conn, *, prefix: str, status: str, received_at: datetime, subject:
     return entry_by_dossier(conn, dossier_id)
 
 
+def adopt_dossier(conn, dossier_id: int, *, status: str, fields: dict) -> dict:
+    """Make a complaint dossier opened elsewhere (an officer filing a mail on the desk) an entry."""
+    conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(status=status, updated_at=db.now()))
+    conn.execute(insert(complaints).values(dossier_id=dossier_id, **fields))
+    return entry_by_dossier(conn, dossier_id)
+
+
 def entry_by_dossier(conn, dossier_id: int) -> dict | None:
     row = conn.execute(_ENTRY.where(complaints.c.dossier_id == dossier_id)).mappings().first()
     return dict(row) if row else None

@@ -181,10 +181,3 @@ def handle_declaration_mail(rt, mail_row, content) -> str:
                         subjek=content.subject, catatan="Kode QR pernyataan ketidakberpihakan tidak terbaca "
                         "atau tidak dikenal; petugas memeriksa.")
     return "pernyataan tidak cocok"
-
-
-def handle_thread_reply(rt, mail_id: int, dossier: dict, content) -> str | None:
-    """FOLLOWUP_HANDLERS: a reply in a register entry's thread carrying a signed declaration."""
-    if dossier["kind"] != store.KIND or not content.attachments:
-        return None
-    return record_scan(rt, mail_id, content)

@@ -116,3 +116,42 @@ def test_complaint_about_a_certified_client_goes_into_that_clients_case(office):
                                                        db.events.c.action == "pengaduan_tentang_klien")).mappings()
     assert event["detail"]["pengaduan"] == entry["number"]
     assert len(office.inbox_of(CITIZEN)) == 1
+
+
+def test_a_mail_the_officer_files_as_a_complaint_becomes_a_register_entry(office):
+    from sqlalchemy import select
+
+    from pipelines.desk.actions import mail_to_dossier
+    from tests.spine.office import OFFICE
+    office.mailbox.append(complaint_mail(CITIZEN, "Tolong dibantu", to=OFFICE, message_id="<bantu-1@contoh.id>",
+                                         body="Sudah tiga kali kami menelepon dan tidak ada yang menjawab."))
+    office.run()
+    rt = office.runtime()
+    with rt.engine.connect() as conn:
+        [mail] = conn.execute(select(db.mails)).mappings().all()
+    assert mail["classification"] == "unclassified" and office.entries() == []
+
+    number = mail_to_dossier(rt, mail["id"], "complaint", "rina")
+    office.run()
+    [entry] = office.entries()
+    assert entry["number"] == number and (entry["channel"], entry["type"]) == ("surel", "keluhan")
+    assert entry["status"] == "pencatatan"          # identified and acknowledged: step 2 runs
+    [ack] = office.inbox_of(CITIZEN)
+    assert ack["In-Reply-To"] == "<bantu-1@contoh.id>" and number in ack["Subject"]
+
+    # The complainant answers in the thread: kept with the entry, no new entry, no new mail.
+    office.complaints_box.append(complaint_mail(CITIZEN, "Re: " + ack["Subject"], "Nomor telepon saya 0812-3333-4444.",
+                                                in_reply_to=ack["Message-ID"]))
+    office.run()
+    assert len(office.entries()) == 1 and len(office.inbox_of(CITIZEN)) == 1
+    with rt.engine.connect() as conn:
+        actions = [e.action for e in conn.execute(select(db.events).where(db.events.c.dossier_id == entry["dossier_id"]))]
+    assert "surel_lanjutan_diterima" in actions
+
+
+def test_a_flood_from_one_sender_gets_at_most_the_daily_automatic_replies(office):
+    for i in range(5):
+        office.complaints_box.append(complaint_mail(CITIZEN, f"Keluhan ke-{i + 1}", body="Pelayanan lambat sekali."))
+    office.run()
+    assert len(office.entries()) == 5
+    assert len(office.inbox_of(CITIZEN)) == office.runtime().settings.auto_replies_per_sender_per_day
