@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from pipelines import db
@@ -35,6 +36,7 @@ from pipelines.complaints.register import (ComplaintError, add_involved, check_e
 from pipelines.complaints.staff import INVOLVEMENT_ROLES, competences_of, load_staff
 from pipelines.complaints.team import candidates, confirm_declaration, form_team
 from pipelines.desk import auth
+from pipelines.send.background import wake as wake_sender
 from pipelines.write.words import format_date_id
 
 HERE = Path(__file__).resolve().parent
@@ -109,14 +111,16 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
     async def new_entry(request: Request, user: auth.User = Depends(require(*OFFICERS))):
         form = await form_of(request)
         try:
-            entry = register_entry(rt, channel=form.get("saluran", ""), text=form.get("isi", ""),
-                                   actor=user.username, name=form.get("nama", ""), email=form.get("surel", ""),
-                                   phone=form.get("telepon", ""), organisation=form.get("organisasi", ""),
-                                   anonymous=form.get("anonim") == "1", subject=form.get("perihal", ""),
-                                   entry_type=form.get("jenis") or None, target=form.get("sasaran", ""))
+            entry = await run_in_threadpool(lambda: register_entry(
+                rt, channel=form.get("saluran", ""), text=form.get("isi", ""), actor=user.username,
+                name=form.get("nama", ""), email=form.get("surel", ""), phone=form.get("telepon", ""),
+                organisation=form.get("organisasi", ""), anonymous=form.get("anonim") == "1",
+                subject=form.get("perihal", ""), entry_type=form.get("jenis") or None,
+                target=form.get("sasaran", "")))
         except ComplaintError as exc:
             return render(request, "pengaduan_baru.html", status_code=400, channels=PUBLIC_CHANNELS,
                           form=form, error=str(exc))
+        wake_sender()
         return redirect(f"/pengaduan/{entry['number']}", f"Pengaduan dicatat dengan nomor {entry['number']}.")
 
     @router.get("/pengaduan/ekspor.xlsx")
@@ -177,11 +181,14 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
                       pool=pool, today=local_date(db.now()))
 
     async def act(request: Request, number: str, do, done: str):
+        """Run an officer's action off the event loop (a decision letter waits on LibreOffice),
+        then let the desk's sender send the mail it queued."""
         form = await form_of(request)
         try:
-            do(form)
+            await run_in_threadpool(do, form)
         except ComplaintError as exc:
             return redirect(f"/pengaduan/{number}", str(exc), "error")
+        wake_sender()
         return redirect(f"/pengaduan/{number}", done)
 
     @router.post("/pengaduan/{number}/catat")
@@ -256,7 +263,7 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
     @router.post("/layanan-pengaduan")
     async def public_submit(request: Request):
         form = await form_of(request)
-        if over_limit(request, "kirim", SUBMIT_LIMIT, SUBMIT_WINDOW):
+        if await run_in_threadpool(over_limit, request, "kirim", SUBMIT_LIMIT, SUBMIT_WINDOW):
             return public(request, "publik_formulir.html", status_code=429, form=form, entry=None,
                           error="Terlalu banyak pengaduan dari alamat ini dalam satu jam. Silakan coba lagi nanti "
                                 "atau hubungi kami melalui telepon atau surel.")
@@ -268,14 +275,15 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
             return public(request, "publik_formulir.html", status_code=400, form=form, entry=None,
                           error="Isi alamat surel agar kami dapat menjawab, atau pilih pengaduan anonim.")
         try:
-            entry = register_entry(rt, channel="formulir_web", text=form.get("isi", ""), actor="formulir-web",
-                                   name=form.get("nama", ""), email=form.get("surel", ""),
-                                   phone=form.get("telepon", ""), organisation=form.get("organisasi", ""),
-                                   anonymous=anonymous, subject=form.get("perihal", ""),
-                                   entry_type=form.get("jenis") if form.get("jenis") in ("keluhan", "banding", "saran")
-                                   else None, target=form.get("sasaran", ""))
+            entry = await run_in_threadpool(lambda: register_entry(
+                rt, channel="formulir_web", text=form.get("isi", ""), actor="formulir-web",
+                name=form.get("nama", ""), email=form.get("surel", ""), phone=form.get("telepon", ""),
+                organisation=form.get("organisasi", ""), anonymous=anonymous, subject=form.get("perihal", ""),
+                entry_type=form.get("jenis") if form.get("jenis") in ("keluhan", "banding", "saran") else None,
+                target=form.get("sasaran", "")))
         except ComplaintError as exc:
             return public(request, "publik_formulir.html", status_code=400, form=form, entry=None, error=str(exc))
+        wake_sender()
         return public(request, "publik_formulir.html", form={}, error=None, entry=entry)
 
     @router.get("/layanan-pengaduan/lacak")
@@ -287,7 +295,7 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         form = await form_of(request)
         number = form.get("nomor", "").strip().upper()[:40]
         email = form.get("surel", "").strip().lower()[:320]
-        if over_limit(request, "lacak", LOOKUP_LIMIT, LOOKUP_WINDOW):
+        if await run_in_threadpool(over_limit, request, "lacak", LOOKUP_LIMIT, LOOKUP_WINDOW):
             return public(request, "publik_lacak.html", status_code=429, status=None, number=number,
                           error="Terlalu banyak pencarian dari alamat ini. Silakan coba lagi dalam 15 menit.")
         svc = service(rt)
