@@ -31,6 +31,8 @@ class Office:
     address: str = "Jl. M.T. Haryono Kav. 52, Jakarta Selatan 12770"
     city: str = "Jakarta"
     email: str = "blanko@bnsp.example.go.id"
+    contact: str = "Petugas Layanan Blanko Sertifikat"   # closes every mail to an LSP, with the phone
+    phone: str = ""                                      # e.g. "(021) 555 0101"
     official: Official = field(default_factory=Official)
 
 

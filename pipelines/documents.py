@@ -65,6 +65,13 @@ class RosterRow:
     sex: str = ""            # "L" or "P" where given
     extra: dict = field(default_factory=dict)
 
+    @property
+    def scheme_label(self) -> str:
+        """The scheme's identity as one label: "Junior Web Developer (TIK.JWD.01)"."""
+        from pipelines.read.schemes import Scheme, merge, parse_scheme
+        return merge(Scheme(self.scheme_code.strip(), self.scheme_name.strip()),
+                     parse_scheme(self.scheme)).label or self.scheme.strip()
+
 
 @dataclass
 class Roster:
@@ -94,7 +101,7 @@ class Roster:
     def counts_by_scheme(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
         for r in self.rows:
-            c = counts.setdefault(r.scheme or "", {"K": 0, "BK": 0})
+            c = counts.setdefault(r.scheme_label, {"K": 0, "BK": 0})
             if r.result in c:
                 c[r.result] += 1
         return counts

@@ -341,7 +341,7 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
         "office": rt.settings.office, "dossier": dossier, "lsp": lsp, "facts": facts,
         "letter": {"number": facts.get("letter_number") or "", "date": facts.get("letter_date") or ""},
         "errors": [f for f in found if f.is_error and not f.details.get("overridden_by")],
-        "due_date": dossier.get("due_date"),
+        "due_date": dossier.get("due_date"), "checklist": rt.services[dossier["kind"]].checklist,
         **(extra or {}),
     }
     subject, body = render_email(template, context)

@@ -271,6 +271,19 @@ def build_lembar_persetujuan(path: Path):
     para(right, "NIP {{ official.nip }}", space_after=0)
     tag(right, "{%p endif %}")
     set_col_widths(sig, (80, 85))
+
+    # Annex: who the blanks are for, as the LSP's own list names them (the official checks the names)
+    tag(doc, "{%p if participants %}")
+    para(doc, "Lampiran: daftar peserta kompeten (K) penerima blanko sertifikat", bold=True, space_before=14)
+    grid_table(
+        doc,
+        ["No.", "Nama", "NIK", "Skema Sertifikasi"],
+        "{%tr for p in participants %}",
+        [("{{ loop.index }}", c), ("{{ p.name }}", None), ("{{ p.nik }}", c), ("{{ p.scheme }}", None)],
+        "{%tr endfor %}",
+        widths=(12, 60, 45, 48),
+    )
+    tag(doc, "{%p endif %}")
     doc.save(path)
 
 

@@ -30,7 +30,9 @@ def check_item(item: dict, documents: list[Document]) -> list[Finding]:
         extra = f" Berkas yang tidak dikenali: {', '.join(unknown)}." if unknown else ""
         out.append(Finding.error(
             "DOKUMEN_TIDAK_ADA",
-            f"Dokumen {label} belum dilampirkan atau tidak dikenali di antara lampiran; mohon lengkapi." + extra,
+            f"Dokumen {label} belum dilampirkan atau tidak dikenali di antara lampiran; mohon kirimkan "
+            f"{label.lower()}" + (f" dalam format {' atau '.join(str(x).upper() for x in item.get('formats'))}"
+                                  if item.get("formats") else "") + "." + extra,
             where=label, item=item.get("id", doc_type), required=minimum, found=len(found)))
     if maximum is not None and len(found) > int(maximum):
         out.append(Finding.warning(

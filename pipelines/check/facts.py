@@ -32,21 +32,14 @@ def normalise_scheme(name: str) -> str:
     return s
 
 
-_QUALIFIERS = {"skema", "sertifikasi", "kompetensi", "okupasi", "klaster", "kualifikasi", "kkni", "level",
-               "jenjang", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"}
-
-
-def _core(name: str) -> str:
-    words = [w for w in normalise_scheme(name).split() if w not in _QUALIFIERS and not w.isdigit()]
-    return " ".join(words)
-
-
 def same_scheme(a: str, b: str) -> bool:
-    """Equal after normalising, or equal once qualifiers ("KKNI Level III", "Okupasi") are set aside."""
+    """One scheme identity (read.schemes): equal codes where both have one, else equal names once
+    qualifiers ("KKNI Level III", "Okupasi") are set aside."""
+    from pipelines.read.schemes import same
     na, nb = normalise_scheme(a), normalise_scheme(b)
     if not na or not nb:
         return False
-    return na == nb or (bool(_core(a)) and _core(a) == _core(b))
+    return na == nb or same(a, b)
 
 
 @dataclass
@@ -127,6 +120,9 @@ def summarise(documents: list[Document]) -> dict:
     letter = ls[0] if ls else None
     decision = ds[0] if ds else None
     counts = merged_counts(rs)
+    named = list(dict.fromkeys([s for d in ds for s in d.schemes] + [s for m in ms for s in m.schemes]))
+    if "" in counts and len(counts) == 1 and len(named) == 1:
+        counts = {named[0]: counts[""]}   # e.g. a CSV list without a scheme column, one scheme named
     assessment_dates = sorted({m.date for m in ms if m.date})
     return {
         "letter_number": letter.number if letter else "",
@@ -141,5 +137,7 @@ def summarise(documents: list[Document]) -> dict:
         "minutes_schemes": [s for m in ms for s in m.schemes],
         "schemes": counts,
         "competent_total": sum(c["K"] for c in counts.values()) if rs else None,
+        "competent_participants": [{"name": row.name, "nik": row.nik, "scheme": row.scheme_label or
+                                    (named[0] if len(named) == 1 else "")} for r in rs for row in r.competent],
         "participants_total": sum(len(r.rows) for r in rs) if rs else None,
     }

@@ -7,8 +7,9 @@ import re
 from pipelines.documents import (ASSESSMENT_MINUTES, CERTIFICATION_DECISION, REQUEST_LETTER,
                                  SIGNED_RECEIPT)
 from pipelines.findings import Finding
+from pipelines.read.counts import decision_counts
 from pipelines.read.dates import _MONTH_ALT, find_dates, parse_date
-from pipelines.read.numbers import words_to_int
+from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _NUMBER_LINE = re.compile(r"(?im)^[ \t]*(?:nomor|no)\s*\.?\s*:\s*(\S[^\n]*?)\s*$")
 _NUMBER_TITLE = re.compile(r"(?im)^[ \t]*nomor\s*:?\s*(\S[^\n]*?)\s*$")
@@ -19,27 +20,17 @@ _QTY = re.compile(
     rf"(\d{{1,6}})\s*\(\s*({_WORDS})\s*\)\s*(?:lembar|buah|eksemplar|keping|set)?\s*blanko", re.I)
 _QTY_AFTER = re.compile(
     rf"blanko[^.\n]{{0,120}}?(?:sebanyak|berjumlah|jumlah|total)\s*:?\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
-_QTY_WORDS_ONLY = re.compile(rf"sebanyak\s+({_WORDS})\s+(?:lembar\s+|buah\s+|eksemplar\s+)?blanko", re.I)
+_NUMBER_WORDS = rf"(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})(?:\s+(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})){{0,6}}"
+_QTY_WORDS_ONLY = [  # the number only in words: "sebanyak dua puluh lima lembar blanko", "blanko ... sebanyak sepuluh lembar"
+    re.compile(rf"sebanyak\s+({_NUMBER_WORDS})\s+(?:lembar\s+|buah\s+|eksemplar\s+)?blanko", re.I),
+    re.compile(rf"blanko[^.\n]{{0,120}}?(?:sebanyak|berjumlah|jumlah)\s*:?\s*({_NUMBER_WORDS})\b", re.I),
+]
 _QTY_LABEL = re.compile(rf"jumlah\s+(?:blanko|sertifikat)[^:\n]{{0,40}}:\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
-_SCHEME = re.compile(
-    r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster|kkni(?:\s+level\s+\w+)?))?\s*[:\-]\s*([^\n;]{3,120})", re.I)
 _SCHEME_ITEM = re.compile(  # "1. Skema Junior Web Developer: 10 (sepuluh) orang"
     rf"(?im)^[ \t]*(?:\d{{1,2}}[.)][ \t]*)?skema(?:[ \t]+sertifikasi)?[ \t]+([^:\n]{{3,100}}?)[ \t]*:[ \t]*(\d{{1,6}})"
     rf"(?:[ \t]*\([ \t]*({_WORDS})[ \t]*\))?[ \t]*(?:orang|asesi|peserta|blanko)")
 _SCHEME_TITLE = re.compile(  # "... HASIL SERTIFIKASI KOMPETENSI SKEMA JUNIOR WEB DEVELOPER."
     r"sertifikasi\s+kompetensi\s+(?:pada\s+)?skema\s+([^.;\n]{3,200})", re.I)
-_SCHEME_INLINE = re.compile(
-    r"\bpada\s+skema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s+([A-Z][^\n;,.]{2,100}?)(?=\s+(?:sebanyak|dengan|yang|di|pada|tanggal)\b|[\n;,.]|$)",
-    re.I)
-_COMPETENT = [
-    re.compile(rf"sebanyak\s+(\d{{1,6}})\s*(?:\(\s*({_WORDS})\s*\))?\s*(?:orang\s*)?(?:asesi\s*|peserta\s*)?"
-               rf"(?:yang\s+)?(?:dinyatakan\s+|direkomendasikan\s+)?(belum\s+)?kompeten\b", re.I),
-    re.compile(rf"(\d{{1,6}})\s*(?:\(\s*({_WORDS})\s*\))?\s*(?:orang\s+)?(?:asesi|peserta)\s+(?:yang\s+)?"
-               rf"(?:dinyatakan\s+|direkomendasikan\s+)?(belum\s+)?kompeten\b", re.I),
-    re.compile(rf"(?:jumlah\s+)?(?:asesi|peserta)\s+(?:yang\s+)?(belum\s+)?kompeten\s*(?:\(\s*b?k\s*\))?\s*[:=]\s*(\d{{1,6}})"
-               rf"(?:\s*\(\s*({_WORDS})\s*\))?", re.I),
-    re.compile(rf"dinyatakan\s+(belum\s+)?kompeten\s+sebanyak\s+(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I),
-]
 _DECISION_DATE = re.compile(r"(?:pada\s+tanggal|tanggal\s+ditetapkan|ditetapkan\s+tanggal)\s*:?\s*([^\n]{6,60})", re.I)
 _MINUTES_DATE = [
     re.compile(r"pada\s+hari\s+ini[^\n]{0,160}", re.I),
@@ -52,11 +43,18 @@ def _clean(s: str) -> str:
     return " ".join(s.split()).strip(" :.-,")
 
 
+# What may follow a letter number on its line: "Bandung, 9 November 2026", "tanggal ...", "Lampiran"
+_AFTER_NUMBER = re.compile(
+    rf"\s{{2,}}|\t|\s+(?:tanggal|tgl\.?|lampiran|lamp\.|perihal|hal)\b|"
+    rf"\s+[A-Z][A-Za-z.'-]+(?:\s+[A-Z][A-Za-z.'-]+){{0,3}}\s*,\s*\d{{1,2}}\s+(?:{_MONTH_ALT})\b|"
+    rf"\s+\d{{1,2}}\s+(?:{_MONTH_ALT})\s+\d{{4}}", re.I)
+
+
 def letter_number(text: str) -> str:
     for rx in (_NUMBER_LINE, _NUMBER_TITLE):
         m = rx.search(text)
         if m:
-            value = re.split(r"\s{2,}|\t", m.group(1).strip())[0]
+            value = _AFTER_NUMBER.split(m.group(1).strip(), maxsplit=1)[0]
             value = _clean(value)
             if re.search(r"\d", value) and len(value) <= 80:
                 return value
@@ -78,15 +76,50 @@ def letter_date(text: str) -> str:
     return dates[0][1].isoformat() if dates else ""
 
 
+_LICENCE = re.compile(r"lisensi|license|licen[cs]e|\bno\b\.?|nomor|\bsk\b|\bkep\b|terakreditasi|\d{3,}", re.I)
+_LOWER_WORDS = {"dan", "di", "ke", "dari", "untuk", "pada"}
+
+
+def _title(name: str) -> str:
+    """"LSP P1 SMK NEGERI 2 PALEMBANG" -> "LSP P1 SMK Negeri 2 Palembang": short acronyms stay."""
+    if not name.isupper():
+        return name
+    words = []
+    for w in name.split():
+        if w.lower() in _LOWER_WORDS:
+            words.append(w.lower())
+        else:   # "NEGERI" -> "Negeri", "<MANDIRI>" -> "<Mandiri>"; "SMK", "P1", "TIK" stay
+            words.append(re.sub(r"[A-Z]{4,}", lambda m: m.group(0).capitalize(), w))
+    return " ".join(words)
+
+
+def letterhead_lsp(text: str) -> str:
+    """The LSP's name as its letterhead prints it (the first lines), never a licence number."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:6]
+    for ln in lines:
+        m = re.match(r"^(?:LSP|Lembaga\s+Sertifikasi\s+Profesi)\b[\s:-]*(.*)$", ln, re.I)
+        if not m:
+            continue
+        rest = re.split(r"\s*[|,;]\s*|\s{2,}|\s+(?:jl\.|jalan|telp|email|alamat)\b", m.group(1), flags=re.I)[0]
+        rest = _clean(rest)
+        if len(re.sub(r"[^A-Za-z]", "", rest)) < 3 or _LICENCE.search(rest):
+            continue
+        return "LSP " + _title(rest)
+    return ""
+
+
 def lsp_name(text: str) -> str:
+    head = letterhead_lsp(text)
+    if head:
+        return head
     for m in _LSP.finditer(text[:3000]):
         name = _clean(m.group(1))
-        name = re.split(r"\s+(?:nomor|no\.|alamat|jl\.|jalan|telp|email|dengan|yang|untuk|kepada)\b", name, flags=re.I)[0]
+        name = re.split(r"\s+(?:nomor|no\.|alamat|jl\.|jalan|telp|email|dengan|yang|untuk|kepada|mengajukan|memohon|"
+                        r"bermaksud|menyampaikan|bersama)\b", name, flags=re.I)[0]
         name = _clean(name)
-        if len(name) >= 3 and not re.match(r"(?:kami|tersebut|ini|pemohon)\b", name, re.I):
-            if name.isupper():
-                name = name.title()
-            return f"LSP {name}"
+        if len(re.sub(r"[^A-Za-z]", "", name)) >= 3 and not re.match(r"(?:kami|tersebut|ini|pemohon)\b", name, re.I) \
+                and not _LICENCE.search(name) and not m.group(0)[3:4] in ("-", "."):
+            return f"LSP {_title(name)}"
     return ""
 
 
@@ -103,11 +136,12 @@ def blanks_requested(text: str) -> tuple[int | None, int | None]:
         m = rx.search(text)
         if m:
             return _quantity(m.group(1), m.group(2))
-    m = _QTY_WORDS_ONLY.search(text)
-    if m:
-        w = words_to_int(m.group(1))
-        if w is not None:
-            return w, w
+    for rx in _QTY_WORDS_ONLY:
+        m = rx.search(text)
+        if m:
+            w = words_to_int(m.group(1))
+            if w is not None:
+                return w, w
     return None, None
 
 
@@ -121,50 +155,44 @@ def scheme_counts(text: str) -> dict[str, int]:
     return out
 
 
+# "skema Junior Web Developer dinyatakan ...", "Skema Kualifikasi III Tata Boga (KKNI.III.TBG)",
+# "Skema: SKM.NET.03 - Teknisi Jaringan Muda": the value runs to a stop word or the end of the line.
+_SCHEME_ANY = re.compile(
+    r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s*[:\-–]?\s*(?P<value>[A-Z0-9][^\n;|]{2,160})", re.I)
+_SCHEME_STOP = re.compile(
+    r"\s+(?:sebanyak|dinyatakan|direkomendasikan|ditetapkan|dengan(?:\s+jumlah)?|nomor|no\.|yang|di\s+tuk|"
+    r"di\s+tempat|tanggal|tgl|pada\s+tanggal|sebagaimana|bertempat|telah|untuk|oleh|periode|tahun)\b|"
+    r"(?<!\.[A-Z])(?<!\.[A-Z]{2})(?<!\.[A-Z]{3})[,.](?=\s|$)|\s*:", re.I)
+_NOT_A_SCHEME = re.compile(r"^(?:sertifikasi|tersebut|ini|yang|dan|kompetensi|no|nomor|k|bk|jumlah)\b", re.I)
+
+
 def schemes(text: str) -> list[str]:
-    out: list[str] = list(scheme_counts(text))
-    for rx in (_SCHEME, _SCHEME_INLINE):
-        for m in rx.finditer(text):
-            name = _clean(m.group(1))
-            name = re.split(r"\s+(?:sebanyak|dengan\s+jumlah|nomor|no\.|yang\s+dilaksanakan|di\s+tuk)\b", name, flags=re.I)[0]
-            name = _clean(name)
-            if len(name) >= 3 and name.lower() not in {s.lower() for s in out} \
-                    and not re.match(r"(?:sertifikasi|tersebut|ini|yang)\b", name, re.I):
-                out.append(name)
+    """Every scheme the text names, as written (code and name kept together), each once."""
+    from pipelines.read.schemes import parse_scheme
+
+    out: list[str] = []
+    keys: set[str] = set()
+
+    def add(value: str) -> None:
+        value = _clean(_SCHEME_STOP.split(value, maxsplit=1)[0])
+        if len(re.sub(r"[^A-Za-z]", "", value)) < 2 or _NOT_A_SCHEME.match(value):
+            return
+        scheme = parse_scheme(value)
+        if scheme and scheme.key not in keys:
+            keys.add(scheme.key)
+            out.append(_title(value) if value.isupper() and not scheme.code else value)
+
+    for name in scheme_counts(text):
+        add(name)
+    for line in text.splitlines():
+        for m in _SCHEME_ANY.finditer(line):
+            add(m.group("value"))
     if not out:
         m = _SCHEME_TITLE.search(" ".join(text.split()))
         if m:
             for part in re.split(r",\s*|\s+dan\s+", m.group(1)):
-                part = _clean(part)
-                if len(part) >= 3:
-                    out.append(part.title() if part.isupper() else part)
+                add(part)
     return out
-
-
-def competent_counts(text: str) -> tuple[list[int], list[int], list[str]]:
-    """(K counts, BK counts, mismatch notes) as written in the text, in order."""
-    text = " ".join(text.split())
-    k: list[tuple[int, int]] = []
-    bk: list[tuple[int, int]] = []
-    notes: list[str] = []
-    seen: set[int] = set()
-    for rx in _COMPETENT:
-        for m in rx.finditer(text):
-            if m.start() in seen:
-                continue
-            seen.add(m.start())
-            g = m.groups()
-            if rx is _COMPETENT[2] or rx is _COMPETENT[3]:
-                belum, digits, words = g[0], g[1], g[2]
-            else:
-                digits, words, belum = g[0], g[1], g[2]
-            d, w = _quantity(digits, words)
-            if d is None:
-                continue
-            if w is not None and w != d:
-                notes.append(f"{d} ({words})")
-            (bk if belum else k).append((m.start(), d))
-    return [n for _, n in sorted(k)], [n for _, n in sorted(bk)], notes
 
 
 def decision_date(text: str) -> str:
@@ -219,31 +247,31 @@ def extract(doc_type: str, text: str, filename: str) -> tuple[dict, list[Finding
         facts["decision_number"] = letter_number(text)
         facts["decision_date"] = decision_date(text)
         facts["lsp_name"] = lsp_name(text)
-        sc = schemes(text)
-        facts["schemes"] = sc
-        facts["scheme_counts"] = scheme_counts(text)
-        k, bk, notes = competent_counts(text)
-        if k:
-            facts["competent_count"] = sum(k) if len(k) == len(sc) and len(sc) > 1 else k[0]
-            facts["competent_counts"] = k
-        if bk:
-            facts["not_competent_count"] = sum(bk) if len(bk) == len(sc) and len(sc) > 1 else bk[0]
-        for note in notes:
+        counts = decision_counts(text)
+        named = schemes(text)
+        facts["schemes"] = named + [s for s in counts.by_scheme if s not in named]
+        facts["scheme_counts"] = scheme_counts(text) or counts.by_scheme
+        if counts.competent is not None:
+            facts["competent_count"] = counts.competent
+            facts["count_reading"] = counts.how
+        if counts.not_competent is not None:
+            facts["not_competent_count"] = counts.not_competent
+        for note in counts.mismatched_words:
             findings.append(Finding.error(
                 "ANGKA_TERBILANG_TIDAK_SESUAI",
                 f"Keputusan sertifikasi {filename} menulis jumlah {note} dengan angka dan huruf yang berbeda; "
-                f"mohon perbaiki.", where=filename, value=note))
+                f"mohon perbaiki agar angka dan hurufnya sama.", where=filename, value=note))
     elif doc_type == ASSESSMENT_MINUTES:
         facts["assessment_date"] = minutes_date(text)
         sc = schemes(text)
         facts["schemes"] = sc
         if sc:
             facts["scheme"] = sc[0]
-        k, bk, _ = competent_counts(text)
-        if k:
-            facts["competent_count"] = k[0]
-        if bk:
-            facts["not_competent_count"] = bk[0]
+        counts = decision_counts(text)
+        if counts.competent is not None:
+            facts["competent_count"] = counts.competent
+        if counts.not_competent is not None:
+            facts["not_competent_count"] = counts.not_competent
     elif doc_type == SIGNED_RECEIPT:
         facts["receipt_number"] = letter_number(text)
         facts["lsp_name"] = lsp_name(text)

@@ -27,6 +27,7 @@ from pipelines.read import nik as nikmod
 from pipelines.read import sniff as sn
 from pipelines.read.dates import coerce_date, find_dates
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+from pipelines.write.words import format_date_id
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 HEADER_SCAN_ROWS = 40
@@ -456,6 +457,17 @@ def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
     return compact, []
 
 
+def _nik_birth_text(parts) -> str:
+    """The NIK's birth date in the long Indonesian form ("14 Agustus 2000"); the NIK gives two digits
+    of the year, taken in the latest century not after this year."""
+    from datetime import date
+    year = 2000 + parts.yy if 2000 + parts.yy <= date.today().year else 1900 + parts.yy
+    try:
+        return format_date_id(date(year, parts.month, parts.day))
+    except ValueError:
+        return f"{parts.day:02d}-{parts.month:02d}-{parts.yy:02d}"
+
+
 def _check_nik(nik: str, row: RosterRow, where: str, label: str) -> list[Finding]:
     if len(nik) != 16 or not nik.isdigit():
         return [Finding.error(
@@ -479,15 +491,16 @@ def _check_nik(nik: str, row: RosterRow, where: str, label: str) -> list[Finding
     if row.birth_date and not nikmod.matches_birth_date(parts, row.birth_date):
         out.append(Finding.error(
             "NIK_TANGGAL_LAHIR_TIDAK_SESUAI",
-            f"NIK di {label} memuat tanggal lahir {parts.day:02d}-{parts.month:02d}-{parts.yy:02d}, "
-            f"sedangkan kolom tanggal lahir berisi {row.birth_date.strftime('%d-%m-%Y')}.",
+            f"NIK di {label} memuat tanggal lahir {_nik_birth_text(parts)}, sedangkan kolom tanggal lahir "
+            f"berisi {format_date_id(row.birth_date)}; mohon perbaiki NIK atau tanggal lahir sesuai KTP.",
             where=where, nik=nik, birth_date=row.birth_date.isoformat()))
     if row.sex and (row.sex == "P") != parts.female:
         out.append(Finding.error(
             "NIK_JENIS_KELAMIN_TIDAK_SESUAI",
             f"NIK di {label} menunjukkan jenis kelamin "
             f"{'perempuan' if parts.female else 'laki-laki'} (tanggal lahir "
-            f"{'ditambah 40' if parts.female else 'tanpa tambahan 40'}), sedangkan kolom jenis kelamin berisi {row.sex}.",
+            f"{'ditambah 40' if parts.female else 'tanpa tambahan 40'}), sedangkan kolom jenis kelamin berisi {row.sex}; "
+            f"mohon perbaiki NIK atau jenis kelamin sesuai KTP.",
             where=where, nik=nik))
     return out
 

@@ -46,6 +46,7 @@ def document_context(rt, dossier: dict, lsp, facts: dict, extra: dict | None = N
         "decision": {"number": facts.get("decision_number") or "-",
                      "date": _date_text(facts.get("decision_date"))},
         "schemes": schemes,
+        "participants": list(facts.get("competent_participants") or []),
         "blanks_total": blanks,
         "blanks_total_words": number_to_words_id(blanks),
         "serial_ranges": [],

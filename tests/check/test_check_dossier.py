@@ -114,9 +114,19 @@ def test_count_mismatch_letter_decision_list():
     files = dossier_files(letter=text_pdf(letter_lines(blanks=5, words="lima")),
                           decision=text_pdf(decision_lines(competent=4, words="empat")))
     found = check_dossier(read_all(files), CHECKLIST, {"today": TODAY})
-    assert codes(found) == ["BLANKO_TIDAK_SESUAI", "JUMLAH_KOMPETEN_TIDAK_SESUAI", "BLANKO_TIDAK_SESUAI_KEPUTUSAN"]
+    # three numbers, all different: one line naming the three, not three lines
+    assert codes(found) == ["BLANKO_TIDAK_SESUAI"]
     assert all(f.is_error for f in found)
-    assert found[0].message == ("Surat permohonan meminta 5 blanko, daftar peserta memuat 3 peserta kompeten.")
+    assert "meminta 5 blanko" in found[0].message and "menetapkan 4 peserta kompeten" in found[0].message
+    assert "memuat 3 peserta kompeten" in found[0].message and "mohon" in found[0].message
+
+
+def test_count_mismatch_names_only_the_document_that_disagrees():
+    files = dossier_files(letter=text_pdf(letter_lines(blanks=5, words="lima")))
+    (f,) = check_dossier(read_all(files), CHECKLIST, {"today": TODAY})
+    assert f.code == "BLANKO_TIDAK_SESUAI" and f.where == "surat_permohonan.pdf"
+    assert f.message.startswith("Surat permohonan (surat_permohonan.pdf) meminta 5 blanko, sedangkan")
+    assert "mohon perbaiki jumlah blanko pada surat permohonan" in f.message
 
 
 def test_scheme_disagreement_between_minutes_decision_and_list():
@@ -124,8 +134,8 @@ def test_scheme_disagreement_between_minutes_decision_and_list():
                           decision=text_pdf(decision_lines(schemes=("Skema Okupasi Junior Web-Developer",))))
     found = check_dossier(read_all(files), CHECKLIST, {"today": TODAY})
     # the decision's spelling differs only in form; the minutes name another scheme
-    assert codes(found) == ["SKEMA_TIDAK_SESUAI", "SKEMA_TANPA_BERITA_ACARA"]
-    assert "Desainer Grafis Muda" in found[0].message
+    assert codes(found) == ["SKEMA_TIDAK_SESUAI"]   # one problem, one line
+    assert "Desainer Grafis Muda" in found[0].message and found[0].is_error
 
 
 def test_dates_out_of_order():
@@ -157,14 +167,15 @@ def test_document_findings_are_included_once():
     files["salinan_daftar.xlsx"] = files["daftar_peserta.xlsx"]
     found = check_dossier(read_all(files), CHECKLIST, {"today": TODAY})
     assert codes(found).count("NIK_PROVINSI_TIDAK_VALID") == 2  # one per file, each names its file
-    assert "BLANKO_TIDAK_SESUAI" in codes(found)  # two lists: 6 competent against 3 requested
+    assert "JUMLAH_KOMPETEN_TIDAK_SESUAI" in codes(found)  # two lists: 6 competent against 3 requested and decided
 
 
 def test_manual_review_document_is_flagged():
     doc = Document("keputusan.pdf", "0" * 64, 100, "application/pdf", doc_type=CERTIFICATION_DECISION,
                    needs_manual_review=True)
     found = check_dossier([doc], CHECKLIST[2:3], {})
-    assert codes(found) == ["DATA_TIDAK_TERBACA", "PERLU_PEMERIKSAAN_MANUAL"]
+    assert codes(found) == ["DATA_TIDAK_TERBACA", "JUMLAH_TIDAK_TERBACA", "PERLU_PEMERIKSAAN_MANUAL"]
+    assert not any(f.is_error for f in found)   # nothing for the LSP: an officer reads it
 
 
 def test_summarise_facts():
@@ -190,8 +201,17 @@ def test_check_schemes_plain_values():
     d = [CertificationDecision("sk.pdf", schemes=["Okupasi Junior Web Developer"])]
     m = [AssessmentMinutes("ba.pdf", schemes=["Junior web developer"])]
     assert check_schemes(["Junior Web Developer"], d, m) == []
-    assert codes(check_schemes(["Junior Web Developer", "Barista"], d, m)) == [
-        "SKEMA_TIDAK_SESUAI", "SKEMA_TANPA_BERITA_ACARA"]
+    # a listed scheme the documents never name may be named in words not read: an officer looks
+    assert codes(check_schemes(["Junior Web Developer", "Barista"], d, m)) == ["SKEMA_PERLU_DIPERIKSA"]
+    # codes decide where both sides carry one, whatever the names
+    d2 = [CertificationDecision("sk.pdf", schemes=["SKM.NET.03 - Teknisi Jaringan Muda"])]
+    assert check_schemes(["Teknisi Jaringan Tingkat Muda (SKM.NET.03)"], d2, []) == []
+    assert codes(check_schemes(["Teknisi Jaringan Muda (SKM.NET.04)"], d2, [])) == ["SKEMA_TIDAK_SESUAI"]
+    # close names are a possible misreading: never sent to the LSP
+    d3 = [CertificationDecision("sk.pdf", schemes=["Teknisi Jaringan Madya"])]
+    (f,) = check_schemes(["Teknisi Jaringan Muda"], d3, [])
+    assert f.code == "SKEMA_PERLU_DIPERIKSA" and not f.is_error
+    assert "Teknisi Jaringan Muda" in f.message and "Teknisi Jaringan Madya" in f.message
 
 
 def test_check_date_order_plain_values():

@@ -35,8 +35,8 @@ def run(dossier):
     ("LSP-001", {"schemes": ["Junior Web Developer", "Desainer Grafis Muda"], "n_k": [5, 7], "n_bk": [1, 0]}, []),
     ("LSP-002", {"merged_header": False, "title_rows": 0, "with_birth": True}, []),
     ("LSP-001", {"with_birth": True, "blanks_words": False}, []),
-    ("LSP-001", {"letter_blanks": 11}, ["BLANKO_TIDAK_SESUAI", "BLANKO_TIDAK_SESUAI_KEPUTUSAN"]),
-    ("LSP-001", {"decision_competent": 9}, ["JUMLAH_KOMPETEN_TIDAK_SESUAI", "BLANKO_TIDAK_SESUAI_KEPUTUSAN"]),
+    ("LSP-001", {"letter_blanks": 11}, ["BLANKO_TIDAK_SESUAI"]),
+    ("LSP-001", {"decision_competent": 9}, ["JUMLAH_KOMPETEN_TIDAK_SESUAI"]),
     ("LSP-001", {"missing": ["certification_decision"]}, ["DOKUMEN_TIDAK_ADA"]),
     ("LSP-001", {"nik_as_number": True, "n_k": 3, "n_bk": 0}, ["NIK_PRESISI_HILANG"] * 3),
 ])

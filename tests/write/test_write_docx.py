@@ -115,7 +115,7 @@ def test_certificate(tmp_path, certificate_items):
 @pytest.mark.parametrize("name, expected", [
     ("lembar_persetujuan", {"office", "dossier", "lsp", "letter", "schemes", "blanks_total",
                             "blanks_total_words", "official", "serial_ranges", "prepared_by",
-                            "date", "approval"}),
+                            "date", "approval", "participants"}),
     ("tanda_terima", {"office", "dossier", "lsp", "letter", "schemes", "blanks_total",
                       "blanks_total_words", "official", "serial_ranges", "date",
                       "receipt_number", "qr_image"}),
