@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 _LABELS = {
     "name": r"nama\s+(perusahaan|organisasi|badan\s+usaha|pemohon|instansi)",
     "nib": r"(NIB|nomor\s+induk\s+berusaha)",
-    "address": r"alamat(\s+(perusahaan|kantor|pabrik|organisasi))?",
+    "address": r"alamat(\s+(perusahaan|kantor|organisasi))?",
     "contact_person": r"(nama\s+)?(narahubung|kontak\s+person|contact\s+person|penanggung\s*jawab|wakil\s+manajemen)",
     "phone": r"(telepon|telp\.?|no\.?\s*(hp|telepon)|hp)",
     "email": r"(e-?mail|surel)",
@@ -58,9 +58,9 @@ def read_applicant(texts: list[str]) -> Applicant:
         for field, pattern in _PATTERNS.items():
             if getattr(found, field):
                 continue
-            m = pattern.search(text or "")
-            if m:
-                setattr(found, field, _clean(m.group("value")))
+            value = next((v for v in (_clean(m.group("value")) for m in pattern.finditer(text or "")) if v), "")
+            if value:
+                setattr(found, field, value)
     if not found.name:
         found.name = _company_line(texts)
     if found.nib:

@@ -358,7 +358,7 @@ FOLLOWUP_ROLE = {"bukti_bayar": "petugas_layanan", "tindakan_perbaikan": "audito
 
 def followup_kind(followups: list[dict], subject: str, body: str, filenames: list[str]) -> dict | None:
     """The first follow-up kind of the service whose patterns match the mail. Pure."""
-    fields = [subject or "", body or "", *filenames]
+    fields = [subject or "", body or "", *(re.sub(r"[_\-.]+", " ", name) for name in filenames)]
     for spec in followups:
         if any(re.search(p, value, re.I) for p in spec.get("patterns", []) for value in fields):
             return spec

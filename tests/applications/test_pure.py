@@ -1,0 +1,57 @@
+"""Pure parts of applications: the applicant read from a form, follow-up mail sorted, the offer,
+step durations, every committed service well formed."""
+from __future__ import annotations
+
+from pipelines.applications.form import name_key, read_applicant
+from pipelines.applications.tariff import offer
+from pipelines.applications.walk import followup_kind
+from pipelines.config import PROJECT_ROOT
+from pipelines.services import load_services, role_labels
+
+SERVICES = load_services(PROJECT_ROOT / "services")
+FOLLOWUPS = SERVICES["iso9001_lsbbk"].followups
+
+
+def test_the_applicant_is_read_from_label_lines_only():
+    form = ("FORMULIR PERMOHONAN\n1. Nama Perusahaan : PT. Maju Jaya Abadi, Tbk\n2. NIB : 9120 1044 55667\n"
+            "Alamat Pabrik : -\nAlamat : Jl. Sudirman 1, Palembang\nPenanggung Jawab: Budi\n")
+    applicant = read_applicant([form, "Kami PT Lain Sekali bermaksud ..."])
+    assert applicant.name == "PT. Maju Jaya Abadi, Tbk" and applicant.nib == "9120104455667"
+    assert applicant.address == "Jl. Sudirman 1, Palembang" and applicant.contact_person == "Budi"
+    assert applicant.site == ""                      # "-" is no value
+    assert name_key("PT. Maju Jaya Abadi, Tbk") == name_key("maju  jaya ABADI") == "maju jaya abadi"
+    assert read_applicant(["NIB : 12345"]).nib == ""   # not 13 digits: not a NIB
+
+
+def test_follow_up_mail_is_sorted_by_the_service_patterns():
+    def kind(subject, body="", files=()):
+        spec = followup_kind(FOLLOWUPS, subject, body, list(files))
+        return spec["kind"] if spec else None
+    assert kind("Re: Tagihan", "Terlampir bukti bayar NTPN") == "bukti_bayar"
+    assert kind("Re: Tagihan", "", ["bukti_transfer.pdf"]) == "bukti_bayar"
+    assert kind("Tindakan perbaikan KTS-01") == "tindakan_perbaikan"
+    assert kind("Re: Audit", "Kami konfirmasi jadwal audit tanggal 7") == "konfirmasi_audit"
+    assert kind("Re: Penawaran", "Apakah biaya sudah termasuk transport?") == "pertanyaan"
+    assert kind("Re: Penawaran", "Terima kasih.") is None
+
+
+def test_the_offer_adds_components_and_says_the_total_in_words():
+    result = offer(SERVICES["sertifikasi_person"].tariff, participants=4)
+    assert [line["amount"] for line in result["lines"]] == [100000, 6000000]
+    assert result["total"] == 6100000 and result["total_words"] == "enam juta seratus ribu"
+
+
+def test_every_service_is_well_formed():
+    roles = role_labels()
+    assert {"iso9001_lsbbk", "sppt_sni_tipe5", "sppt_sni_tipe1", "industri_hijau", "iso14001",
+            "sertifikasi_person", "bimtek", "blank_request"} <= set(SERVICES)
+    for service in SERVICES.values():
+        for step in service.steps:
+            assert step.role in roles, (service.kind, step.id)
+        for item in service.checklist:
+            assert item.get("formats") and item.get("max_size_mb"), (service.kind, item["id"])
+    durations = {s.id: s.minutes for s in SERVICES["iso9001_lsbbk"].steps}
+    assert durations["disposisi"] == 15 and durations["verifikasi"] == 120 and durations["menunggu_pembayaran"] == 480
+    for kind, days in {"iso9001_lsbbk": 32, "sppt_sni_tipe5": 41, "sppt_sni_tipe1": 14,
+                       "sertifikasi_person": 14, "bimtek": 20}.items():
+        assert SERVICES[kind].clock["target_working_days"] == days
