@@ -120,3 +120,11 @@ def certificates_of(conn, dossier_id: int) -> list:
 def set_certificate_status(conn, number: str, status: str, reason: str) -> bool:
     return bool(conn.execute(update(register).where(register.c.number == number).values(
         status=status, status_reason=reason, updated_at=db.now())).rowcount)
+
+
+def active_certificates(conn, customer_id: int | None, service: str) -> list:
+    if not customer_id:
+        return []
+    return list(conn.execute(select(register).where(
+        register.c.customer_id == customer_id, register.c.service == service,
+        register.c.status.in_(("aktif", "dibekukan")))).mappings())

@@ -32,6 +32,7 @@ def verification_base_url() -> str:
 
 
 FINAL = "selesai"
+REGISTER_EFFECT = {"penundaan": "dibekukan", "pencabutan": "dicabut"}   # committee outcome -> status
 
 
 class ApplicationError(ValueError):
@@ -289,6 +290,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         if not moved:
             raise ApplicationError(f"Berkas {number} sudah diubah orang lain; muat ulang halaman.")
         store.add_step_data(conn, dossier["id"], inputs)
+        app_row = store.application(conn, dossier["id"])
         for g in generated:
             _upsert_generated(conn, dossier["id"], g)
         if holders:
@@ -301,6 +303,11 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                 "issue_date": cert["issue_date"], "expiry_date": cert["expiry_date"],
                 "surveillance_dates": [d.isoformat() for d in cert["surveillance_dates"]], "status": "aktif"}
                 for h in holders])
+        if outcome in REGISTER_EFFECT and app_row is not None:
+            # a committee suspends or withdraws the customer's certificates of this service
+            for cert in store.active_certificates(conn, app_row["customer_id"], service.kind):
+                store.set_certificate_status(conn, cert["number"], REGISTER_EFFECT[outcome],
+                                             f"Keputusan Komite Evaluasi pada berkas {number} ({outcome}).")
         if step.mail:
             subject, body = render_email(step.mail, context)
             original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", dossier["subject"] or "", flags=re.I)

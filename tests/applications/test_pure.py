@@ -55,3 +55,38 @@ def test_every_service_is_well_formed():
     for kind, days in {"iso9001_lsbbk": 32, "sppt_sni_tipe5": 41, "sppt_sni_tipe1": 14,
                        "sertifikasi_person": 14, "bimtek": 20}.items():
         assert SERVICES[kind].clock["target_working_days"] == days
+
+
+def test_a_committee_withdrawal_withdraws_the_customers_certificate(tmp_path):
+    """A surveillance case decided 'pencabutan' withdraws the customer's certificate of that service."""
+    from datetime import date
+
+    import yaml
+    from sqlalchemy import insert, select
+
+    from pipelines import db
+    from pipelines.applications import advance
+    from pipelines.applications.models import applications, customers, register
+    from pipelines.runtime import Runtime
+    config = tmp_path / "sertiflow.yaml"
+    config.write_text(yaml.safe_dump({"outputs_dir": str(tmp_path / "out"), "convert_pdf": False}))
+    rt = Runtime.load(config)
+    now = db.now()
+    with rt.engine.begin() as conn:
+        customer = conn.execute(insert(customers).values(office="", name="PT Uji", name_key="uji", emails=[],
+                                                         created_at=now, updated_at=now)).inserted_primary_key[0]
+        ids = []
+        for number, status in (("SMM-2026-000001", "selesai"), ("SMM-2026-000002", "keputusan")):
+            ids.append(conn.execute(insert(db.dossiers).values(
+                number=number, kind="iso9001_lsbbk", status=status, sender="qa@uji.example.id",
+                received_at=now, created_at=now, updated_at=now, facts={})).inserted_primary_key[0])
+            conn.execute(insert(applications).values(dossier_id=ids[-1], office="", customer_id=customer,
+                                                     data={}, created_at=now))
+        conn.execute(insert(register).values(
+            number="SMM/000001/2026", token="t" * 32, dossier_id=ids[0], service="iso9001_lsbbk",
+            customer_id=customer, holder="PT Uji", issue_date=date(2026, 1, 5), expiry_date=date(2029, 1, 5),
+            surveillance_dates=[], status="aktif", created_at=now, updated_at=now))
+    assert advance(rt, "SMM-2026-000002", officer="komite", outcome="pencabutan") == "selesai"
+    with rt.engine.connect() as conn:
+        row = conn.execute(select(register)).mappings().one()
+    assert row["status"] == "dicabut" and "SMM-2026-000002" in row["status_reason"]
