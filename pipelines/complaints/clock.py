@@ -91,6 +91,3 @@ def figures(conn, dossier_id: int, service, calendar, now: datetime | None = Non
                               on_time))
     return out
 
-
-def all_figures(conn, service, calendar, dossier_ids: list[int]) -> dict[int, list[StepFigure]]:
-    return {dossier_id: figures(conn, dossier_id, service, calendar) for dossier_id in dossier_ids}

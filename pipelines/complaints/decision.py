@@ -7,8 +7,6 @@ Corrective actions stay open until their effectiveness check (register.check_eff
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from pipelines import db
 from pipelines.calendar import local_date
 from pipelines.complaints import clock, store
@@ -35,6 +33,10 @@ def issue_decision(rt, number: str, actor: str, *, outcome: str, decision_text: 
             raise ComplaintError(f"Pengaduan {number} belum sampai atau sudah melewati langkah keputusan.")
         team = store.team(conn, entry["id"])
         actions = store.actions(conn, entry["id"])
+        involved = {row["staff_id"] for row in store.involved(conn, entry["id"])}
+    if entry["type"] == "banding" and _staff_id_of(actor) in involved:
+        raise ComplaintError("Anda terlibat dalam keputusan yang dibanding: keputusan banding dicatat oleh "
+                             "anggota Tim Penyelesaian Banding atau petugas lain.")
     entry = {**entry, "outcome": outcome, "decision_text": decision_text.strip()}
     letter_number = f"{number}/KEP"
     context = {**office_context(rt), "entry": entry, "type_label": TYPES[entry["type"]],
@@ -63,9 +65,7 @@ def issue_decision(rt, number: str, actor: str, *, outcome: str, decision_text: 
     return entry
 
 
-def generated_letter(rt, number: str) -> dict | None:
-    with rt.engine.connect() as conn:
-        row = conn.execute(select(db.generated_files).join(db.dossiers, db.dossiers.c.id == db.generated_files.c.dossier_id)
-                           .where(db.dossiers.c.number == number, db.generated_files.c.kind == "surat_keputusan")
-                           ).mappings().first()
-    return dict(row) if row else None
+def _staff_id_of(username: str) -> str | None:
+    from pipelines.complaints.staff import load_staff
+    return next((s.id for s in load_staff() if s.username and s.username == username), None)
+

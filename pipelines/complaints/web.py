@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
 from pipelines.calendar import JAKARTA, local_date

@@ -15,11 +15,11 @@ from pipelines.calendar import JAKARTA, local_date
 from pipelines.complaints import clock, store
 from pipelines.complaints.decision import issue_decision
 from pipelines.complaints.models import step_log
-from pipelines.complaints.register import (add_involved, check_effectiveness, confirm_record,
+from pipelines.complaints.register import (ComplaintError, add_involved, check_effectiveness, confirm_record,
                                            record_investigation, service)
 from pipelines.complaints.team import TeamRefused, candidates, confirm_declaration, form_team
 from pipelines.desk.actions import add_note
-from tests.complaints.office import COMPLAINTS, complaint_mail, make_complaint_office
+from tests.complaints.office import complaint_mail, make_complaint_office
 from tests.fulfil.test_shipping import scanned_receipt
 from tests.spine.office import LSP_TDN, OFFICE, request
 from tests.write.write_helpers import pdf_text
@@ -190,6 +190,9 @@ def test_appeal_gets_an_impartial_team_of_three_and_a_final_decision(office):
     assert len(office.entries()) == 1            # Fitri's scan did not open a complaint
     assert office.entry(number)["status"] == "keputusan"
 
+    # Rina handled the disputed dossier: she may not record the appeal's decision either.
+    with pytest.raises(ComplaintError, match="terlibat dalam keputusan yang dibanding"):
+        issue_decision(rt, number, "rina", outcome="ditolak", decision_text="-", publicity="dipublikasikan")
     issue_decision(rt, number, "ahmad", outcome="diterima",
                    decision_text="Banding diterima: 27 peserta kompeten; kekurangan 2 blanko dikirim.",
                    publicity="dipublikasikan")

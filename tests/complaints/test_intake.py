@@ -8,7 +8,7 @@ import pytest
 
 from pipelines import db
 from pipelines.complaints.register import register_entry
-from tests.complaints.office import COMPLAINTS, complaint_mail, make_complaint_office
+from tests.complaints.office import complaint_mail, make_complaint_office
 
 CITIZEN = "budi.warga@contoh.id"
 FOREIGN = "j.smith@example.com"
