@@ -79,15 +79,21 @@ class Office:
         return [parse(raw) for raw in self.smtp.mailbox_of(address).fetch_all("INBOX")]
 
 
-def make_office(tmp_path: Path, mailbox, smtp_server) -> Office:
-    outputs = tmp_path / "out"
-    config = tmp_path / "sertiflow.yaml"
-    config.write_text(yaml.safe_dump({
+def office_settings(outputs: Path, mailbox, smtp_server, **extra) -> dict:
+    """Settings (as in sertiflow.yaml) of an office on the test's Dovecot and SMTP servers."""
+    return {
         "outputs_dir": str(outputs),
         "mailboxes": [{"name": "blanko", "kind": "imap", "host": mailbox.host, "port": mailbox.port,
                        "security": "none", "user": mailbox.user, "password": mailbox.password,
                        "processed_folder": "Diproses"}],
         "smtp": {"host": smtp_server.host, "port": smtp_server.port, "security": "none"},
         "convert_pdf": False,
-    }))
+        **extra,
+    }
+
+
+def make_office(tmp_path: Path, mailbox, smtp_server) -> Office:
+    outputs = tmp_path / "out"
+    config = tmp_path / "sertiflow.yaml"
+    config.write_text(yaml.safe_dump(office_settings(outputs, mailbox, smtp_server)))
     return Office(config, mailbox, smtp_server, outputs)
