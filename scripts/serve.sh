@@ -8,7 +8,8 @@
 #
 # Environment:
 #   SERTIFLOW_CONFIG                 Sertiflow's settings file (README, Configuration); without
-#                                    it, ./sertiflow.yaml or the bundled sample mailbox
+#                                    it ./sertiflow.yaml, else a copy of the sample mailbox in
+#                                    $SERTIFLOW_STACK_DIR/sample/
 #   SERTIFLOW_PREFECT_DATABASE_URL   Prefect's own database: a PostgreSQL URL
 #                                    (postgresql://user:pass@host:5432/prefect); default SQLite
 #                                    in $SERTIFLOW_STACK_DIR/prefect/
@@ -37,8 +38,23 @@ export PREFECT_SERVER_ANALYTICS_ENABLED="${PREFECT_SERVER_ANALYTICS_ENABLED:-fal
 export PATH="$VENV/bin:$PATH"
 if [ -n "${SERTIFLOW_CONFIG:-}" ]; then
     SERTIFLOW_CONFIG="$(cd "$(dirname "$SERTIFLOW_CONFIG")" && pwd)/$(basename "$SERTIFLOW_CONFIG")"
-    export SERTIFLOW_CONFIG
+elif [ -f sertiflow.yaml ]; then
+    SERTIFLOW_CONFIG="$REPO/sertiflow.yaml"
+else
+    # No settings: a copy of the sample mailbox in the stack directory (as `sertiflow demo`
+    # does), so the scheduled runs never move the checkout's own sample files.
+    SERTIFLOW_CONFIG="$STACK/sample/sertiflow.yaml"
+    if [ ! -f "$SERTIFLOW_CONFIG" ]; then
+        mkdir -p "$STACK/sample"
+        cp -r samples/maildir "$STACK/sample/maildir"
+        printf '%s\n' "# Written by scripts/serve.sh: the sample mailbox; set SERTIFLOW_CONFIG for a real office." \
+            "outputs_dir: $STACK/sample/outputs" \
+            "mailboxes:" \
+            "  - {name: sampel, kind: maildir, path: $STACK/sample/maildir, processed_folder: Processed}" \
+            >"$SERTIFLOW_CONFIG"
+    fi
 fi
+export SERTIFLOW_CONFIG
 
 log() { printf 'serve %s: %s\n' "$(date +%T)" "$*" >&2; }
 

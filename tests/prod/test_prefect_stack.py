@@ -50,8 +50,11 @@ def stack(tmp_path_factory, postgres_cluster, dovecot):
         stack.deploy_output = stack.prefect("--no-prompt", "deploy", "--all", cwd=PROJECT_ROOT)
         TIMINGS["prefect deploy --all"] = time.monotonic() - start
         stack.prefect("automation", "create", "--from-file", "prefect.automations.yaml", cwd=PROJECT_ROOT)
+        (root / "empty-maildir").mkdir()
         for name, (checkout, config) in stack.machines.items():
-            config.write_text("mailboxes: []\n")   # each test that uses it writes it first
+            config.write_text(yaml.safe_dump({   # each test that uses it writes it first
+                "outputs_dir": str(root / "unused"),
+                "mailboxes": [{"name": "kosong", "kind": "maildir", "path": str(root / "empty-maildir")}]}))
             stack.start_worker(name, checkout, config)
         yield stack
     finally:
