@@ -2,7 +2,10 @@
 
 Prints dossiers per second and, measured in the same run on the same mail, the sum of the
 irreducible work: IMAP fetch, PDF text extraction (pypdfium2), xlsx reading (pandas +
-calamine) and DOCX rendering (docxtpl, two documents per complete dossier).
+calamine) and DOCX rendering (the pipeline's own renderer, two documents per complete
+dossier; docxtpl's full render is printed beside it for reference). Also the peak resident
+memory of the whole process tree, and of the tree without Prefect's temporary API server
+(what a deployed worker runs: its API is a separate server).
 
     .venv/bin/python bench/ingest.py [N]        (default 1000; PDF conversion off: see README)
 """
@@ -13,6 +16,7 @@ import io
 import os
 import sys
 import tempfile
+import threading
 import time
 from email import policy
 from pathlib import Path
@@ -31,6 +35,58 @@ from tests.factories import complete_request_mail  # noqa: E402
 from tests.servers import DovecotServer  # noqa: E402
 
 LSPS = ["LSP-001", "LSP-002", "LSP-003"]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class TreePeak:
+    """Samples the resident memory of this process and all its descendants every 50 ms."""
+
+    def __init__(self):
+        self.peak = self.peak_worker = 0
+        self.at_peak: list[tuple[int, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def _tree() -> list[tuple[int, int, str]]:
+        parents, me = {}, os.getpid()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        parents[int(entry)] = int(f.read().rsplit(") ", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    pass
+        tree, frontier = [], [me]
+        while frontier:
+            pid = frontier.pop()
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    rss = int(f.read().split()[1]) * PAGE
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.append((pid, rss, cmd))
+            frontier += [child for child, parent in parents.items() if parent == pid]
+        return tree
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            tree = self._tree()
+            total = sum(rss for _, rss, _ in tree)
+            worker = sum(rss for _, rss, cmd in tree if "uvicorn" not in cmd and "prefect.server" not in cmd)
+            if total > self.peak:
+                self.peak, self.at_peak = total, sorted(((rss, cmd) for _, rss, cmd in tree), reverse=True)
+            self.peak_worker = max(self.peak_worker, worker)
 
 
 def generate(n: int) -> list[bytes]:
@@ -87,14 +143,27 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
     facts = {"letter_number": "001/X", "letter_date": "2026-11-01", "competent_total": 8,
              "schemes": {"Junior Web Developer": {"K": 8, "BK": 2}}}
     context = document_context(rt, dossier, lsp, facts)
+    names = ("lembar_persetujuan.docx", "tanda_terima.docx")
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(complete):
-            for name in ("lembar_persetujuan.docx", "tanda_terima.docx"):
+            for name in names:
                 render_docx(templates / name, context, Path(tmp) / f"{i}-{name}")
     docx_s = time.perf_counter() - t
+    docxtpl_s = None
+    try:
+        from pipelines.write.docx import render_with_docxtpl
+    except ImportError:  # code from before compiled templates: render_docx is docxtpl's
+        render_with_docxtpl = None
+    if render_with_docxtpl is not None:
+        sample = min(complete, 100)
+        t = time.perf_counter()
+        for i in range(sample):
+            for name in names:
+                render_with_docxtpl((templates / name).read_bytes(), context)
+        docxtpl_s = (time.perf_counter() - t) / max(sample, 1) * complete
     return {"imap_fetch": fetch_s, "pdf_text": text_s, "xlsx_read": xlsx_s, "docx_render": docx_s,
-            "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
+            "docxtpl_render": docxtpl_s, "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
 
 
 def main(n: int) -> None:
@@ -118,7 +187,8 @@ def main(n: int) -> None:
         print(f"appended {n} mails to Dovecot in {time.perf_counter() - t:.1f} s")
 
         t = time.perf_counter()
-        result = ingest_mailbox(str(config))
+        with TreePeak() as memory:
+            result = ingest_mailbox(str(config))
         flow_s = time.perf_counter() - t
         outcomes = result["outcomes"]
         dossiers = sum(v for k, v in outcomes.items() if k.startswith(("menunggu", "ditahan")))
@@ -133,8 +203,15 @@ def main(n: int) -> None:
               f"({parts['mails']} mails), PDF text {parts['pdf_text']:.2f} s ({parts['pdfs']} PDFs), "
               f"xlsx {parts['xlsx_read']:.2f} s ({parts['sheets']}), DOCX render {parts['docx_render']:.2f} s "
               f"= {total:.1f} s")
+        if parts["docxtpl_render"] is not None:
+            print(f"(for reference: docxtpl's full render of the same documents "
+                  f"{parts['docxtpl_render']:.2f} s, estimated from up to 100 dossiers)")
         print(f"pipeline / irreducible = {flow_s / total:.2f} (target <= 1.5); "
-              f"dossiers/s = {dossiers / flow_s:.1f} (target >= 10)")
+              f"dossiers/s = {dossiers / flow_s:.1f} (target >= 40)")
+        print(f"peak RSS of the process tree during the flow: {memory.peak / 2**20:.0f} MiB; without "
+              f"Prefect's temporary API server (a deployed worker): {memory.peak_worker / 2**20:.0f} MiB "
+              f"(target < 600)")
+        print("  at the peak: " + "; ".join(f"{rss / 2**20:.0f} MiB {cmd[:60]}" for rss, cmd in memory.at_peak[:8]))
 
 
 if __name__ == "__main__":

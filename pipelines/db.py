@@ -43,6 +43,9 @@ mails = Table(
     Column("moved", Integer, nullable=False, default=0),
     Column("processed_at", DateTime(timezone=True)),
     UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mail_uid"),
+    # What every poll filters on: unfinished mail, and processed mail still to move.
+    Index("ix_mail_state", "state"),
+    Index("ix_mail_to_move", "mailbox", "uidvalidity", "moved", "state"),
 )
 
 dossiers = Table(
@@ -121,6 +124,16 @@ generated_files = Table(
     Column("pdf_path", Text, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("dossier_id", "kind", name="uq_generated_kind"),
+    Index("ix_generated_pdf_path", "pdf_path"),   # the poll's "PDF still to make"
+)
+
+# Who is converting a generated DOCX to PDF right now: several pollers never convert the
+# same file (the primary key is the claim; a claim of a dead worker is taken over).
+conversion_claims = Table(
+    "conversion_claims", metadata,
+    Column("generated_id", Integer, ForeignKey("generated_files.id"), primary_key=True),
+    Column("claimed_by", String(200), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
 )
 
 # Transactional outbox: a mail is queued in the same transaction as the state change that
@@ -231,7 +244,23 @@ def engine_for(url: str) -> Engine:
             metadata.create_all(conn)
     else:
         metadata.create_all(engine)
+    _add_missing_indexes(engine)
     return engine
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """create_all makes indexes only with new tables: add those declared since a database
+    was created (what the poll filters on must stay indexed as history grows)."""
+    from sqlalchemy import inspect
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not table.indexes:
+            continue
+        existing = {ix["name"] for ix in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in existing:
+                with engine.begin() as conn:
+                    index.create(conn, checkfirst=True)
 
 
 def next_number(conn, name: str) -> int:

@@ -19,6 +19,8 @@ from sqlalchemy import select, update
 from pipelines import db
 
 from pipelines.calendar import local_date
+from pipelines.write.conversions import (claim_conversions, clean_after_killed_runs, owned_temp_prefix,
+                                         release_conversions)
 from pipelines.write.docx import render_docx
 from pipelines.write.pdf import convert_to_pdf, libreoffice_available
 from pipelines.write.words import format_date_id, number_to_words_id
@@ -136,15 +138,18 @@ def convert_pending(rt, limit: int = 500, dossier_ids: list[int] | None = None) 
     pending = [db.generated_files.c.pdf_path == "", db.generated_files.c.docx_path != ""]
     if dossier_ids is not None:
         pending.append(db.generated_files.c.dossier_id.in_(dossier_ids))
+    clean_after_killed_runs()
     with rt.engine.connect() as conn:
         rows = conn.execute(select(db.generated_files.c.id, db.generated_files.c.docx_path).where(*pending)
                             .order_by(db.generated_files.c.id).limit(limit)).all()
+    mine = set(claim_conversions(rt.engine, [row.id for row in rows], rt.worker)) if rows else set()
+    rows = [row for row in rows if row.id in mine]  # another poller converts the others
     if not rows:
         return {"converted": 0, "failed": 0}
     # One LibreOffice call for all of them: stage under unique names (every dossier has its
     # own "lembar_persetujuan.docx"), convert, and move each PDF beside its DOCX.
     converted = 0
-    with tempfile.TemporaryDirectory(prefix="sertiflow-pdf-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=owned_temp_prefix("sertiflow-pdf")) as tmp:
         staged = {}
         for row in rows:
             source = Path(row.docx_path)
@@ -163,4 +168,5 @@ def convert_pending(rt, limit: int = 500, dossier_ids: list[int] | None = None) 
                 conn.execute(update(db.generated_files).where(db.generated_files.c.id == row.id)
                              .values(pdf_path=str(final)))
                 converted += 1
+            release_conversions(conn, [row.id for row in rows])
     return {"converted": converted, "failed": len(rows) - converted}

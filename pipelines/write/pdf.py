@@ -93,7 +93,8 @@ class _ProfilePool:
 
     def _root_dir(self) -> Path:
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="sertiflow-lo-"))
+            # Named after this process, so a later run can clean up after a kill (conversions.py).
+            self._root = Path(tempfile.mkdtemp(prefix=f"sertiflow-lo-{os.getpid()}-"))
             atexit.register(_remove_own_root, self._root, os.getpid())
         return self._root
 
