@@ -7,7 +7,8 @@ dossier; docxtpl's full render is printed beside it for reference). Also the pea
 memory of the whole process tree, and of the tree without Prefect's temporary API server
 (what a deployed worker runs: its API is a separate server).
 
-    .venv/bin/python bench/ingest.py [N]        (default 1000; PDF conversion off: see README)
+    .venv/bin/python bench/ingest.py [N] [--pdf]   (default 1000; --pdf: LibreOffice conversion on,
+                                                   for the memory peak of a whole pass)
 """
 from __future__ import annotations
 
@@ -166,7 +167,7 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
             "docxtpl_render": docxtpl_s, "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
 
 
-def main(n: int) -> None:
+def main(n: int, pdf: bool = False) -> None:
     t = time.perf_counter()
     raws = generate(n)
     print(f"generated {n} requests ({sum(map(len, raws)) / n / 1024:.0f} KiB each) in {time.perf_counter() - t:.1f} s")
@@ -174,7 +175,7 @@ def main(n: int) -> None:
         account = dovecot.new_account("blanko@bnsp.example.go.id")
         config = Path(tmp) / "sertiflow.yaml"
         config.write_text(yaml.safe_dump({
-            "outputs_dir": str(Path(tmp) / "out"), "convert_pdf": False,
+            "outputs_dir": str(Path(tmp) / "out"), "convert_pdf": pdf,
             "mailboxes": [{"name": "blanko", "kind": "imap", "host": account.host, "port": account.port,
                            "security": "none", "user": account.user, "password": account.password,
                            "processed_folder": "Diproses"}]}))
@@ -215,4 +216,5 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    main(int(numbers[0]) if numbers else 1000, pdf="--pdf" in sys.argv)

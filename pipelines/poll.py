@@ -17,6 +17,7 @@ from pipelines.process import process_mail
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import drain
 from pipelines.send.transport import transport_for
+from pipelines.read import sandbox
 from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
@@ -44,6 +45,13 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = 4) -> Counter
         return Counter(process_mail(rt, mail_id) for mail_id in mail_ids)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail") as pool:
         return Counter(pool.map(lambda mail_id: process_mail(rt, mail_id), mail_ids))
+
+
+def release_workers() -> None:
+    """After the batches: stop the render and reader worker processes, so that the PDF step's
+    LibreOffice processes do not come on top of them (a worker stays under 600 MB)."""
+    close_render_pool()
+    sandbox.shutdown()
 
 
 def send_queued(rt: Runtime) -> dict[str, int]:
@@ -87,7 +95,7 @@ def run_once(rt: Runtime) -> dict:
         for batch in pending_batches(rt):
             outcomes.update(process_batch(rt, batch))
     finally:
-        close_render_pool()
+        release_workers()
     sent = send_queued(rt)
     pdf = make_pdfs(rt)
     moved = sum(move_processed(rt, m.name) for m in rt.settings.mailboxes)

@@ -64,7 +64,7 @@ def ingest_mailbox(config_path: str | None = None) -> dict:
         for batch in poll.pending_batches(rt):
             outcomes.update(process_mail_batch(config_path, batch))
     finally:
-        poll.close_render_pool()
+        poll.release_workers()
     sent = send_queued_mail(config_path)
     pdf = make_pending_pdfs(config_path)
     moved = sum(move_processed_mail(config_path, m.name) for m in rt.settings.mailboxes)
