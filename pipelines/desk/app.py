@@ -182,7 +182,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             except BadSignature:
                 token = None
         request.state.session_token = token
-        request.state.user = auth.session_user(engine, token) if token else None
+        # In the thread pool: renewing the idle timeout writes, and a write may wait for a lock.
+        request.state.user = await run_in_threadpool(auth.session_user, engine, token) if token else None
         flash = None
         raw = request.cookies.get(FLASH_COOKIE)
         if raw:

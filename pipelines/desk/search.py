@@ -14,6 +14,8 @@ from datetime import timedelta
 from sqlalchemy import (DDL, Column, DateTime, ForeignKey, Index, Integer, Table, column, event, func, insert,
                         select, text)
 
+from sqlalchemy.exc import IntegrityError
+
 from pipelines import db
 
 state = Table(
@@ -71,25 +73,34 @@ def refresh(engine, registry, limit: int = 20_000) -> int:
     postgres = engine.dialect.name == "postgresql"
     for start in range(0, len(stale), 2000):
         ids = stale[start:start + 2000]
-        with engine.begin() as conn:
-            rows = conn.execute(select(d.id, d.number, d.subject, d.sender, d.lsp_code, d.facts, d.updated_at)
-                                .where(d.id.in_(ids))).mappings().all()
-            people: dict[int, list] = {}
-            for pid, name, nik in conn.execute(select(db.participants.c.dossier_id, db.participants.c.name,
-                                                      db.participants.c.nik).where(db.participants.c.dossier_id.in_(ids))):
-                people.setdefault(pid, []).append((name, nik))
-            docs = [{"id": r["id"], "body": _document(r, names.get(r["lsp_code"], ""), people.get(r["id"], []))}
-                    for r in rows]
-            conn.execute(text("DELETE FROM desk_search_doc WHERE " + ("dossier_id" if postgres else "rowid")
-                              + " IN (" + ",".join(str(int(i)) for i in ids) + ")"))
-            if postgres:
-                conn.execute(text("INSERT INTO desk_search_doc (dossier_id, body) "
-                                  "VALUES (:id, to_tsvector('simple', :body))"), docs)
-            else:
-                conn.execute(text("INSERT INTO desk_search_doc (rowid, body) VALUES (:id, :body)"), docs)
-            conn.execute(state.delete().where(s.dossier_id.in_(ids)))
-            conn.execute(insert(state), [{"dossier_id": r["id"], "stamp": r["updated_at"]} for r in rows])
+        try:
+            _index(engine, ids, names, postgres)
+        except IntegrityError:  # PostgreSQL: a concurrent search indexed these at the same moment
+            continue
     return len(stale)
+
+
+def _index(engine, ids: list[int], names: dict, postgres: bool) -> None:
+    """(Re)write the index rows of these dossiers in one transaction."""
+    d, s = db.dossiers.c, state.c
+    with engine.begin() as conn:
+        rows = conn.execute(select(d.id, d.number, d.subject, d.sender, d.lsp_code, d.facts, d.updated_at)
+                            .where(d.id.in_(ids))).mappings().all()
+        people: dict[int, list] = {}
+        for pid, name, nik in conn.execute(select(db.participants.c.dossier_id, db.participants.c.name,
+                                                  db.participants.c.nik).where(db.participants.c.dossier_id.in_(ids))):
+            people.setdefault(pid, []).append((name, nik))
+        docs = [{"id": r["id"], "body": _document(r, names.get(r["lsp_code"], ""), people.get(r["id"], []))}
+                for r in rows]
+        conn.execute(text("DELETE FROM desk_search_doc WHERE " + ("dossier_id" if postgres else "rowid")
+                          + " IN (" + ",".join(str(int(i)) for i in ids) + ")"))
+        if postgres:
+            conn.execute(text("INSERT INTO desk_search_doc (dossier_id, body) "
+                              "VALUES (:id, to_tsvector('simple', :body))"), docs)
+        else:
+            conn.execute(text("INSERT INTO desk_search_doc (rowid, body) VALUES (:id, :body)"), docs)
+        conn.execute(state.delete().where(s.dossier_id.in_(ids)))
+        conn.execute(insert(state), [{"dossier_id": r["id"], "stamp": r["updated_at"]} for r in rows])
 
 
 def matching(dialect: str, query: str):
