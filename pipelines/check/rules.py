@@ -17,6 +17,7 @@ from pipelines.write.words import format_date_id
 # a mismatch that may be a reading error, a count that was not read.
 REVIEW_SCHEME = "SKEMA_PERLU_DIPERIKSA"
 REVIEW_COUNT = "JUMLAH_TIDAK_TERBACA"
+REVIEW_SCHEME_UNREAD = "SKEMA_TIDAK_TERBACA"
 
 
 def check_blank_count(letter: RequestLetter, competent_total: int, source: str = "daftar peserta") -> list[Finding]:
@@ -228,15 +229,23 @@ def check_missing_facts(letters: list[RequestLetter], decisions: list[Certificat
             out.append(Finding.warning(
                 REVIEW_COUNT, f"Jumlah blanko yang diminta tidak terbaca dari {lt.source}; petugas perlu membacanya "
                 f"sebelum permohonan diproses.", where=lt.source, missing=["jumlah blanko"]))
+    def scheme_unread(src: str, what: str) -> None:
+        out.append(Finding.warning(
+            REVIEW_SCHEME_UNREAD, f"Skema pada {what} {src} tidak terbaca sehingga belum dapat dicocokkan dengan "
+            f"daftar peserta; petugas perlu memeriksanya.", where=src, missing=["skema"]))
+
     for d in decisions:
-        missing(d.source, [w for w, v in (("nomor keputusan", d.number), ("tanggal keputusan", d.date),
-                                          ("skema", d.schemes)) if v in ("", None, [])])
+        missing(d.source, [w for w, v in (("nomor keputusan", d.number), ("tanggal keputusan", d.date)) if v in ("", None)])
+        if not d.schemes:
+            scheme_unread(d.source, "keputusan sertifikasi")
         if d.competent_count is None:
             out.append(Finding.warning(
                 REVIEW_COUNT, f"Jumlah peserta kompeten tidak terbaca dari keputusan sertifikasi {d.source}; petugas "
                 f"perlu mencocokkannya dengan daftar peserta.", where=d.source, missing=["jumlah peserta kompeten"]))
     for m in minutes:
-        missing(m.source, [w for w, v in (("tanggal asesmen", m.date), ("skema", m.schemes)) if v in ("", None, [])])
+        missing(m.source, [w for w, v in (("tanggal asesmen", m.date),) if v in ("", None)])
+        if not m.schemes:
+            scheme_unread(m.source, "berita acara asesmen")
     return out
 
 

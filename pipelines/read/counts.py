@@ -19,7 +19,8 @@ from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 _WORD = "(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 _W = rf"{_WORD}(?:\s+{_WORD}){{0,5}}"        # number words, e.g. "dua puluh lima"
 _NUM = rf"(\d{{1,5}}|{_W})"
-_KOMP = r"(belum\s+kompeten|tidak\s+kompeten|kompeten|bk|k)"
+# a result word standing alone: never the K of "TIK.JWD" or "(TIK"
+_KOMP = r"(?<![\w.(/-])(belum\s+kompeten|tidak\s+kompeten|kompeten|bk|k)(?!\w|\.\w)"
 
 
 @dataclass
@@ -170,7 +171,7 @@ def recap_counts(text: str) -> Counts:
                 by_scheme[label.strip()] = int(kv)
         if rows or total_row:
             k_n, bk_n = total_row if total_row else (k_total, bk_total)
-            return Counts(k_n, bk_n, by_scheme if rows > 1 else {}, "tabel rekapitulasi K/BK")
+            return Counts(k_n, bk_n, by_scheme, "tabel rekapitulasi K/BK")
     return Counts()
 
 

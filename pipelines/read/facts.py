@@ -158,17 +158,21 @@ def scheme_counts(text: str) -> dict[str, int]:
 # "skema Junior Web Developer dinyatakan ...", "Skema Kualifikasi III Tata Boga (KKNI.III.TBG)",
 # "Skema: SKM.NET.03 - Teknisi Jaringan Muda": the value runs to a stop word or the end of the line.
 _SCHEME_ANY = re.compile(
-    r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s*[:\-–]?\s*(?P<value>[A-Z0-9][^\n;|]{2,160})", re.I)
+    r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s*[:\-–|]?\s*(?P<value>[A-Z0-9][^\n;|]{2,160})", re.I)
 _SCHEME_STOP = re.compile(
     r"\s+(?:sebanyak|dinyatakan|direkomendasikan|ditetapkan|dengan(?:\s+jumlah)?|nomor|no\.|yang|di\s+tuk|"
     r"di\s+tempat|tanggal|tgl|pada\s+tanggal|sebagaimana|bertempat|telah|untuk|oleh|periode|tahun)\b|"
     r"(?<!\.[A-Z])(?<!\.[A-Z]{2})(?<!\.[A-Z]{3})[,.](?=\s|$)|\s*:", re.I)
+_SCHEME_IN_SENTENCE = re.compile(
+    r"\b(?:pada|asesi|peserta|untuk|dalam)\s+skema(?:\s+sertifikasi)?\s+(?P<value>[A-Z0-9][^;|.]{2,160}?"
+    r"(?:\([^)]{2,40}\))?)(?=\s+(?:dinyatakan|direkomendasikan|ditetapkan|sebanyak)\b)", re.I)
+_CODED = re.compile(r"(?<![\w.])([A-Z0-9]{1,12}(?:[./_-][A-Z0-9]{1,12}){1,6})\s+[-–]\s+[A-Z][^\n;|:]{2,120}")
 _NOT_A_SCHEME = re.compile(r"^(?:sertifikasi|tersebut|ini|yang|dan|kompetensi|no|nomor|k|bk|jumlah)\b", re.I)
 
 
 def schemes(text: str) -> list[str]:
     """Every scheme the text names, as written (code and name kept together), each once."""
-    from pipelines.read.schemes import parse_scheme
+    from pipelines.read.schemes import is_code, parse_scheme
 
     out: list[str] = []
     keys: set[str] = set()
@@ -187,6 +191,12 @@ def schemes(text: str) -> list[str]:
     for line in text.splitlines():
         for m in _SCHEME_ANY.finditer(line):
             add(m.group("value"))
+    flat = " ".join(text.split())
+    for m in _SCHEME_IN_SENTENCE.finditer(flat):   # a sentence wrapped over lines, up to its verb
+        add(m.group("value"))
+    for m in _CODED.finditer(flat):            # "SKM.NET.03 - Teknisi Jaringan Muda" wherever it stands
+        if is_code(m.group(1)):
+            add(m.group(0))
     if not out:
         m = _SCHEME_TITLE.search(" ".join(text.split()))
         if m:

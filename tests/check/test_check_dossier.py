@@ -174,7 +174,7 @@ def test_manual_review_document_is_flagged():
     doc = Document("keputusan.pdf", "0" * 64, 100, "application/pdf", doc_type=CERTIFICATION_DECISION,
                    needs_manual_review=True)
     found = check_dossier([doc], CHECKLIST[2:3], {})
-    assert codes(found) == ["DATA_TIDAK_TERBACA", "JUMLAH_TIDAK_TERBACA", "PERLU_PEMERIKSAAN_MANUAL"]
+    assert codes(found) == ["DATA_TIDAK_TERBACA", "SKEMA_TIDAK_TERBACA", "JUMLAH_TIDAK_TERBACA", "PERLU_PEMERIKSAAN_MANUAL"]
     assert not any(f.is_error for f in found)   # nothing for the LSP: an officer reads it
 
 
