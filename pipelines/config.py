@@ -76,7 +76,7 @@ class Settings:
     rules_dir: Path = PROJECT_ROOT / "inbox_rules"
     services_dir: Path = PROJECT_ROOT / "services"
     templates_dir: Path = PROJECT_ROOT / "templates"
-    cuti_bersama_path: Path = PROJECT_ROOT / "data" / "cuti_bersama.yaml"
+    calendar_path: Path = PROJECT_ROOT / "data" / "calendar.yaml"   # office hours, local holidays
     offices_path: Path = PROJECT_ROOT / "data" / "offices.yaml"   # offices sharing this Sertiflow
     auto_replies_per_sender_per_day: int = 3
     convert_pdf: bool = True      # DOCX -> PDF through LibreOffice when installed
@@ -124,7 +124,7 @@ def load_settings(path: str | Path | None = None, env: dict | None = None) -> Se
     smtp = _build(Smtp, dict(data.pop("smtp", {}) or {}), "smtp")
 
     for key in ("outputs_dir", "outbox_dir", "registry_path", "rules_dir", "services_dir",
-                "templates_dir", "cuti_bersama_path", "offices_path"):
+                "templates_dir", "calendar_path", "offices_path"):
         if data.get(key):
             data[key] = (base / data[key]).resolve()
     for m in mailboxes:

@@ -207,7 +207,7 @@ def _dumps(value) -> str:
 
 # Feature modules that add tables to `metadata`: imported before the schema is created.
 TABLE_MODULES = ("pipelines.fulfil.models", "pipelines.desk.models", "pipelines.complaints.models",
-                 "pipelines.applications.models")
+                 "pipelines.applications.models", "pipelines.clock.models")
 _SCHEMA_LOCK = 0x5E27F0        # pg_advisory_xact_lock key: one schema creator at a time
 
 

@@ -165,6 +165,7 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
             thread_message_id=content.message_id or "", received_at=now, facts={},
             created_at=now, updated_at=now)).inserted_primary_key[0]
         conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=dossier_id))
+        clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower())
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                         nomor=number, jenis=service.kind, aturan=decided.rule)
     return dossier_id
@@ -279,8 +280,10 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
         values = {"facts": facts, "updated_at": now, "status": decision.status}
         if decision.complete:
             values["completed_at"] = now
-            if decision.due_working_days is not None:
-                values["due_date"] = rt.calendar.add_working_days(local_date(now), decision.due_working_days)
+        if decision.status != dossier["status"]:
+            due = clock_dossiers.status_changed(rt, conn, dossier, decision.status, now)
+            if due is not None:
+                values["due_date"] = due
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
         for g in generated:
             _upsert_generated(conn, dossier_id, g)
@@ -360,3 +363,4 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
 import pipelines.fulfil  # noqa: E402,F401
 import pipelines.complaints  # noqa: E402,F401
 import pipelines.applications  # noqa: E402,F401
+from pipelines.clock import dossiers as clock_dossiers  # noqa: E402  (also registers its approval hook)

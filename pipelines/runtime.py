@@ -42,4 +42,4 @@ class Runtime:
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.settings.cuti_bersama_path)
+        return WorkingCalendar(self.settings.calendar_path)

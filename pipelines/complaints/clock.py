@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.calendar import JAKARTA, local_date
+from pipelines.clock import service_clock
 from pipelines.complaints.models import step_log
 
 
@@ -56,19 +57,19 @@ def running(conn, dossier_id: int) -> str | None:
 
 
 def due_at(service, step: str, started: datetime, calendar) -> datetime:
-    target = service.clock.get("targets", {}).get(step, {})
+    target = service_clock(service).target(step)
     started = db.aware(started)
-    if "minutes" in target:
-        return started + timedelta(minutes=int(target["minutes"]))
-    day = calendar.add_working_days(local_date(started), int(target.get("working_days", 0)))
+    if target.unit == "working_minutes":
+        return started + timedelta(minutes=int(target.amount))
+    day = calendar.add_working_days(local_date(started), int(target.amount))
     return datetime.combine(day, time(23, 59, 59), JAKARTA)
 
 
 def target_text(service, step: str) -> str:
-    target = service.clock.get("targets", {}).get(step, {})
-    if "minutes" in target:
-        return f"{target['minutes']} menit"
-    return f"{target.get('working_days', 0)} hari kerja"
+    target = service_clock(service).target(step)
+    if target.unit == "working_minutes":
+        return f"{target.amount:g} menit"
+    return f"{target.amount:g} hari kerja"
 
 
 def figures(conn, dossier_id: int, service, calendar, now: datetime | None = None) -> list[StepFigure]:

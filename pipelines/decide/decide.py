@@ -39,7 +39,6 @@ class Decision:
     status: str
     email: str | None = None            # email template name to send to the sender
     documents: list[dict] = field(default_factory=list)   # [{kind, template}]
-    due_working_days: int | None = None
     complete: bool = False
 
 
@@ -63,5 +62,4 @@ def decide(service: Service, status: str, findings: list[Finding], sender_known:
         return Decision(NEEDS_REVIEW)
     spec = service.when_complete
     return Decision(spec.get("status", AWAITING_APPROVAL), email=spec.get("email"),
-                    documents=list(spec.get("documents", [])),
-                    due_working_days=spec.get("due_working_days"), complete=True)
+                    documents=list(spec.get("documents", [])), complete=True)

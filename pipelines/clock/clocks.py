@@ -1,0 +1,231 @@
+"""Service clocks: recording a case's clock events and reading clock states (see __init__)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from pipelines import db
+from pipelines.clock import store
+from pipelines.clock.engine import DAYS, PAUSED, RESUMED, STARTED, STOPPED, ClockLogs, compute
+from pipelines.clock.targets import TargetError, service_clock
+from pipelines.clock.worktime import epoch, from_epoch, worktime_for
+
+
+class ClockError(ValueError):
+    """A clock call that cannot be honoured (Indonesian message, shown to officers as is)."""
+
+
+@dataclass
+class ClockState:
+    clock_id: int
+    case_type: str
+    case_ref: str
+    leg: str                    # "" = whole-service promise
+    service: str
+    office: str
+    customer: str
+    holder: str
+    target: float
+    unit: str                   # working_days | working_minutes
+    warn_at: float
+    credit_id: int | None
+    started_at: datetime
+    deadline: datetime          # UTC; while paused: the deadline if it resumed now
+    used: float                 # in `unit`
+    left: float                 # in `unit`; negative when over
+    share: float                # used / target
+    paused_minutes: float       # working minutes spent paused
+    state: str                  # berjalan | dijeda | selesai
+    pause_reason: str
+    stopped_at: datetime | None
+    breached: bool              # deadline passed while it ran (or before it stopped)
+    warning: bool               # open, not breached, used >= warn_at of the target
+
+    @property
+    def open(self) -> bool:
+        return self.state != "selesai"
+
+    def describe(self) -> str:
+        """One Indonesian line for queues and mails."""
+        def amount(value):
+            if self.unit == DAYS:
+                return f"{value:.1f}".replace(".", ",").replace(",0", "") + " hari kerja"
+            return f"{int(round(value // 60))} jam {int(round(value % 60))} menit kerja" if value >= 60 \
+                else f"{int(round(value))} menit kerja"
+        if self.breached:
+            return f"terlambat {amount(max(-self.left, 0))}" if self.left < 0 else "terlambat"
+        if self.state == "dijeda":
+            return f"dijeda ({self.pause_reason}), sisa {amount(self.left)}"
+        if self.state == "selesai":
+            return "selesai tepat waktu"
+        return f"sisa {amount(self.left)}"
+
+
+def _targets(rt, service: str):
+    if service not in rt.services:
+        raise ClockError(f"Layanan '{service}' tidak dikenal.")
+    return service_clock(rt.services[service])
+
+
+def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at: datetime | None = None,
+          customer: str = "", holder: str = "", actor: str = "sistem", letter_number: str | None = None) -> int:
+    """Start the clock of a case (leg "") or of one step; idempotent. The whole-service clock of
+    a service with compensation takes one unused credit of the customer (or the quoted letter's)."""
+    existing = store.find_clock(conn, case_type, str(case_ref), leg)
+    if existing is not None:
+        return existing["id"]
+    targets = _targets(rt, service)
+    try:
+        target = targets.target(leg)
+    except TargetError as exc:
+        raise ClockError(str(exc)) from None
+    at = at or db.now()
+    office = targets.office or rt.calendar.office.code
+    rt.calendar.for_office(office)      # an unknown office fails here, not when computing
+    inserted = store.insert_clock(conn, {
+        "case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,
+        "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,
+        "customer": (customer or "").lower(), "holder": holder, "opened_at": at})
+    clock = store.find_clock(conn, case_type, str(case_ref), leg)
+    if inserted:
+        store.add_event(conn, clock["id"], STARTED, at, actor=actor)
+        if not leg and targets.compensation and (customer or letter_number):
+            _apply_credit(conn, clock, customer, service, letter_number, actor)
+    return clock["id"]
+
+
+def _apply_credit(conn, clock, customer: str, service: str, letter_number: str | None, actor: str) -> None:
+    credit = None
+    if letter_number:
+        credit = store.claim_credit(conn, clock["id"], "", service, letter_number)
+    if credit is None and customer:
+        credit = store.claim_credit(conn, clock["id"], customer.lower(), service)
+    if credit is None:
+        return
+    target = max(float(clock["target"]) - float(credit["working_days"]), 0.5) if clock["unit"] == DAYS \
+        else clock["target"]
+    store.set_clock(conn, clock["id"], target=target, credit_id=credit["id"])
+    db.record_event(conn, "kompensasi_digunakan", actor=actor, surat=credit["letter_number"],
+                    jam=clock["case_type"], perkara=clock["case_ref"], janji_hari_kerja=target)
+
+
+def apply_letter(rt, conn, *, case_type: str, case_ref, letter_number: str, actor: str = "sistem") -> bool:
+    """A customer quoted an apology letter's number: its credit shortens this case's promise
+    (if the credit is unused and the clock has none yet)."""
+    clock = store.find_clock(conn, case_type, str(case_ref), "")
+    if clock is None or clock["credit_id"] is not None:
+        return False
+    before = clock["credit_id"]
+    _apply_credit(conn, clock, "", clock["service"], letter_number, actor)
+    return store.find_clock(conn, case_type, str(case_ref), "")["credit_id"] != before
+
+
+def _clock_or_fail(conn, case_type, case_ref, leg):
+    clock = store.find_clock(conn, case_type, str(case_ref), leg)
+    if clock is None:
+        raise ClockError(f"Jam layanan {case_type} {case_ref} {leg or ''} belum dimulai.".replace("  ", " "))
+    return clock
+
+
+def pause(rt, conn, *, case_type: str, case_ref, reason: str, leg: str = "", at: datetime | None = None,
+          actor: str = "sistem", note: str = "") -> bool:
+    """Stop counting while the office waits on the customer. `reason` must be one of the
+    service's `pause_reasons`. False when it was already paused or is stopped."""
+    clock = _clock_or_fail(conn, case_type, case_ref, leg)
+    allowed = _targets(rt, clock["service"]).pause_reasons
+    if reason not in allowed:
+        raise ClockError(f"Alasan jeda '{reason}' tidak diizinkan untuk layanan {clock['service']} "
+                         f"(yang diizinkan: {', '.join(allowed) or '-'}).")
+    last = store.last_event(conn, clock["id"])
+    if last["kind"] in (PAUSED, STOPPED):
+        return False
+    store.add_event(conn, clock["id"], PAUSED, at or db.now(), reason=reason, actor=actor, note=note)
+    return True
+
+
+def resume(rt, conn, *, case_type: str, case_ref, leg: str = "", at: datetime | None = None,
+           actor: str = "sistem", holder: str | None = None) -> bool:
+    clock = _clock_or_fail(conn, case_type, case_ref, leg)
+    if store.last_event(conn, clock["id"])["kind"] != PAUSED:
+        return False
+    store.add_event(conn, clock["id"], RESUMED, at or db.now(), actor=actor)
+    if holder is not None:
+        store.set_clock(conn, clock["id"], holder=holder)
+    return True
+
+
+def stop(rt, conn, *, case_type: str, case_ref, leg: str = "", at: datetime | None = None,
+         actor: str = "sistem") -> bool:
+    """The case (or step) is done. False when it was already stopped or never started."""
+    clock = store.find_clock(conn, case_type, str(case_ref), leg)
+    if clock is None or clock["closed_at"] is not None:
+        return False
+    at = at or db.now()
+    store.add_event(conn, clock["id"], STOPPED, at, actor=actor)
+    store.set_clock(conn, clock["id"], closed_at=at)
+    return True
+
+
+def hand_over(rt, conn, *, case_type: str, case_ref, holder: str, leg: str = "") -> None:
+    """Who holds the case now (named on a breach)."""
+    store.set_clock(conn, _clock_or_fail(conn, case_type, case_ref, leg)["id"], holder=holder)
+
+
+def compute_states(rt, clock_rows: list[dict], ev_clock, ev_kind, ev_at, ev_reason,
+                   now: datetime | None = None) -> list[ClockState]:
+    """States of clocks loaded by store.load_logs, grouped per office (one table set each)."""
+    now_s = epoch(now or db.now())
+    by_office = defaultdict(list)
+    for i, row in enumerate(clock_rows):
+        by_office[row["office"]].append(i)
+    result: list[ClockState | None] = [None] * len(clock_rows)
+    for office, indices in by_office.items():
+        wt = worktime_for(rt.calendar.for_office(office))
+        indices = np.array(indices)
+        if len(by_office) == 1:
+            sel, remap = np.ones(len(ev_clock), dtype=bool), np.arange(len(clock_rows))
+        else:
+            member = np.zeros(len(clock_rows), dtype=bool)
+            member[indices] = True
+            sel = member[ev_clock]
+            remap = np.cumsum(member) - 1
+        rows = [clock_rows[i] for i in indices]
+        logs = ClockLogs(target=np.array([r["target"] for r in rows], dtype=float),
+                         in_days=np.array([r["unit"] == DAYS for r in rows]),
+                         ev_clock=remap[ev_clock[sel]], ev_kind=ev_kind[sel], ev_at=ev_at[sel])
+        s = compute(wt, logs, now_s)
+        last_reason = {}
+        for c, reason in zip(logs.ev_clock.tolist(), [r for r, keep in zip(ev_reason, sel) if keep]):
+            last_reason[c] = reason
+        for j, (i, row) in enumerate(zip(indices.tolist(), rows)):
+            state = "selesai" if s.stopped[j] else "dijeda" if s.paused[j] else "berjalan"
+            breached = bool(s.breached[j])
+            result[i] = ClockState(
+                clock_id=row["id"], case_type=row["case_type"], case_ref=row["case_ref"], leg=row["leg"],
+                service=row["service"], office=office, customer=row["customer"], holder=row["holder"],
+                target=float(row["target"]), unit=row["unit"], warn_at=float(row["warn_at"]),
+                credit_id=row["credit_id"], started_at=from_epoch(s.started_at[j]),
+                deadline=from_epoch(s.deadline[j]), used=float(s.used[j]), left=float(s.left[j]),
+                share=float(s.share[j]), paused_minutes=float(s.paused_minutes[j]), state=state,
+                pause_reason=last_reason.get(j, "") if state == "dijeda" else "",
+                stopped_at=from_epoch(s.stopped_at[j]) if s.stopped[j] else None, breached=breached,
+                warning=state != "selesai" and not breached and float(s.share[j]) >= float(row["warn_at"]))
+    return result
+
+
+def states(rt, conn, *, case_type: str | None = None, case_refs=None, open_only: bool = True,
+           now: datetime | None = None) -> list[ClockState]:
+    """States of many clocks at once (queues, dashboard, digest): one query, array maths."""
+    return compute_states(rt, *store.load_logs(conn, open_only=open_only, case_type=case_type,
+                                               case_refs=case_refs), now=now)
+
+
+def state(rt, conn, *, case_type: str, case_ref, leg: str = "", now: datetime | None = None) -> ClockState | None:
+    clock = store.find_clock(conn, case_type, str(case_ref), leg)
+    if clock is None:
+        return None
+    found = compute_states(rt, *store.load_logs(conn, open_only=False, clock_ids=[clock["id"]]), now=now)
+    return found[0] if found else None

@@ -1,0 +1,59 @@
+"""The blank-request dossier (Process A) on the service clock.
+
+The clock starts when the request arrives, stands still while the dossier is at a step that
+waits for the customer (`waits_for`: menunggu_kelengkapan waits for kelengkapan), runs
+again when it leaves it, and stops at approval (the approval hook packs the parcel at once).
+`dossiers.due_date` is the deadline's office date, written where the clock changes and by
+the sweep when the calendar moves it: the desk sorts and filters on it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from pipelines import db
+from pipelines.clock import clocks, store
+from pipelines.decide import approval
+
+CASE = "dossier"
+
+
+def _has_clock(rt, kind: str) -> bool:
+    return kind in rt.services and bool(rt.services[kind].clock)
+
+
+def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str) -> None:
+    if _has_clock(rt, kind):
+        clocks.start(rt, conn, case_type=CASE, case_ref=dossier_id, service=kind, at=at, customer=sender)
+
+
+def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
+    """Pause or resume for the new status; returns the due date to store (None: no clock)."""
+    kind = dossier["kind"]
+    if not _has_clock(rt, kind):
+        return None
+    clocks.start(rt, conn, case_type=CASE, case_ref=dossier["id"], service=kind,
+                 at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""))
+    waits = {step["id"]: step.get("waits_for") for step in rt.services[kind].steps}
+    reason = waits.get(status) or ""
+    if reason:
+        clocks.pause(rt, conn, case_type=CASE, case_ref=dossier["id"], reason=reason, at=at)
+    else:
+        clocks.resume(rt, conn, case_type=CASE, case_ref=dossier["id"], at=at)
+    current = clocks.state(rt, conn, case_type=CASE, case_ref=dossier["id"], now=at)
+    return rt.calendar.for_office(current.office).local_date(current.deadline)
+
+
+def after_approval(rt, conn, dossier: dict) -> dict:
+    """AFTER_APPROVAL hook: the promise ends when the official approves and the parcel is packed."""
+    if store.find_clock(conn, CASE, str(dossier["id"])) is not None:
+        clocks.stop(rt, conn, case_type=CASE, case_ref=dossier["id"], actor="sistem")
+    return {}
+
+
+def set_due_date(conn, dossier_id: int, due) -> None:
+    conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(due_date=due))
+
+
+approval.AFTER_APPROVAL.append(after_approval)

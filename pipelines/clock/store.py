@@ -1,0 +1,181 @@
+"""All SQL of the clock tables (pipelines/clock/models.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+from sqlalchemy import String, and_, cast, func, insert, select, update
+
+from pipelines import db
+from pipelines.clock.engine import KIND_CODES
+from pipelines.clock.models import clock_credits, clock_events, clock_marks, clocks
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Stored moments are UTC (SQLite keeps the wall time it is given and drops the zone)."""
+    return None if moment is None else db.aware(moment).astimezone(timezone.utc)
+
+
+def _insert_ignoring_duplicate(conn, table, values: dict, key: list[str]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    result = conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=key))
+    return result.rowcount == 1
+
+
+# -- clocks and their logs ---------------------------------------------------------------
+def find_clock(conn, case_type: str, case_ref: str, leg: str = ""):
+    return conn.execute(select(clocks).where(
+        clocks.c.case_type == case_type, clocks.c.case_ref == str(case_ref), clocks.c.leg == leg)
+    ).mappings().first()
+
+
+def insert_clock(conn, values: dict) -> bool:
+    values = {**values, "opened_at": utc(values["opened_at"])}
+    return _insert_ignoring_duplicate(conn, clocks, values, ["case_type", "case_ref", "leg"])
+
+
+def set_clock(conn, clock_id: int, **values) -> None:
+    values = {k: utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    conn.execute(update(clocks).where(clocks.c.id == clock_id).values(**values))
+
+
+def add_event(conn, clock_id: int, kind: str, at: datetime, reason: str = "", actor: str = "sistem",
+              note: str = "") -> None:
+    conn.execute(insert(clock_events).values(clock_id=clock_id, kind=kind, at=utc(at), reason=reason,
+                                             actor=actor, note=note))
+
+
+def last_event(conn, clock_id: int):
+    return conn.execute(select(clock_events).where(clock_events.c.clock_id == clock_id)
+                        .order_by(clock_events.c.at.desc(), clock_events.c.id.desc()).limit(1)).mappings().first()
+
+
+def events_of(conn, clock_ids) -> list[dict]:
+    return [dict(r) for r in conn.execute(select(clock_events).where(clock_events.c.clock_id.in_(list(clock_ids)))
+                                          .order_by(clock_events.c.clock_id, clock_events.c.at,
+                                                    clock_events.c.id)).mappings()]
+
+
+def _epochs(conn, values) -> np.ndarray:
+    if conn.dialect.name == "sqlite":     # stored as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+        stamps = np.array([v.replace(" ", "T") for v in values], dtype="datetime64[us]")
+        return stamps.astype("int64") / 1e6
+    return np.array([db.aware(v).timestamp() for v in values], dtype=float)
+
+
+def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, case_refs=None,
+              clock_ids=None, closed_since: datetime | None = None, closed_until: datetime | None = None):
+    """Clock rows (list of dicts, ordered by id) and their events as columns
+    (clock index, kind code, epoch seconds, reason) in one query."""
+    conditions = []
+    if open_only:
+        conditions.append(clocks.c.closed_at.is_(None))
+    if case_type is not None:
+        conditions.append(clocks.c.case_type == case_type)
+    if case_refs is not None:
+        conditions.append(clocks.c.case_ref.in_([str(r) for r in case_refs]))
+    if clock_ids is not None:
+        conditions.append(clocks.c.id.in_(list(clock_ids)))
+    if closed_since is not None:
+        conditions.append(clocks.c.closed_at >= closed_since)
+    if closed_until is not None:
+        conditions.append(clocks.c.closed_at < closed_until)
+    at = cast(clock_events.c.at, String) if conn.dialect.name == "sqlite" else clock_events.c.at
+    rows = conn.execute(
+        select(clocks.c.id, clocks.c.case_type, clocks.c.case_ref, clocks.c.leg, clocks.c.service,
+               clocks.c.office, clocks.c.target, clocks.c.unit, clocks.c.warn_at, clocks.c.customer,
+               clocks.c.holder, clocks.c.credit_id, clocks.c.seen_deadline, clocks.c.seen_calendar,
+               clock_events.c.kind, at.label("at"), clock_events.c.reason)
+        .select_from(clocks.join(clock_events, clock_events.c.clock_id == clocks.c.id))
+        .where(and_(*conditions))
+        .order_by(clocks.c.id, clock_events.c.at, clock_events.c.id)).all()
+    clock_rows, ev_clock, ev_kind, ev_at, ev_reason = [], [], [], [], []
+    previous = None
+    for r in rows:
+        if r[0] != previous:
+            previous = r[0]
+            clock_rows.append({"id": r[0], "case_type": r[1], "case_ref": r[2], "leg": r[3], "service": r[4],
+                               "office": r[5], "target": r[6], "unit": r[7], "warn_at": r[8],
+                               "customer": r[9], "holder": r[10], "credit_id": r[11],
+                               "seen_deadline": r[12], "seen_calendar": r[13]})
+        ev_clock.append(len(clock_rows) - 1)
+        ev_kind.append(KIND_CODES[r[14]])
+        ev_at.append(r[15])
+        ev_reason.append(r[16])
+    return (clock_rows, np.array(ev_clock, dtype=np.int64), np.array(ev_kind, dtype=np.int8),
+            _epochs(conn, ev_at), ev_reason)
+
+
+# -- warnings and breaches ---------------------------------------------------------------
+def add_mark(conn, clock_id: int, mark: str, holder: str, deadline: datetime) -> bool:
+    return _insert_ignoring_duplicate(conn, clock_marks, {"clock_id": clock_id, "mark": mark, "at": db.now(),
+                                                          "holder": holder, "deadline": utc(deadline)},
+                                      ["clock_id", "mark"])
+
+
+def remove_mark(conn, clock_id: int, mark: str) -> None:
+    conn.execute(clock_marks.delete().where(clock_marks.c.clock_id == clock_id, clock_marks.c.mark == mark,
+                                            clock_marks.c.digested_at.is_(None)))
+
+
+def marks_of(conn, clock_ids=None) -> list[dict]:
+    query = select(clock_marks)
+    if clock_ids is not None:
+        query = query.where(clock_marks.c.clock_id.in_(list(clock_ids)))
+    return [dict(r) for r in conn.execute(query.order_by(clock_marks.c.id)).mappings()]
+
+
+def undigested_marks(conn) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        select(clock_marks, clocks.c.case_type, clocks.c.case_ref, clocks.c.leg, clocks.c.service)
+        .select_from(clock_marks.join(clocks, clocks.c.id == clock_marks.c.clock_id))
+        .where(clock_marks.c.digested_at.is_(None)).order_by(clock_marks.c.id)).mappings()]
+
+
+def set_digested(conn, mark_ids, at: datetime) -> None:
+    conn.execute(update(clock_marks).where(clock_marks.c.id.in_(list(mark_ids))).values(digested_at=utc(at)))
+
+
+# -- compensation credits ----------------------------------------------------------------
+def insert_credit(conn, values: dict) -> bool:
+    return _insert_ignoring_duplicate(conn, clock_credits, values, ["source_clock_id"])
+
+
+def credit_for_clock(conn, source_clock_id: int):
+    return conn.execute(select(clock_credits).where(clock_credits.c.source_clock_id == source_clock_id)
+                        ).mappings().first()
+
+
+def claim_credit(conn, clock_id: int, customer: str, service: str, letter_number: str | None = None):
+    """Take one unused credit (the named letter's, else the oldest) for `clock_id`. The UPDATE
+    re-checks `used_by_clock_id IS NULL`, so of two workers claiming the same credit one gets it."""
+    for _ in range(3):
+        query = select(clock_credits.c.id).where(clock_credits.c.used_by_clock_id.is_(None),
+                                                 clock_credits.c.service == service)
+        if letter_number:
+            query = query.where(func.upper(clock_credits.c.letter_number) == letter_number.upper())
+        else:
+            query = query.where(clock_credits.c.customer == customer)
+        candidate = conn.execute(query.order_by(clock_credits.c.id).limit(1)).scalar()
+        if candidate is None:
+            return None
+        row = conn.execute(update(clock_credits).where(clock_credits.c.id == candidate,
+                                                       clock_credits.c.used_by_clock_id.is_(None))
+                           .values(used_by_clock_id=clock_id, used_at=db.now())
+                           .returning(clock_credits.c.id, clock_credits.c.working_days,
+                                      clock_credits.c.letter_number)).mappings().first()
+        if row is not None:
+            return dict(row)
+    return None
+
+
+def credits_of(conn, customer: str | None = None) -> list[dict]:
+    query = select(clock_credits)
+    if customer is not None:
+        query = query.where(clock_credits.c.customer == customer)
+    return [dict(r) for r in conn.execute(query.order_by(clock_credits.c.id)).mappings()]
