@@ -20,7 +20,8 @@ CASE = "dossier"
 
 
 def _has_clock(rt, kind: str) -> bool:
-    return kind in rt.services and bool(rt.services[kind].clock)
+    """Dossier services with a whole-service promise (complaints run per-step legs themselves)."""
+    return kind in rt.services and clocks.service_clock(rt.services[kind]).promise is not None
 
 
 def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str) -> None:
