@@ -107,8 +107,7 @@ def _load(path: str, mtime_ns: int) -> CalendarData:
 
     national = holidays.country_holidays("ID", categories=("public", "government"),
                                          years=range(FIRST_YEAR, LAST_YEAR + 1), language="id")
-    leave_years = {d.year for d in holidays.country_holidays(
-        "ID", categories=("government",), years=range(FIRST_YEAR, LAST_YEAR + 1))}
+    leave_years = {d.year for d, name in national.items() if "cuti bersama" in name.lower()}
     base = {d: DayOff(d, name, "nasional") for d, name in national.items()}
     estimated = {d: name for d, name in national.items() if "perkiraan" in name.lower()
                  or "estimated" in name.lower()}
@@ -160,6 +159,9 @@ class WorkingCalendar:
         if office not in self.data.offices:
             raise CalendarError(f"kantor '{office}' tidak ada di {self.path.name}")
         return WorkingCalendar(self.path, office)
+
+    def days_off(self) -> list[date]:
+        return list(self._off)
 
     def day_off(self, day: date) -> DayOff | None:
         return self._off.get(day)

@@ -79,6 +79,8 @@ class Settings:
     calendar_path: Path = PROJECT_ROOT / "data" / "calendar.yaml"   # office hours, local holidays
     offices_path: Path = PROJECT_ROOT / "data" / "offices.yaml"   # offices sharing this Sertiflow
     auto_replies_per_sender_per_day: int = 3
+    clock_officers: list[str] = field(default_factory=list)   # morning clock digest; default office.email
+    head_of_office: str = ""      # SLA report recipient; default office.email
     convert_pdf: bool = True      # DOCX -> PDF through LibreOffice when installed
 
     def __post_init__(self):

@@ -11,6 +11,8 @@ from pipelines import db
 from pipelines.clock import store
 from pipelines.clock.engine import DAYS, PAUSED, RESUMED, STARTED, STOPPED, ClockLogs, compute
 from pipelines.clock.targets import TargetError, service_clock
+
+CREDIT_DAYS = 1          # seed 002: one working day off the next promise
 from pipelines.clock.worktime import epoch, from_epoch, worktime_for
 
 
@@ -98,6 +100,10 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
 
 
 def _apply_credit(conn, clock, customer: str, service: str, letter_number: str | None, actor: str) -> None:
+    """Take one credit for this clock. A credit never shortens a promise below one working day
+    (nor applies to minute promises): then it stays for a later case."""
+    if clock["unit"] != DAYS or float(clock["target"]) - CREDIT_DAYS < 1:
+        return
     credit = None
     if letter_number:
         credit = store.claim_credit(conn, clock["id"], "", service, letter_number)
@@ -105,11 +111,10 @@ def _apply_credit(conn, clock, customer: str, service: str, letter_number: str |
         credit = store.claim_credit(conn, clock["id"], customer.lower(), service)
     if credit is None:
         return
-    target = max(float(clock["target"]) - float(credit["working_days"]), 0.5) if clock["unit"] == DAYS \
-        else clock["target"]
+    target = float(clock["target"]) - float(credit["working_days"])
     store.set_clock(conn, clock["id"], target=target, credit_id=credit["id"])
     db.record_event(conn, "kompensasi_digunakan", actor=actor, surat=credit["letter_number"],
-                    jam=clock["case_type"], perkara=clock["case_ref"], janji_hari_kerja=target)
+                    jenis_perkara=clock["case_type"], perkara=clock["case_ref"], janji_hari_kerja=target)
 
 
 def apply_letter(rt, conn, *, case_type: str, case_ref, letter_number: str, actor: str = "sistem") -> bool:

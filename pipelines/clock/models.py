@@ -72,5 +72,7 @@ clock_credits = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("used_by_clock_id", Integer, ForeignKey("clocks.id"), nullable=True, unique=True),
     Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("letter_docx", Text, nullable=False, default=""),     # written after the credit is recorded
+    Column("letter_pdf", Text, nullable=False, default=""),
     Index("ix_clock_credits_customer", "customer", "service"),
 )

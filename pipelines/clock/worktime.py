@@ -13,7 +13,7 @@ Everything is vectorised: 100,000 clocks are a few array operations.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 import numpy as np
@@ -41,8 +41,11 @@ class WorkTime:
             elapsed[weekday, 1:] = np.cumsum(open_minutes)
             closing[weekday] = spans[-1][1] if spans else 0
         first = date(FIRST_YEAR, 1, 1)
-        working = np.array([calendar.is_working_day(first + timedelta(days=i)) for i in range(days)])
         weekday = (np.arange(days) + first.weekday()) % 7
+        open_weekday = np.array([bool(spans) for spans in office.hours])
+        off = [(d - first).days for d in calendar.days_off() if 0 <= (d - first).days < days]
+        working = open_weekday[weekday]
+        working[off] = False
         self.profile = np.where(working, weekday, 7)
         self.working = working
         self.elapsed = elapsed

@@ -22,6 +22,7 @@ steps:
 clock:
   target_working_days: 14
   compensation: true
+  warn_at: 0.75
   pause_reasons:
     menunggu_pembayaran: Menunggu pembayaran
   legs:

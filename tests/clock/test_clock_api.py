@@ -54,7 +54,7 @@ def test_bulk_states_equal_single_states(rt):
 
 def test_unknown_leg_and_service_are_clear_errors(rt):
     with rt.engine.begin() as conn:
-        with pytest.raises(clock.ClockError, match="tidak memuat langkah"):
+        with pytest.raises(clock.ClockError, match="tidak ada target untuk langkah"):
             clock.start(rt, conn, **CASE, service="uji_clock", leg="audit")
         with pytest.raises(clock.ClockError, match="tidak dikenal"):
             clock.start(rt, conn, **CASE, service="tidak_ada")
