@@ -105,14 +105,15 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _render_pool() -> ProcessPoolExecutor | None:
-    """Rendering a DOCX is ~30 ms of pure Python: with several mails in flight it runs in
-    worker processes, so it uses both cores instead of waiting on one GIL."""
+    """Rendering a DOCX from a compiled template is ~7 ms of pure Python: with several mails
+    in flight it runs in one worker process beside the main one (the GIL), so both cores
+    work. One, not one per core: each costs ~70 MB and a worker must stay under 600 MB."""
     global _pool
     if os.environ.get("SERTIFLOW_RENDER_WORKERS") == "0":
         return None
     with _pool_lock:
         if _pool is None:
-            workers = int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or os.cpu_count() or 2)
+            workers = int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or 1)
             # spawn, not fork: the mail threads and Prefect's threads must not be forked.
             _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
@@ -157,7 +158,9 @@ def convert_pending(rt, limit: int = 500, dossier_ids: list[int] | None = None) 
                 target = Path(tmp) / f"g{row.id}.docx"
                 shutil.copyfile(source, target)
                 staged[target] = row
-        results = convert_to_pdf(list(staged), Path(tmp), timeout=600)
+        # One soffice (~200 MB) at a time unless told otherwise: a worker stays under 600 MB.
+        results = convert_to_pdf(list(staged), Path(tmp), timeout=600,
+                                 workers=int(os.environ.get("SERTIFLOW_PDF_WORKERS") or 1))
         with rt.engine.begin() as conn:
             for target, row in staged.items():
                 pdf = results.get(target)
