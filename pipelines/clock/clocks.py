@@ -20,7 +20,7 @@ class ClockError(ValueError):
     """A clock call that cannot be honoured (Indonesian message, shown to officers as is)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ClockState:
     clock_id: int
     case_type: str
@@ -34,17 +34,30 @@ class ClockState:
     unit: str                   # working_days | working_minutes
     warn_at: float
     credit_id: int | None
-    started_at: datetime
-    deadline: datetime          # UTC; while paused: the deadline if it resumed now
+    started_s: float            # epoch seconds; `started_at`, `deadline`, `stopped_at` as datetimes
+    deadline_s: float           # while paused: the deadline if it resumed now
     used: float                 # in `unit`
     left: float                 # in `unit`; negative when over
     share: float                # used / target
     paused_minutes: float       # working minutes spent paused
     state: str                  # berjalan | dijeda | selesai
     pause_reason: str
-    stopped_at: datetime | None
+    stopped_s: float | None
     breached: bool              # deadline passed while it ran (or before it stopped)
     warning: bool               # open, not breached, used >= warn_at of the target
+
+    @property
+    def started_at(self) -> datetime:
+        return from_epoch(self.started_s)
+
+    @property
+    def deadline(self) -> datetime:
+        """UTC; while paused, the deadline if it resumed now."""
+        return from_epoch(self.deadline_s)
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        return None if self.stopped_s is None else from_epoch(self.stopped_s)
 
     @property
     def open(self) -> bool:
@@ -179,9 +192,21 @@ def hand_over(rt, conn, *, case_type: str, case_ref, holder: str, leg: str = "")
     store.set_clock(conn, _clock_or_fail(conn, case_type, case_ref, leg)["id"], holder=holder)
 
 
+_STATE_NAMES = ("berjalan", "dijeda", "selesai")
+
+
+def logs_warn(rows) -> np.ndarray:
+    return np.array([float(r["warn_at"]) for r in rows])
+
+
 def compute_states(rt, clock_rows: list[dict], ev_clock, ev_kind, ev_at, ev_reason,
                    now: datetime | None = None) -> list[ClockState]:
     """States of clocks loaded by store.load_logs, grouped per office (one table set each)."""
+    with store.no_gc_pauses():
+        return _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now)
+
+
+def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) -> list[ClockState]:
     now_s = epoch(now or db.now())
     by_office = defaultdict(list)
     for i, row in enumerate(clock_rows):
@@ -202,22 +227,23 @@ def compute_states(rt, clock_rows: list[dict], ev_clock, ev_kind, ev_at, ev_reas
                          in_days=np.array([r["unit"] == DAYS for r in rows]),
                          ev_clock=remap[ev_clock[sel]], ev_kind=ev_kind[sel], ev_at=ev_at[sel])
         s = compute(wt, logs, now_s)
-        last_reason = {}
-        for c, reason in zip(logs.ev_clock.tolist(), [r for r, keep in zip(ev_reason, sel) if keep]):
-            last_reason[c] = reason
-        for j, (i, row) in enumerate(zip(indices.tolist(), rows)):
-            state = "selesai" if s.stopped[j] else "dijeda" if s.paused[j] else "berjalan"
-            breached = bool(s.breached[j])
+        # The reason of each clock's last event (its pause reason when it is paused).
+        positions = np.flatnonzero(sel)
+        ends = np.ones(len(positions), dtype=bool)
+        ends[:-1] = logs.ev_clock[1:] != logs.ev_clock[:-1]
+        last_reason = [ev_reason[p] for p in positions[ends].tolist()]
+        kind = np.where(s.stopped, 2, np.where(s.paused, 1, 0)).tolist()
+        warning = (~s.stopped & ~s.breached & (s.share >= logs_warn(rows))).tolist()
+        stopped_at = s.stopped_at.tolist()
+        for j, i, row, k, start_s, deadline_s, used, left, share, paused_min, breached, warn, stop_s in zip(
+                range(len(rows)), indices.tolist(), rows, kind, s.started_at.tolist(), s.deadline.tolist(),
+                s.used.tolist(), s.left.tolist(), s.share.tolist(), s.paused_minutes.tolist(),
+                s.breached.tolist(), warning, stopped_at):
             result[i] = ClockState(
-                clock_id=row["id"], case_type=row["case_type"], case_ref=row["case_ref"], leg=row["leg"],
-                service=row["service"], office=office, customer=row["customer"], holder=row["holder"],
-                target=float(row["target"]), unit=row["unit"], warn_at=float(row["warn_at"]),
-                credit_id=row["credit_id"], started_at=from_epoch(s.started_at[j]),
-                deadline=from_epoch(s.deadline[j]), used=float(s.used[j]), left=float(s.left[j]),
-                share=float(s.share[j]), paused_minutes=float(s.paused_minutes[j]), state=state,
-                pause_reason=last_reason.get(j, "") if state == "dijeda" else "",
-                stopped_at=from_epoch(s.stopped_at[j]) if s.stopped[j] else None, breached=breached,
-                warning=state != "selesai" and not breached and float(s.share[j]) >= float(row["warn_at"]))
+                row["id"], row["case_type"], row["case_ref"], row["leg"], row["service"], office, row["customer"],
+                row["holder"], float(row["target"]), row["unit"], float(row["warn_at"]), row["credit_id"],
+                start_s, deadline_s, used, left, share, paused_min, _STATE_NAMES[k],
+                last_reason[j] if k == 1 else "", None if k != 2 else stop_s, breached, warn)
     return result
 
 

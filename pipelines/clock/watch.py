@@ -38,13 +38,12 @@ def sweep(rt, now: datetime | None = None) -> Sweep:
     with rt.engine.begin() as conn:
         open_logs = store.load_logs(conn, open_only=True)
         recent = store.load_logs(conn, open_only=False, closed_since=now - timedelta(days=14))
+        seen = store.seen_deadlines(conn, [r["id"] for r in open_logs[0]])
         for logs, is_open in ((open_logs, True), (recent, False)):
-            rows = logs[0]
-            states = compute_states(rt, *logs, now=now)
-            for row, state in zip(rows, states):
+            for state in compute_states(rt, *logs, now=now):
                 _mark(rt, conn, state, result)
                 if is_open:
-                    _follow_calendar(rt, conn, row, state, result)
+                    _follow_calendar(rt, conn, seen[state.clock_id], state, result)
     return result
 
 
@@ -66,12 +65,12 @@ def _mark(rt, conn, state: ClockState, result: Sweep) -> None:
         store.remove_mark(conn, state.clock_id, WARNING)       # a calendar change gave time back
 
 
-def _follow_calendar(rt, conn, row: dict, state: ClockState, result: Sweep) -> None:
+def _follow_calendar(rt, conn, last_seen: tuple, state: ClockState, result: Sweep) -> None:
     fingerprint = rt.calendar.for_office(state.office).fingerprint
-    seen = db.aware(row["seen_deadline"])
-    if row["seen_calendar"] == fingerprint and seen is not None and abs((seen - state.deadline).total_seconds()) < 1:
+    seen, seen_calendar = db.aware(last_seen[0]), last_seen[1]
+    if seen_calendar == fingerprint and seen is not None and abs((seen - state.deadline).total_seconds()) < 1:
         return
-    if row["seen_calendar"] and row["seen_calendar"] != fingerprint and seen is not None \
+    if seen_calendar and seen_calendar != fingerprint and seen is not None \
             and abs((seen - state.deadline).total_seconds()) >= 1:
         result.moved.append((state, seen))
         db.record_event(conn, "tenggat_bergeser_kalender", dossier_id=_dossier_id(state),
