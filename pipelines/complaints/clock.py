@@ -1,94 +1,90 @@
-"""Every clock call of Process C goes through this module.
+"""Every clock call of Process C goes through this module: each step of seed 003 is a leg of
+the complaint service's clock (services/complaint.yaml `clock.legs`), kept by the service-clock
+engine (pipelines/clock) as a log and computed on read, in office hours and working days.
 
-Interim, until the service-clock engine (pipelines/clock) lands: a log of when each step
-started and stopped (table complaint_steps), and the figures computed from it when asked,
-with the targets of the service's `clock:` section. Minute targets run on the wall clock;
-day targets are Indonesian working days (pipelines.calendar), due at the end of the last day
-(WIB). Swapping in the engine changes this file only.
+A register entry's clock is case_type "complaint", case_ref its register number; one leg runs
+at a time (the step in hand).
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import insert, select, update
-
-from pipelines import db
-from pipelines.calendar import JAKARTA, local_date
+from pipelines import clock as engine
 from pipelines.clock import service_clock
-from pipelines.complaints.models import step_log
+
+CASE = "complaint"
 
 
 @dataclass(frozen=True)
 class StepFigure:
     step: str
     label: str
-    target: str                      # "60 menit", "3 hari kerja"
+    target: str                      # "60 menit kerja", "3 hari kerja"
     started_at: datetime
-    due_at: datetime
+    due_at: datetime                 # the engine's deadline (UTC)
     stopped_at: datetime | None
-    elapsed_minutes: int | None      # started -> stopped, wall clock
+    used: str                        # the engine's own words: "selesai tepat waktu", "terlambat 2 jam ..."
     on_time: bool | None             # None while running and not yet late
+    state: engine.ClockState
 
     @property
     def late(self) -> bool:
         return self.on_time is False
 
 
-def start(conn, dossier_id: int, step: str, at: datetime | None = None) -> None:
-    """Start a step (a no-op when it was started already: safe to repeat)."""
-    exists = conn.execute(select(step_log.c.id).where(step_log.c.dossier_id == dossier_id,
-                                                      step_log.c.step == step)).scalar()
-    if exists is None:
-        conn.execute(insert(step_log).values(dossier_id=dossier_id, step=step, started_at=at or db.now()))
+def _service(rt):
+    from pipelines.complaints.register import service
+    return service(rt)
 
 
-def stop(conn, dossier_id: int, step: str, at: datetime | None = None) -> bool:
+def start(rt, conn, entry: dict, step: str, at: datetime | None = None) -> None:
+    """Start a step's leg (idempotent)."""
+    role = next((s.get("role", "") for s in _service(rt).steps if s["id"] == step), "")
+    engine.start(rt, conn, case_type=CASE, case_ref=entry["number"], service=_service(rt).kind, leg=step,
+                 at=at, customer=entry.get("email") or "", holder=role)
+
+
+def stop(rt, conn, entry: dict, step: str, at: datetime | None = None, actor: str = "sistem") -> bool:
     """Stop a running step; False when it was not running."""
-    return conn.execute(update(step_log).where(
-        step_log.c.dossier_id == dossier_id, step_log.c.step == step, step_log.c.stopped_at.is_(None))
-        .values(stopped_at=at or db.now())).rowcount == 1
+    return engine.stop(rt, conn, case_type=CASE, case_ref=entry["number"], leg=step, at=at, actor=actor)
 
 
-def running(conn, dossier_id: int) -> str | None:
-    return conn.execute(select(step_log.c.step).where(
-        step_log.c.dossier_id == dossier_id, step_log.c.stopped_at.is_(None))
-        .order_by(step_log.c.id.desc())).scalar()
-
-
-def due_at(service, step: str, started: datetime, calendar) -> datetime:
-    target = service_clock(service).target(step)
-    started = db.aware(started)
-    if target.unit == "working_minutes":
-        return started + timedelta(minutes=int(target.amount))
-    day = calendar.add_working_days(local_date(started), int(target.amount))
-    return datetime.combine(day, time(23, 59, 59), JAKARTA)
+def running(rt, conn, entry: dict) -> str | None:
+    """The step in hand, or None when none runs (closed)."""
+    open_legs = engine.states(rt, conn, case_type=CASE, case_refs=[entry["number"]], open_only=True)
+    return open_legs[-1].leg if open_legs else None
 
 
 def target_text(service, step: str) -> str:
-    target = service_clock(service).target(step)
-    if target.unit == "working_minutes":
-        return f"{target.amount:g} menit"
-    return f"{target.amount:g} hari kerja"
+    return service_clock(service).target(step).describe()
 
 
-def figures(conn, dossier_id: int, service, calendar, now: datetime | None = None) -> list[StepFigure]:
-    """Each started step of a register entry with its due time and whether it kept it."""
-    now = now or db.now()
+def _figure(service, state: engine.ClockState) -> StepFigure:
     labels = {s["id"]: s["label"] for s in service.steps}
-    rows = conn.execute(select(step_log).where(step_log.c.dossier_id == dossier_id)
-                        .order_by(step_log.c.id)).mappings().all()
-    out = []
-    for row in rows:
-        started, stopped = db.aware(row["started_at"]), db.aware(row["stopped_at"])
-        due = due_at(service, row["step"], started, calendar)
-        if stopped is not None:
-            on_time = stopped <= due
-        else:
-            on_time = False if now > due else None
-        out.append(StepFigure(row["step"], labels.get(row["step"], row["step"]),
-                              target_text(service, row["step"]), started, due, stopped,
-                              None if stopped is None else int((stopped - started).total_seconds() // 60),
-                              on_time))
-    return out
+    on_time = False if state.breached else (True if state.state == "selesai" else None)
+    return StepFigure(state.leg, labels.get(state.leg, state.leg), target_text(service, state.leg),
+                      state.started_at, state.deadline, state.stopped_at, state.describe(), on_time, state)
 
+
+def figures_of(rt, conn, numbers: list[str], open_only: bool = False,
+               now: datetime | None = None) -> dict[str, list[StepFigure]]:
+    """Per register number, its steps in the service's order (one query for all of them);
+    `now` (default: now) is the moment a running step is judged at."""
+    service = _service(rt)
+    order = {s["id"]: i for i, s in enumerate(service.steps)}
+    found: dict[str, list[StepFigure]] = defaultdict(list)
+    if numbers:
+        for state in engine.states(rt, conn, case_type=CASE, case_refs=list(numbers), open_only=open_only,
+                                   now=now):
+            if state.leg:
+                found[state.case_ref].append(_figure(service, state))
+    for steps in found.values():
+        steps.sort(key=lambda f: order.get(f.step, len(order)))
+    return found
+
+
+def figures(rt, conn, entry: dict, now: datetime | None = None) -> list[StepFigure]:
+    """Each started step of a register entry with its deadline and whether it kept it."""
+    return figures_of(rt, conn, [entry["number"]], now=now).get(entry["number"], [])

@@ -29,7 +29,7 @@ def issue_decision(rt, number: str, actor: str, *, outcome: str, decision_text: 
         entry = store.entry_by_number(conn, number)
         if entry is None:
             raise ComplaintError(f"Pengaduan {number} tidak ditemukan.")
-        if clock.running(conn, entry["dossier_id"]) != "keputusan":
+        if clock.running(rt, conn, entry) != "keputusan":
             raise ComplaintError(f"Pengaduan {number} belum sampai atau sudah melewati langkah keputusan.")
         team = store.team(conn, entry["id"])
         actions = store.actions(conn, entry["id"])
@@ -51,7 +51,7 @@ def issue_decision(rt, number: str, actor: str, *, outcome: str, decision_text: 
     docx, pdf = write_document(rt, entry, "surat_keputusan", "surat_keputusan", context)
 
     with rt.engine.begin() as conn:
-        if clock.running(conn, entry["dossier_id"]) != "keputusan":
+        if clock.running(rt, conn, entry) != "keputusan":
             raise ComplaintError(f"Keputusan untuk {number} sudah diterbitkan.")
         store.update_entry(conn, entry, outcome=outcome, decision_text=entry["decision_text"],
                            publicity=publicity, publicity_reason=publicity_reason.strip(), closed_at=db.now())

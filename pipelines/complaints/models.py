@@ -86,18 +86,6 @@ team_members = Table(
     UniqueConstraint("complaint_id", "staff_id", name="uq_appeal_team_member"),
 )
 
-# The step clock log (started / stopped per step). Interim: replaced by pipelines/clock once
-# it lands; only pipelines/complaints/clock.py reads or writes it.
-step_log = Table(
-    "complaint_steps", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
-    Column("step", String(30), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("stopped_at", DateTime(timezone=True)),
-    UniqueConstraint("dossier_id", "step", name="uq_complaint_step"),
-)
-
 # Requests to the public form and status lookup, for rate limiting per address.
 public_hits = Table(
     "complaint_public_hits", metadata,

@@ -102,11 +102,12 @@ def advance(rt, conn, entry: dict, ended: str, actor: str, action: str, at: date
             progress: bool = True, **detail) -> str | None:
     """Stop `ended`, start the step after it (its status), and tell the complainant."""
     svc = service(rt)
-    if not clock.stop(conn, entry["dossier_id"], ended, at):
+    at = at or db.now()        # one moment: the next step starts when this one stops
+    if not clock.stop(rt, conn, entry, ended, at, actor):
         raise ComplaintError(f"Langkah ini sudah selesai atau belum dimulai untuk {entry['number']}.")
     following = next_step(svc, entry["type"], ended)
     if following:
-        clock.start(conn, entry["dossier_id"], following, at)
+        clock.start(rt, conn, entry, following, at)
     store.set_status(conn, entry, step_status(svc, following) if following else DONE, actor, action,
                      langkah=ended, berikutnya=following or "", **detail)
     if progress:
@@ -120,7 +121,7 @@ def _acknowledge(rt, conn, entry: dict, actor: str) -> None:
     """End of step 1: the entry is identified; acknowledge it (unless it is not to be answered)."""
     svc = service(rt)
     if entry["type"] == "bukan_keluhan":
-        clock.stop(conn, entry["dossier_id"], "terima")
+        clock.stop(rt, conn, entry, "terima", actor=actor)
         store.set_status(conn, entry, CLOSED, actor, "pengaduan_ditutup", alasan="bukan pengaduan (spam)")
         return
     if entry["channel"] == "surel" and entry["email"] and \
@@ -160,7 +161,7 @@ def _finish_intake(rt, mail_id: int, entry: dict, content) -> str:
     from pipelines.process import _finish_mail, _save_attachments
     _save_attachments(rt, mail_id, {"id": entry["dossier_id"], "number": entry["number"]}, content)
     with rt.engine.begin() as conn:
-        if clock.running(conn, entry["dossier_id"]) == "terima":
+        if clock.running(rt, conn, entry) == "terima":
             _acknowledge(rt, conn, entry, "sistem")
         _finish_mail(conn, mail_id, KIND, entry["dossier_id"])
     return f"pengaduan {entry['number']}"
@@ -183,7 +184,7 @@ def handle_complaint_mail(rt, mail_row, content) -> str:
                 subject=content.subject or "", sender=fields["email"],
                 thread_message_id=content.message_id or "", fields=fields)
             conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=entry["dossier_id"]))
-            clock.start(conn, entry["dossier_id"], "terima", received)
+            clock.start(rt, conn, entry, "terima", received)
             db.record_event(conn, "pengaduan_dicatat", dossier_id=entry["dossier_id"], mail_id=mail_id,
                             nomor=entry["number"], jenis=fields["type"], saluran="surel")
     return _finish_intake(rt, mail_id, entry, content)
@@ -202,7 +203,7 @@ def handle_case_mail(rt, mail_id: int, dossier: dict, content) -> str:
             fields = _mail_fields(rt, content)
             entry = store.adopt_dossier(conn, dossier["id"], status=step_status(service(rt), "terima"),
                                         fields=fields)
-            clock.start(conn, entry["dossier_id"], "terima", db.aware(dossier["received_at"]))
+            clock.start(rt, conn, entry, "terima", db.aware(dossier["received_at"]))
             db.record_event(conn, "pengaduan_dicatat", dossier_id=entry["dossier_id"], mail_id=mail_id,
                             nomor=entry["number"], jenis=fields["type"], saluran="surel")
         return _finish_intake(rt, mail_id, entry, content)
@@ -237,7 +238,7 @@ def register_entry(rt, *, channel: str, text: str, actor: str, name: str = "", e
                 organisation=organisation.strip()[:300], text=text[:20000],
                 target_number=(target.strip().upper() or target_number(subject, text))[:80],
                 recorded_by=actor))
-        clock.start(conn, entry["dossier_id"], "terima", received)
+        clock.start(rt, conn, entry, "terima", received)
         db.record_event(conn, "pengaduan_dicatat", actor=actor, dossier_id=entry["dossier_id"],
                         nomor=entry["number"], jenis=entry_type, saluran=channel)
         _acknowledge(rt, conn, entry, actor)
@@ -246,11 +247,11 @@ def register_entry(rt, *, channel: str, text: str, actor: str, name: str = "", e
 
 # ---------------------------------------------------------------- steps 2 and 3
 
-def _entry(conn, number: str, step: str) -> dict:
+def _entry(rt, conn, number: str, step: str) -> dict:
     entry = store.entry_by_number(conn, number)
     if entry is None:
         raise ComplaintError(f"Pengaduan {number} tidak ditemukan.")
-    if clock.running(conn, entry["dossier_id"]) != step:
+    if clock.running(rt, conn, entry) != step:
         raise ComplaintError(f"Pengaduan {number} tidak sedang pada langkah ini.")
     return entry
 
@@ -263,7 +264,7 @@ def confirm_record(rt, number: str, actor: str, *, entry_type: str, technical_le
     if entry_type != "bukan_keluhan" and not technical_lead.strip():
         raise ComplaintError("Pilih Penanggung Jawab Teknis yang menangani.")
     with rt.engine.begin() as conn:
-        entry = _entry(conn, number, "catat")
+        entry = _entry(rt, conn, number, "catat")
         values = {"type": entry_type, "technical_lead": technical_lead.strip()}
         if target is not None:
             values["target_number"] = target.strip().upper()
@@ -274,7 +275,7 @@ def confirm_record(rt, number: str, actor: str, *, entry_type: str, technical_le
         store.update_entry(conn, entry, **values)
         entry.update(values)
         if entry_type == "bukan_keluhan":
-            clock.stop(conn, entry["dossier_id"], "catat")
+            clock.stop(rt, conn, entry, "catat", actor=actor)
             store.set_status(conn, entry, CLOSED, actor, "pengaduan_ditutup", alasan="bukan pengaduan (spam)")
             return entry
         if entry_type == "keluhan_klien":
@@ -327,7 +328,7 @@ def record_investigation(rt, number: str, actor: str, *, cause: str, correction:
         if check_on <= today:
             raise ComplaintError("Tanggal cek efektivitas harus sesudah hari ini.")
     with rt.engine.begin() as conn:
-        entry = _entry(conn, number, "investigasi")
+        entry = _entry(rt, conn, number, "investigasi")
         store.update_entry(conn, entry, cause=cause.strip(), correction=correction.strip())
         for description, responsible, check_on in actions:
             store.add_action(conn, entry["id"], description.strip(), responsible.strip(), check_on, actor)

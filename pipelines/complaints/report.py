@@ -31,8 +31,8 @@ def register_xlsx(rt) -> bytes:
     labels = {s["id"]: s["label"] for s in svc.steps}
     with rt.engine.connect() as conn:
         rows = store.entries(conn)
-        figures = {r["dossier_id"]: {f.step: f for f in clock.figures(conn, r["dossier_id"], svc, rt.calendar)}
-                   for r in rows}
+        found = clock.figures_of(rt, conn, [r["number"] for r in rows])
+    figures = {r["dossier_id"]: {f.step: f for f in found.get(r["number"], [])} for r in rows}
     book = Workbook()
     sheet = book.active
     sheet.title = "Rekaman"
@@ -71,7 +71,7 @@ def monthly_summary(rt, year: int, month: int) -> dict:
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=JAKARTA)
     with rt.engine.connect() as conn:
         rows = store.entries(conn, since=start, until=end)
-        figures = [f for r in rows for f in clock.figures(conn, r["dossier_id"], svc, rt.calendar)]
+        figures = [f for steps in clock.figures_of(rt, conn, [r["number"] for r in rows]).values() for f in steps]
     finished, on_time = Counter(), Counter()
     for f in figures:
         if f.stopped_at is not None:

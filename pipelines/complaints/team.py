@@ -81,7 +81,7 @@ def form_team(rt, number: str, actor: str, *, matter: str, chair_id: str, member
     labels = competences_of()
     with rt.engine.begin() as conn:
         entry = _appeal(conn, number)
-        if clock.running(conn, entry["dossier_id"]) != "tim_banding":
+        if clock.running(rt, conn, entry) != "tim_banding":
             raise ComplaintError(f"Banding {number} tidak sedang pada langkah pembentukan tim.")
         if store.team(conn, entry["id"]):
             raise ComplaintError(f"Tim untuk banding {number} sudah dibentuk.")
@@ -121,7 +121,7 @@ def _record_declaration(rt, conn, entry: dict, member: dict, how: str, actor: st
                     anggota=member["staff_id"], cara=how, pindaian=scan_path)
     members = store.team(conn, entry["id"])
     if all(m["declared_at"] is not None for m in members) and \
-            clock.running(conn, entry["dossier_id"]) == "tim_banding":
+            clock.running(rt, conn, entry) == "tim_banding":
         advance(rt, conn, entry, "tim_banding", actor, "tim_banding_lengkap",
                 tim=[m["name"] for m in members])
     return True

@@ -94,10 +94,9 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         svc = service(rt)
         with engine.connect() as conn:
             rows = list(reversed(store.entries(conn)))
+            running = clock.figures_of(rt, conn, [r["number"] for r in rows], open_only=True)
             for row in rows:
-                running = clock.running(conn, row["dossier_id"])
-                row["running"] = next((f for f in clock.figures(conn, row["dossier_id"], svc, rt.calendar)
-                                       if f.step == running), None)
+                row["running"] = (running.get(row["number"]) or [None])[-1]
             due = store.actions_due(conn, local_date(db.now()))
         return render(request, "pengaduan_daftar.html", rows=rows, due=due, statuses=svc.statuses,
                       month=local_date(db.now()).strftime("%Y-%m"))
@@ -159,8 +158,8 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
             entry = store.entry_by_number(conn, number)
             if entry is None:
                 raise HTTPException(404)
-            figures = clock.figures(conn, entry["dossier_id"], svc, rt.calendar)
-            running = clock.running(conn, entry["dossier_id"])
+            figures = clock.figures(rt, conn, entry)
+            running = next((f.step for f in figures if f.stopped_at is None), None)
             team = store.team(conn, entry["id"])
             involved = store.involved(conn, entry["id"])
             actions = store.actions(conn, entry["id"])
@@ -304,7 +303,7 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
                 # The same answer whatever was wrong: a number alone reveals nothing.
                 return public(request, "publik_lacak.html", status_code=404, status=None, number=number,
                               error="Nomor pelacakan dan alamat surel tidak cocok dengan pengaduan mana pun.")
-            figures = clock.figures(conn, entry["dossier_id"], svc, rt.calendar)
+            figures = clock.figures(rt, conn, entry)
         labels = {s["id"]: s["label"] for s in svc.steps}
         status = {"number": entry["number"], "type": TYPES[entry["type"]], "received": entry["received_at"],
                   "status": svc.statuses.get(entry["status"], entry["status"]),

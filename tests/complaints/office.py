@@ -11,8 +11,7 @@ import yaml
 from sqlalchemy import select
 
 from pipelines import db
-from pipelines.complaints import store
-from pipelines.complaints.models import step_log
+from pipelines.complaints import clock, store
 from tests.spine.office import OFFICE, Office
 
 COMPLAINTS = "pengaduan@bnsp.example.go.id"
@@ -50,12 +49,11 @@ class ComplaintOffice(Office):
         with self.runtime().engine.connect() as conn:
             return store.entries(conn)
 
-    def steps(self, number: str) -> dict[str, dict]:
-        with self.runtime().engine.connect() as conn:
-            rows = conn.execute(select(step_log).join(db.dossiers, db.dossiers.c.id == step_log.c.dossier_id)
-                                .where(db.dossiers.c.number == number)).mappings().all()
-        return {r["step"]: {"started": db.aware(r["started_at"]), "stopped": db.aware(r["stopped_at"])}
-                for r in rows}
+    def steps(self, number: str, now=None) -> dict[str, clock.StepFigure]:
+        """The register entry's steps on the service clock, by step id, in order."""
+        rt = self.runtime()
+        with rt.engine.connect() as conn:
+            return {f.step: f for f in clock.figures(rt, conn, store.entry_by_number(conn, number), now=now)}
 
     def outbox(self, number: str) -> list[dict]:
         with self.runtime().engine.connect() as conn:

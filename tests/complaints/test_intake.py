@@ -2,11 +2,12 @@
 number, and the complainant gets one acknowledgement in their language, in the thread."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from pipelines import db
+from pipelines.calendar import JAKARTA
 from pipelines.complaints.register import register_entry
 from tests.complaints.office import complaint_mail, make_complaint_office
 
@@ -36,14 +37,16 @@ def test_mailed_complaint_is_registered_and_acknowledged_once_in_indonesian_in_t
     body = ack.get_content()
     assert entry["number"] in body and "Rekaman Keluhan dan Banding" in body and "Yth. Budi Santoso" in body
 
-    # Step 1 (receive and identify, 60 minutes) ended when the acknowledgement went out.
+    # Step 1 (receive and identify, 60 working minutes) ended when the acknowledgement went out.
     steps = office.steps(entry["number"])
     terima = steps["terima"]
-    assert terima["started"] == db.aware(entry["received_at"])
-    assert timedelta(0) <= terima["stopped"] - terima["started"] < timedelta(minutes=60)
+    assert (terima.target, terima.on_time, terima.state.state) == ("60 menit kerja", True, "selesai")
+    assert abs(terima.started_at - db.aware(entry["received_at"])) < timedelta(milliseconds=1)  # kept in ms
+    assert terima.due_at >= terima.started_at + timedelta(minutes=60)      # office minutes only stretch it
+    assert timedelta(0) <= terima.stopped_at - terima.started_at < timedelta(minutes=60)
     [sent] = [m for m in office.outbox(entry["number"]) if m["state"] == "sent"]
-    assert db.aware(sent["sent_at"]) - terima["started"] < timedelta(minutes=60)
-    assert steps["catat"]["stopped"] is None
+    assert db.aware(sent["sent_at"]) - terima.started_at < timedelta(minutes=60)
+    assert (steps["catat"].target, steps["catat"].stopped_at) == ("120 menit kerja", None)
 
     # Another pass, and the same mail delivered again: no second acknowledgement, no second entry.
     office.complaints_box.append(complaint_mail(
@@ -74,8 +77,12 @@ def test_english_appeal_is_answered_in_english_and_spam_is_never_answered(office
 
 def test_desk_channels_are_recorded_with_their_channel_and_anonymous_ones_are_not_answered(office):
     rt = office.runtime()
+    # Taken by telephone on Monday 2 November 2026 at 09:00 WIB, recorded only now: step 1 was due
+    # at 10:00 WIB that day (60 office minutes) and is late.
+    called = datetime(2026, 11, 2, 9, 0, tzinfo=JAKARTA)
     phoned = register_entry(rt, channel="telepon", actor="rina", name="Siti Aminah", email="siti@contoh.id",
-                            phone="0812-1111-2222", text="Petugas tidak menjawab telepon selama tiga hari.")
+                            phone="0812-1111-2222", text="Petugas tidak menjawab telepon selama tiga hari.",
+                            received_at=called)
     anonymous = register_entry(rt, channel="lapor", actor="rina", anonymous=True, email="rahasia@contoh.id",
                                text="Ada pungutan di luar tarif resmi pada layanan sertifikasi.")
     walk_in = register_entry(rt, channel="datang_langsung", actor="rina", name="Pak Joko",
@@ -86,6 +93,9 @@ def test_desk_channels_are_recorded_with_their_channel_and_anonymous_ones_are_no
     assert [by_number[e["number"]]["channel"] for e in (phoned, anonymous, walk_in)] == \
         ["telepon", "lapor", "datang_langsung"]
     assert len({phoned["number"], anonymous["number"], walk_in["number"]}) == 3
+    terima = office.steps(phoned["number"])["terima"]
+    assert terima.started_at == called and terima.due_at == datetime(2026, 11, 2, 10, 0, tzinfo=JAKARTA)
+    assert terima.on_time is False and terima.late and terima.used.startswith("terlambat")
     [ack] = office.inbox_of("siti@contoh.id")
     assert f"[{phoned['number']}]" in ack["Subject"] and "telepon" in ack.get_content()
     # Anonymous: recorded (no contact kept), moved on to step 2 like any other, never mailed.
