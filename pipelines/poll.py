@@ -10,14 +10,18 @@ import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import select
+
+from pipelines import db
 from pipelines.faults import crash_point
 from pipelines.mail.ingest import finish_moves, ingest_new_mail, take_moves, unfinished_mail
 from pipelines.mail.sources import ImapSource, SourceError, open_source
-from pipelines.process import process_mail
+from pipelines.process import SKIPPED, process_mail
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import drain
 from pipelines.send.transport import transport_for
 from pipelines.read import sandbox
+from pipelines.threads import MailGroup, mail_groups
 from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
@@ -34,17 +38,42 @@ def fetch_new(rt: Runtime, mailbox: str) -> int:
 
 
 def pending_batches(rt: Runtime) -> list[list[int]]:
-    pending = unfinished_mail(rt.engine)
-    return [pending[i:i + BATCH] for i in range(0, len(pending), BATCH)]
+    """Unfinished mail in batches of about BATCH; the mails of one sender or one conversation
+    stay in one batch, so they are checked in order (see `pipelines.threads`)."""
+    batches: list[list[int]] = []
+    for group in mail_groups(rt, unfinished_mail(rt.engine)):
+        if not batches or batches[-1] and len(batches[-1]) + len(group.mail_ids) > BATCH:
+            batches.append([])
+        batches[-1].extend(group.mail_ids)
+    return batches
 
 
 def process_batch(rt: Runtime, mail_ids: list[int], workers: int = 4) -> Counter:
     """Process mails side by side: each spends most of its time waiting on the reader
-    subprocesses, and claims in the database keep two threads off the same mail."""
-    if workers <= 1 or len(mail_ids) <= 1:
-        return Counter(process_mail(rt, mail_id) for mail_id in mail_ids)
+    subprocesses, and claims in the database keep two threads off the same mail. The mails of
+    one group (a sender, a conversation) go one after the other in arrival order, so a reply never
+    races its request and a resend finds the dossier of the first copy; a mail its sender followed
+    up in the same pass gets no reply of its own (the later check replies)."""
+    groups = mail_groups(rt, mail_ids)
+
+    def run(group: MailGroup) -> list[str]:
+        outcomes = []
+        for mail_id in group.mail_ids:
+            outcome = process_mail(rt, mail_id, reply_held=mail_id in group.answered_later)
+            outcomes.append(outcome)
+            if outcome == SKIPPED and _still_pending(rt, mail_id):
+                break  # another poller holds an earlier mail of the group: it keeps the order
+        return outcomes
+
+    if workers <= 1 or len(groups) <= 1:
+        return Counter(outcome for group in groups for outcome in run(group))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail") as pool:
-        return Counter(pool.map(lambda mail_id: process_mail(rt, mail_id), mail_ids))
+        return Counter(outcome for outcomes in pool.map(run, groups) for outcome in outcomes)
+
+
+def _still_pending(rt: Runtime, mail_id: int) -> bool:
+    with rt.engine.connect() as conn:
+        return conn.execute(select(db.mails.c.state).where(db.mails.c.id == mail_id)).scalar() == "received"
 
 
 def release_workers() -> None:

@@ -19,7 +19,7 @@ from pipelines.check import check_dossier, summarise
 from pipelines.classify import Classification, automatic_reason, classify
 from pipelines.decide import decide
 from pipelines.decide.decide import CHECKABLE, NEW
-from pipelines.documents import Attachment, Document, MailContent
+from pipelines.documents import REQUEST_LETTER, Attachment, Document, MailContent
 from pipelines.faults import crash_point
 from pipelines.findings import Finding
 from pipelines.classify.rules import UNCLASSIFIED
@@ -49,14 +49,18 @@ CASE_HANDLERS: dict[str, Callable] = {}
 # Replies in the thread of a dossier past checking (e.g. the signed receipt coming back):
 # handler(rt, mail_id, dossier, content) -> outcome text, or None when it is not theirs.
 FOLLOWUP_HANDLERS: list[Callable] = []
+SKIPPED = "dilewati"  # another worker holds the mail, or it is done already
 
 
-def process_mail(rt: Runtime, mail_id: int) -> str:
-    """Process one recorded mail; never raises. Returns a short outcome for the run summary."""
+def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
+    """Process one recorded mail; never raises. Returns a short outcome for the run summary.
+
+    `reply_held`: the sender followed this mail up later in the same pass; the dossier is checked
+    again with that mail right after, and only that check replies (see poll.process_batch)."""
     if not claim_mail(rt.engine, mail_id, rt.worker):
-        return "dilewati"
+        return SKIPPED
     try:
-        return _process(rt, mail_id)
+        return _process(rt, mail_id, reply_held)
     except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on
         log.exception("mail %s failed", mail_id)
         with rt.engine.begin() as conn:
@@ -80,7 +84,7 @@ def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None
         processed_at=db.now(), error=""))
 
 
-def _process(rt: Runtime, mail_id: int) -> str:
+def _process(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
     with rt.engine.connect() as conn:
         row = _mail_row(conn, mail_id)
     content = walk_message(Path(row["raw_path"]).read_bytes())
@@ -120,9 +124,14 @@ def _process(rt: Runtime, mail_id: int) -> str:
                             pengirim=content.from_addr, subjek=content.subject)
         return "tidak terklasifikasi"
 
+    documents = None
+    if thread_dossier is None:
+        # The same letter sent again under a new Message-ID belongs to the first copy's dossier.
+        documents = read_documents(content.attachments)
+        thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
     dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided)
     crash_point("after_dossier")
-    return _work_on_dossier(rt, mail_id, dossier_id, content)
+    return _work_on_dossier(rt, mail_id, dossier_id, content, reply_held, documents)
 
 
 def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
@@ -145,6 +154,64 @@ def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
             if dossier and dossier["sender"].lower() == (content.from_addr or "").lower():
                 return dossier["id"]
     return None
+
+
+def _normal_letter_number(number: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (number or "").upper())
+
+
+def _same_request(letter: dict, niks: set[str], earlier: dict, earlier_niks: set[str]) -> bool:
+    """Whether a request letter (with its participants) is the one an earlier dossier holds.
+    LSPs reuse letter numbers across requests, so the number alone is not enough: the date and
+    the blanks must agree where both are known, and most participants must be the same."""
+    if _normal_letter_number(letter.get("letter_number", "")) != \
+            _normal_letter_number(earlier.get("letter_number", "")):
+        return False
+    for key in ("letter_date", "blanks_requested"):
+        if letter.get(key) and earlier.get(key) and letter[key] != earlier[key]:
+            return False
+    if not niks or not earlier_niks:
+        return False
+    return len(niks & earlier_niks) * 2 >= max(len(niks), len(earlier_niks))
+
+
+def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification,
+                    documents: list[Document]) -> int | None:
+    """The dossier of an earlier copy of this request sent under another Message-ID: same
+    service, same LSP (for an unregistered sender, the same address) and the same letter:
+    byte-identical, or the same number, date and blanks for mostly the same participants."""
+    letters = [d for d in documents if d.doc_type == REQUEST_LETTER and d.facts.get("letter_number")]
+    if not letters:
+        return None
+    service = rt.services[decided.kind]
+    lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
+    niks = {r.nik for d in documents if d.roster for r in d.roster.rows if r.nik}
+    with rt.engine.connect() as conn:
+        query = select(db.dossiers.c.id, db.dossiers.c.facts).where(
+            db.dossiers.c.kind == service.kind).order_by(db.dossiers.c.id)
+        query = query.where(db.dossiers.c.lsp_code == lsp.code) if lsp else \
+            query.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == (content.from_addr or "").lower())
+        numbers = {_normal_letter_number(d.facts["letter_number"]) for d in letters}
+        candidates = [row for row in conn.execute(query)
+                      if _normal_letter_number((row.facts or {}).get("letter_number", "")) in numbers]
+        match = None
+        for row in candidates:
+            same_file = conn.execute(select(db.documents.c.id).where(
+                db.documents.c.dossier_id == row.id, db.documents.c.doc_type == REQUEST_LETTER,
+                db.documents.c.sha256.in_([d.sha256 for d in letters]))).first()
+            earlier_niks = set(conn.execute(select(db.participants.c.nik).where(
+                db.participants.c.dossier_id == row.id, db.participants.c.nik != "")).scalars())
+            if same_file or any(_same_request(d.facts, niks, row.facts or {}, earlier_niks) for d in letters):
+                match = row
+                break
+    if match is None:
+        return None
+    with rt.engine.begin() as conn:
+        conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=match.id))
+        db.record_event(conn, "surel_kirim_ulang", dossier_id=match.id, mail_id=mail_id,
+                        nomor_surat=(match.facts or {}).get("letter_number", ""),
+                        catatan="Surat permohonan yang sama dikirim ulang; digabung ke berkasnya.")
+    return match.id
 
 
 def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification) -> int:
@@ -171,11 +238,13 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
     return dossier_id
 
 
-def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent) -> list[Document]:
-    """Write this mail's files under outputs/<dossier>/lampiran/ and read them."""
+def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
+                      documents: list[Document] | None = None) -> list[Document]:
+    """Write this mail's files under outputs/<dossier>/lampiran/ and read them (unless read already)."""
     folder = rt.settings.outputs_dir / dossier["number"] / "lampiran"
     folder.mkdir(parents=True, exist_ok=True)
-    documents = read_documents(content.attachments)
+    if documents is None:
+        documents = read_documents(content.attachments)
     for position, (attachment, document) in enumerate(zip(content.attachments, documents)):
         # The filename is already sanitised by the walker; the prefix keeps mails apart.
         path = folder / f"{mail_id:06d}-{position:02d}-{attachment.filename}"
@@ -222,15 +291,16 @@ def _previous_niks(rt: Runtime, dossier_id: int) -> dict[str, set[str]]:
     return niks
 
 
-def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent) -> str:
+def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent,
+                     reply_held: bool = False, read: list[Document] | None = None) -> str:
     with rt.engine.connect() as conn:
         dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
     if dossier["kind"] in CASE_HANDLERS:
         return CASE_HANDLERS[dossier["kind"]](rt, mail_id, dossier, content)
     service = rt.services[dossier["kind"]]
     if dossier["status"] not in CHECKABLE:
-        return _follow_up(rt, mail_id, dossier, content)
-    documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content)
+        return _follow_up(rt, mail_id, dossier, content, read)
+    documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content, read)
     documents = service.recognise(documents)
     crash_point("after_read")
 
@@ -254,7 +324,10 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_check")
 
     found = [_with_override(f, overrides) for f in found]
-    decision = decide(service, dossier["status"], found, sender_known)
+    recipient = _reply_recipient(dossier, content)
+    with rt.engine.connect() as conn:
+        replies_left = automatic_mail_count(conn, recipient) < rt.settings.auto_replies_per_sender_per_day
+    decision = decide(service, dossier["status"], found, sender_known, replies_left=replies_left)
 
     extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
     extra = extension.context(rt, dossier, service, documents, content) if extension else {}
@@ -289,8 +362,16 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
             _upsert_generated(conn, dossier_id, g)
         if extension:
             extension.record(conn, rt, dossier, service, decision, extra)
-        if decision.email:
+        if decision.email and reply_held:
+            db.record_event(conn, "balasan_menunggu_surel_berikutnya", dossier_id=dossier_id, mail_id=mail_id,
+                            catatan="Pengirim menindaklanjuti surel ini dalam penarikan yang sama; "
+                                    "balasan dikirim setelah surel berikutnya diperiksa.")
+        elif decision.email:
             _queue_reply(rt, conn, dossier, lsp, facts, found, decision.email, content, mail_id, extra)
+        if decision.reply_limited:
+            db.record_event(conn, "balasan_otomatis_dibatasi", dossier_id=dossier_id, mail_id=mail_id,
+                            kepada=recipient, catatan="Batas balasan otomatis per hari tercapai; permintaan "
+                                                      "kelengkapan belum dikirim, petugas menindaklanjuti.")
         _finish_mail(conn, mail_id, dossier["kind"], dossier_id)
         db.record_event(conn, "berkas_diperiksa", dossier_id=dossier_id, mail_id=mail_id,
                         before=dossier["status"], after=decision.status,
@@ -300,14 +381,15 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     return decision.status
 
 
-def _follow_up(rt: Runtime, mail_id: int, dossier: dict, content: MailContent) -> str:
+def _follow_up(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
+               read: list[Document] | None = None) -> str:
     """Mail in the thread of a dossier that is past checking: a handler may claim it;
     otherwise its files are kept and officers see it in the history."""
     for handler in FOLLOWUP_HANDLERS:
         outcome = handler(rt, mail_id, dossier, content)
         if outcome:
             return outcome
-    _save_attachments(rt, mail_id, dossier, content)
+    _save_attachments(rt, mail_id, dossier, content, read)
     with rt.engine.begin() as conn:
         _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
         db.record_event(conn, "surel_lanjutan_diterima", dossier_id=dossier["id"], mail_id=mail_id,
@@ -333,10 +415,15 @@ def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
         conn.execute(insert(db.generated_files).values(dossier_id=dossier_id, kind=generated["kind"], **values))
 
 
+def _reply_recipient(dossier: dict, content: MailContent) -> str:
+    return (content.from_addr or dossier["sender"]).lower()
+
+
 def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list[Finding],
                  template: str, content: MailContent, mail_id: int, extra: dict | None = None) -> None:
-    recipient = (content.from_addr or dossier["sender"]).lower()
+    recipient = _reply_recipient(dossier, content)
     if automatic_mail_count(conn, recipient) >= rt.settings.auto_replies_per_sender_per_day:
+        # decide() already knew the limit; this guards the race with another worker's reply
         db.record_event(conn, "balasan_otomatis_dibatasi", dossier_id=dossier["id"], mail_id=mail_id,
                         kepada=recipient, catatan="Batas balasan otomatis per hari tercapai; petugas menindaklanjuti.")
         return

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.calendar import local_date
-from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
+from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, COMPLETION_HELD, HELD, NEW
 from pipelines.desk import DeskError
 from pipelines.desk.claims import hold
 from pipelines.desk.queries import NOT_RELEVANT, UNCLASSIFIED
@@ -24,7 +24,7 @@ from pipelines.send.outbox import enqueue, resend
 log = logging.getLogger(__name__)
 RETURNED, CLOSED = "dikembalikan", "ditutup"
 # Statuses from which an officer may ask the LSP to complete the dossier.
-REQUESTABLE = {NEW, HELD, AWAITING_COMPLETION, RETURNED}
+REQUESTABLE = {NEW, HELD, AWAITING_COMPLETION, COMPLETION_HELD, RETURNED}
 MAX_TEXT = 20_000
 
 

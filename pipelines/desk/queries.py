@@ -11,11 +11,11 @@ from sqlalchemy import and_, case, func, or_, select
 from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.decide import STATUS_LABELS
-from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, HELD, NEW
+from pipelines.decide.decide import AWAITING_APPROVAL, AWAITING_COMPLETION, COMPLETION_HELD, HELD, NEW
 from pipelines.desk import claims, search
 
 RETURNED = "dikembalikan"
-OPEN_STATUSES = (NEW, HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, RETURNED)
+OPEN_STATUSES = (NEW, HELD, COMPLETION_HELD, AWAITING_COMPLETION, AWAITING_APPROVAL, RETURNED)
 UNCLASSIFIED = "unclassified"
 NOT_RELEVANT = "tidak_relevan"
 PER_PAGE = 50

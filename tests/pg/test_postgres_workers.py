@@ -227,7 +227,7 @@ def test_pollers_at_the_same_moment_do_nothing_twice(tmp_path, mailbox, smtp_ser
         sender = (LSP_TDN, LSP_PBD)[i % 2]
         message_id = f"<poll-{i}-{uuid.uuid4().hex[:6]}@{sender.split('@')[1]}>"
         missing = ("keputusan.pdf",) if i % 4 < 2 else ()
-        raw = request(sender, without(*missing), message_id=message_id)
+        raw = request(sender, without(*missing, letter_number=f"{i + 1:03d}/LSP/X/2026"), message_id=message_id)
         mailbox.append(raw)
         sent_ids.append(message_id)
         if missing:

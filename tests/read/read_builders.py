@@ -268,6 +268,43 @@ def participant_list_xls(people=None) -> bytes | None:
     return None
 
 
+def ods_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """An OpenDocument spreadsheet written by odfpy. A cell given as ("=FORMULA", value) is a
+    formula cell with its saved value, as LibreOffice stores it."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, rows in sheets.items():
+        table = Table(name=name)
+        for row in rows:
+            tr = TableRow()
+            for value in row:
+                formula = None
+                if isinstance(value, tuple):
+                    formula, value = value
+                if value is None:
+                    cell = TableCell()
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell = TableCell(valuetype="float", value=value)
+                    cell.addElement(P(text=str(value)))
+                elif isinstance(value, dt.date):
+                    cell = TableCell(valuetype="date", datevalue=value.isoformat())
+                    cell.addElement(P(text=value.isoformat()))
+                else:
+                    cell = TableCell(valuetype="string")
+                    cell.addElement(P(text=str(value)))
+                if formula:
+                    cell.setAttribute("formula", "of:" + formula)
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    buf = io.BytesIO()
+    doc.write(buf)
+    return buf.getvalue()
+
+
 def participant_list_csv(people=None, delimiter: str = ";") -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter)

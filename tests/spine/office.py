@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from pipelines import db
 from pipelines.poll import run_once
 from pipelines.runtime import Runtime
-from tests.read.read_builders import dossier_files
+from tests.read.read_builders import dossier_files, letter_lines, text_pdf
 
 LSP_TDN = "admin@lsp-tdn.example.id"
 LSP_PBD = "sertifikasi@lsp-pbd.example.id"
@@ -25,7 +25,12 @@ _ids = itertools.count(1)
 
 def request(sender: str = LSP_TDN, files: dict[str, bytes] | None = None, *,
             subject: str = "Permohonan Blanko Sertifikat Kompetensi", message_id: str | None = None,
-            in_reply_to: str = "", headers: dict | None = None, body: str = "Dengan hormat, terlampir.") -> bytes:
+            in_reply_to: str = "", headers: dict | None = None, body: str = "Dengan hormat, terlampir.",
+            letter_number: str | None = None) -> bytes:
+    """A request mail; `letter_number` gives the request letter its own number (the same number
+    from the same LSP is the same letter, sent again)."""
+    if files is None and letter_number:
+        files = letter_files(letter_number)
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = OFFICE
@@ -43,8 +48,12 @@ def request(sender: str = LSP_TDN, files: dict[str, bytes] | None = None, *,
     return msg.as_bytes()
 
 
-def without(*names: str) -> dict[str, bytes]:
-    files = dossier_files()
+def letter_files(letter_number: str) -> dict[str, bytes]:
+    return dossier_files(letter=text_pdf(letter_lines(number=letter_number)))
+
+
+def without(*names: str, letter_number: str | None = None) -> dict[str, bytes]:
+    files = letter_files(letter_number) if letter_number else dossier_files()
     for name in names:
         files.pop(name)
     return files

@@ -88,7 +88,10 @@ def test_two_pollers_at_once_process_each_mail_once(office):
     script = ("import sys; from pipelines.poll import run_once; from pipelines.runtime import Runtime; "
               "run_once(Runtime.load(sys.argv[1]))")
     for i in range(6):
-        office.mailbox.append(request(LSP_PBD if i % 2 else LSP_TDN, without("keputusan.pdf") if i % 2 else None))
+        number = f"{i + 1:03d}/LSP/X/2026"  # six different requests, not one letter sent again
+        office.mailbox.append(request(LSP_PBD if i % 2 else LSP_TDN,
+                                      without("keputusan.pdf", letter_number=number) if i % 2 else None,
+                                      letter_number=number))
     env = {**os.environ, "SERTIFLOW_RENDER_WORKERS": "0"}
     pollers = [subprocess.Popen([sys.executable, "-c", script, str(office.config)], cwd=PROJECT_ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(3)]

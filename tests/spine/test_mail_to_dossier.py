@@ -97,10 +97,10 @@ def test_a_mail_that_cannot_be_processed_is_kept_and_the_next_one_still_is(offic
     import pipelines.process as process
     real = process._work_on_dossier
 
-    def broken_for_pbd(rt, mail_id, dossier_id, content):
+    def broken_for_pbd(rt, mail_id, dossier_id, content, *args):
         if "lsp-pbd" in content.from_addr:
             raise ValueError("rusak")
-        return real(rt, mail_id, dossier_id, content)
+        return real(rt, mail_id, dossier_id, content, *args)
 
     monkeypatch.setattr(process, "_work_on_dossier", broken_for_pbd)
     office.mailbox.append(request(LSP_PBD))
@@ -116,8 +116,8 @@ def test_a_mail_that_cannot_be_processed_is_kept_and_the_next_one_still_is(offic
 
 
 def test_a_sender_gets_at_most_three_automatic_mails_a_day(office):
-    for _ in range(5):
-        office.mailbox.append(request(LSP_PBD, without("keputusan.pdf")))
+    for i in range(5):
+        office.mailbox.append(request(LSP_PBD, without("keputusan.pdf", letter_number=f"{i + 1:03d}/LSP-PBD/X/2026")))
     office.run()
     assert len(office.dossiers()) == 5
     assert len(office.smtp.messages) == 3

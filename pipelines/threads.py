@@ -1,0 +1,85 @@
+"""Which recorded mails belong together: one sender, or one conversation (Message-ID,
+In-Reply-To, References). Mails of a group are processed one after the other in arrival order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pipelines import db
+
+HEADER_BYTES = 256 * 1024  # headers only: never parse a whole mail to group it
+
+
+@dataclass
+class MailGroup:
+    mail_ids: list[int]                               # arrival order
+    # mails their sender followed up on later in the same pass: the later check replies for both
+    answered_later: set[int] = field(default_factory=set)
+
+
+def _references(raw_path: str) -> list[str]:
+    try:
+        with open(raw_path, "rb") as fh:
+            head = fh.read(HEADER_BYTES)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+    except (OSError, ValueError):
+        return []
+    refs = []
+    for name in ("In-Reply-To", "References"):
+        for value in headers.get_all(name) or []:
+            refs.extend(tok for tok in str(value).split() if tok.startswith("<") and tok.endswith(">"))
+    return refs
+
+
+def mail_groups(rt, mail_ids: list[int]) -> list[MailGroup]:
+    """`mail_ids` partitioned into groups, each in arrival (id) order, groups in order of their
+    first mail."""
+    if not mail_ids:
+        return []
+    with rt.engine.connect() as conn:
+        rows = conn.execute(select(db.mails.c.id, db.mails.c.message_id, db.mails.c.from_addr,
+                                   db.mails.c.raw_path).where(db.mails.c.id.in_(mail_ids))
+                            .order_by(db.mails.c.id)).all()
+    parent = {row.id: row.id for row in rows}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_message_id = {row.message_id: row.id for row in rows if row.message_id}
+    senders = {row.id: parseaddr(row.from_addr or "")[1].lower() for row in rows}
+    by_sender: dict[str, int] = {}
+    answered: set[int] = set()
+    for row in rows:
+        sender = senders[row.id]
+        if sender:
+            if sender in by_sender:
+                join(by_sender[sender], row.id)
+            else:
+                by_sender[sender] = row.id
+        for ref in _references(row.raw_path):
+            earlier = by_message_id.get(ref)
+            if earlier is not None and earlier != row.id:
+                join(earlier, row.id)
+                if earlier < row.id and sender and senders[earlier] == sender:
+                    answered.add(earlier)  # the sender followed up on its own mail
+    groups: dict[int, MailGroup] = {}
+    for row in rows:
+        group = groups.setdefault(find(row.id), MailGroup([]))
+        group.mail_ids.append(row.id)
+        if row.id in answered:
+            group.answered_later.add(row.id)
+    return sorted(groups.values(), key=lambda g: g.mail_ids[0])
