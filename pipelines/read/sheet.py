@@ -116,12 +116,13 @@ def col_letter(idx: int) -> str:
 
 
 def normalise_result(value) -> str | None:
-    """K or BK from the many ways it is written; None when unreadable."""
+    """K or BK from the many ways it is written ("K", "Kompeten", "K (Kompeten)", "BK", "B.K.",
+    "Belum Kompeten", "Tidak Kompeten", "NYC"); None when unreadable."""
     t = re.sub(r"[^a-z]", "", str(value).lower())
-    if t in ("k", "kompeten", "competent", "c"):
+    if t in ("k", "kompeten", "competent", "c", "kkompeten", "kompetenk"):
         return "K"
     if t in ("bk", "belumkompeten", "blmkompeten", "belumk", "tidakkompeten", "tk", "nyc",
-             "notyetcompetent", "belum", "bkompeten"):
+             "notyetcompetent", "belum", "bkompeten", "bkbelumkompeten", "belumkompetenbk"):
         return "BK"
     return None
 
@@ -493,7 +494,7 @@ def _check_nik(nik: str, row: RosterRow, where: str, label: str) -> list[Finding
             "NIK_TANGGAL_LAHIR_TIDAK_SESUAI",
             f"NIK di {label} memuat tanggal lahir {_nik_birth_text(parts)}, sedangkan kolom tanggal lahir "
             f"berisi {format_date_id(row.birth_date)}; mohon perbaiki NIK atau tanggal lahir sesuai KTP.",
-            where=where, nik=nik, birth_date=row.birth_date.isoformat()))
+            where=where, nik=nik, birth_date=row.birth_date.isoformat(), row=row.row, sheet=row.sheet))
     if row.sex and (row.sex == "P") != parts.female:
         out.append(Finding.error(
             "NIK_JENIS_KELAMIN_TIDAK_SESUAI",
@@ -501,11 +502,12 @@ def _check_nik(nik: str, row: RosterRow, where: str, label: str) -> list[Finding
             f"{'perempuan' if parts.female else 'laki-laki'} (tanggal lahir "
             f"{'ditambah 40' if parts.female else 'tanpa tambahan 40'}), sedangkan kolom jenis kelamin berisi {row.sex}; "
             f"mohon perbaiki NIK atau jenis kelamin sesuai KTP.",
-            where=where, nik=nik))
+            where=where, nik=nik, row=row.row, sheet=row.sheet))
     return out
 
 
-def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | None:
+def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
+               formula_at=lambda sheet, row, col: "") -> SheetResult | None:
     """Rows of one sheet; None when the sheet has no participant header (e.g. an instructions sheet)."""
     rows = grid.rows
     header = find_header(rows)
@@ -598,7 +600,8 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | No
         if "result" in cols:
             raw = cell("result")
             if _empty(raw):
-                findings.append(_empty_cell(where(r, cols["result"]), label(r, cols["result"]), "hasil (K/BK)"))
+                findings.append(_empty_or_formula(formula_at(grid.name, r, cols["result"]), where(r, cols["result"]),
+                                                  label(r, cols["result"]), "hasil (K/BK)"))
             else:
                 res = normalise_result(raw)
                 if res is None:
@@ -623,10 +626,12 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool) -> SheetResult | No
                 rr.result = "K" if k_on else "BK"
         # required cells
         if _empty(name_v) and "name" in cols:
-            findings.append(_empty_cell(where(r, cols["name"]), label(r, cols["name"]), "nama"))
+            findings.append(_empty_or_formula(formula_at(grid.name, r, cols["name"]), where(r, cols["name"]),
+                                              label(r, cols["name"]), "nama"))
         if "nik" in cols:
             if _empty(nik_v):
-                findings.append(_empty_cell(where(r, cols["nik"]), label(r, cols["nik"]), "NIK"))
+                findings.append(_empty_or_formula(formula_at(grid.name, r, cols["nik"]), where(r, cols["nik"]),
+                                                  label(r, cols["nik"]), "NIK"))
             else:
                 nik, nf = _nik_from_cell(nik_v, where(r, cols["nik"]), label(r, cols["nik"]))
                 findings.extend(nf)
@@ -659,6 +664,46 @@ def _is_footer(name: str, first_text: str, nik_value) -> bool:
     return any(_FOOTER.match(t) or _PLACE_AND_DATE_LINE.match(t) for t in (name, first_text) if t)
 
 
+FORMULA_WITHOUT_VALUE = "RUMUS_TANPA_NILAI"
+
+
+def _empty_or_formula(formula: str, where: str, label: str, what: str) -> Finding:
+    """An empty required cell; but a formula whose value the file does not hold (written by a
+    program that does not calculate) is not surely empty: an officer opens the file."""
+    if formula:
+        shown = formula if len(formula) <= 80 else formula[:77] + "..."
+        return Finding.warning(
+            FORMULA_WITHOUT_VALUE,
+            f"Kolom {what} di {label} berisi rumus ({shown.lstrip('=')}) yang hasilnya tidak tersimpan di "
+            f"berkas; petugas perlu membuka berkas untuk memeriksa isinya.", where=where, formula=shown)
+    return _empty_cell(where, label, what)
+
+
+def _xlsx_formulas(data: bytes):
+    """formula_at(sheet, row, col) for an xlsx, read with openpyxl on first use only."""
+    cache: dict[str, dict[tuple[int, int], str]] | None = None
+
+    def formula_at(sheet: str, row: int, col: int) -> str:
+        nonlocal cache
+        if cache is None:
+            cache = {}
+            try:
+                import openpyxl
+                book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+                try:
+                    for ws in book.worksheets:
+                        cache[ws.title] = {
+                            (i, j): v for i, values in enumerate(ws.iter_rows(values_only=True))
+                            for j, v in enumerate(values) if isinstance(v, str) and v.startswith("=")}
+                finally:
+                    book.close()
+            except Exception:
+                pass
+        return cache.get(sheet, {}).get((row, col), "")
+
+    return formula_at
+
+
 def _empty_cell(where: str, label: str, what: str) -> Finding:
     return Finding.error("SEL_WAJIB_KOSONG", f"Kolom {what} kosong di {label}; mohon dilengkapi.", where=where)
 
@@ -684,6 +729,28 @@ def duplicate_niks(rows: list[RosterRow], filename: str) -> list[Finding]:
     return out
 
 
+_NIK_DISAGREES = {"NIK_TANGGAL_LAHIR_TIDAK_SESUAI", "NIK_JENIS_KELAMIN_TIDAK_SESUAI"}
+
+
+def fold_copied_niks(findings: list[Finding], duplicates: list[Finding]) -> list[Finding]:
+    """A NIK copied onto a second person also disagrees with that person's birth date and sex:
+    one problem, one line. The disagreement is said in the duplicate's line instead of its own."""
+    out = [f for f in findings]
+    for dup in duplicates:
+        rows = set(dup.details.get("rows", []))
+        consequences = [f for f in out if f.code in _NIK_DISAGREES and f.details.get("nik") == dup.details.get("nik")
+                        and f.details.get("row") in rows]
+        if not consequences:
+            out.append(dup)
+            continue
+        out = [f for f in out if f not in consequences]
+        wrong_rows = sorted({f.details["row"] for f in consequences})
+        out.append(Finding(dup.code, dup.severity, dup.message + " NIK tersebut tidak cocok dengan tanggal lahir "
+                           "atau jenis kelamin peserta di baris " + ", ".join(map(str, wrong_rows)) +
+                           " (kemungkinan salah salin); mohon perbaiki sesuai KTP.", dup.where, dup.details))
+    return out
+
+
 def read_roster(data: bytes, media_type: str, filename: str,
                 limits: ReadLimits = DEFAULT_LIMITS) -> tuple[Roster | None, list[Finding], list[str]]:
     """(roster or None when no sheet has a participant header, findings, evidence). Never raises."""
@@ -705,11 +772,12 @@ def read_roster(data: bytes, media_type: str, filename: str,
     findings: list[Finding] = []
     evidence: list[str] = []
     found = False
+    formula_at = _xlsx_formulas(data) if media_type == sn.XLSX else (lambda sheet, row, col: "")
     # hidden sheets and instruction/example/lookup sheets are not the list the LSP means
     grids = [g for g in grids if not g.hidden and not _NOT_A_LIST_SHEET.search(g.name)] or \
         [g for g in grids if not g.hidden]
     for g in grids:
-        res = read_sheet(g, filename, multi_sheet=len(grids) > 1)
+        res = read_sheet(g, filename, multi_sheet=len(grids) > 1, formula_at=formula_at)
         if res is None:
             continue
         found = True
@@ -718,5 +786,5 @@ def read_roster(data: bytes, media_type: str, filename: str,
         evidence.extend(f"{g.name}: {e}" if len(grids) > 1 else e for e in res.evidence)
     if not found:
         return None, [], []
-    findings.extend(duplicate_niks(roster.rows, filename))
+    findings = fold_copied_niks(findings, duplicate_niks(roster.rows, filename))
     return roster, findings, evidence

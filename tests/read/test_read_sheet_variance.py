@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from read_builders import attachment
+from read_builders import attachment, ods_bytes
 
 from pipelines.documents import PARTICIPANT_LIST
 from pipelines.read import read_document, sniff
@@ -62,43 +62,6 @@ def bnsp_workbook(rows=ROWS, *, column_numbers: bool = True, footer: bool = True
 def xlsx_bytes(wb: openpyxl.Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
-
-
-def ods_bytes(sheets: dict[str, list[list]]) -> bytes:
-    """An OpenDocument spreadsheet written by odfpy. A cell given as ("=FORMULA", value) is a
-    formula cell with its saved value, as LibreOffice stores it."""
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
-    for name, rows in sheets.items():
-        table = Table(name=name)
-        for row in rows:
-            tr = TableRow()
-            for value in row:
-                formula = None
-                if isinstance(value, tuple):
-                    formula, value = value
-                if value is None:
-                    cell = TableCell()
-                elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                    cell = TableCell(valuetype="float", value=value)
-                    cell.addElement(P(text=str(value)))
-                elif isinstance(value, dt.date):
-                    cell = TableCell(valuetype="date", datevalue=value.isoformat())
-                    cell.addElement(P(text=value.isoformat()))
-                else:
-                    cell = TableCell(valuetype="string")
-                    cell.addElement(P(text=str(value)))
-                if formula:
-                    cell.setAttribute("formula", "of:" + formula)
-                tr.addElement(cell)
-            table.addElement(tr)
-        doc.spreadsheet.addElement(table)
-    buf = io.BytesIO()
-    doc.write(buf)
     return buf.getvalue()
 
 
@@ -244,3 +207,24 @@ def test_a_file_one_engine_rejects_is_read_by_another(monkeypatch):
     grids = load_grids(data, sniff.XLSX)
     assert [g.name for g in grids] == ["Daftar Asesi"]
     assert grids[0].rows[3][:3] == ["NO", "NAMA ASESI", "NIK"]
+
+
+def test_a_nik_copied_onto_a_second_person_is_one_line():
+    # row 4's NIK is Budi's (copied): it also disagrees with Rina's birth date and sex
+    rows = ROWS[:3] + [("Rina Kartika", ROWS[0][1], "JAKARTA, 1995-07-21", "P", "BK")]
+    doc = read(xlsx_bytes(bnsp_workbook(rows)), "daftar_asesi.xlsx")
+    assert errors(doc) == ["NIK_GANDA"]
+    [line] = doc.findings
+    assert "baris 6" in line.message and "baris 9" in line.message
+    assert "salah salin" in line.message and line.message.count("baris 9") == 2
+
+
+def test_a_formula_without_a_saved_value_is_for_an_officer_not_an_empty_cell():
+    # openpyxl writes formulas without calculating them, as some generators do
+    wb = bnsp_workbook()
+    wb.active["B6"] = '=HYPERLINK("http://contoh.test","klik")'
+    doc = read(xlsx_bytes(wb), "daftar_asesi.xlsx")
+    assert errors(doc) == []
+    [formula] = [f for f in doc.findings if f.code == "RUMUS_TANPA_NILAI"]
+    assert "HYPERLINK" in formula.message and "baris 6" in formula.message
+    assert doc.needs_manual_review  # the dossier waits for an officer, nothing is asked of the LSP
