@@ -34,7 +34,7 @@ def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
                    progress=lambda seconds: None) -> Document:
     """The reading itself, in this process (the worker calls this)."""
     from pipelines.read.pdf import image_text, read_pdf, tidy
-    from pipelines.read.sheet import FORMULA_WITHOUT_VALUE, read_roster
+    from pipelines.read.sheet import FORMULA_WITHOUT_VALUE, NIK_MAYBE_CUT, read_roster
 
     doc = base_document(att)
     media = doc.media_type
@@ -59,8 +59,8 @@ def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
         as_type = sn.extension_type(att.filename) if media in (sn.ZIP, sn.OLE) else media
         roster, findings, roster_evidence = read_roster(att.data, as_type, att.filename, limits)
         doc.findings.extend(findings)
-        if any(f.code == FORMULA_WITHOUT_VALUE for f in findings):
-            doc.needs_manual_review = True
+        if any(f.code in (FORMULA_WITHOUT_VALUE, NIK_MAYBE_CUT) for f in findings):
+            doc.needs_manual_review = True  # not sure enough to ask the LSP: an officer looks
         if roster is not None:
             doc.roster = roster
         elif media != sn.CSV and not any(f.code == "BERKAS_EXCEL_RUSAK" for f in findings):

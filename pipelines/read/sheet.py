@@ -409,6 +409,40 @@ class SheetResult:
     evidence: list[str]
 
 
+NIK_MAYBE_CUT = "NIK_MUNGKIN_TERPOTONG"
+
+
+def _nik_intact_number(digits: str, where: str, label: str) -> Finding:
+    return Finding.warning(
+        "NIK_TERSIMPAN_ANGKA",
+        f"NIK di {label} disimpan sebagai angka, bukan teks; nilainya masih utuh, "
+        f"tetapi sebaiknya kolom NIK diformat sebagai Teks.", where=where, nik=digits)
+
+
+def _nik_precision_lost(digits: str, where: str, label: str) -> Finding:
+    return Finding.error(
+        "NIK_PRESISI_HILANG",
+        f"NIK di {label} disimpan sebagai angka ({digits}); Excel hanya menyimpan 15 digit "
+        f"sehingga digit terakhir hilang atau berubah menjadi 0. Format kolom NIK sebagai Teks "
+        f"lalu ketik ulang NIK sesuai KTP.", where=where, nik=digits)
+
+
+def settle_numeric_niks(findings: list[Finding]) -> list[Finding]:
+    """Numeric NIKs ending in 0, judged on the whole list: where other numeric NIKs in the file
+    kept all 16 digits, the file stores full numbers and these are intact too; where two or more
+    numeric NIKs all end in 0, Excel cut them; a single one stays for an officer to compare."""
+    maybe = [f for f in findings if f.code == NIK_MAYBE_CUT]
+    if not maybe:
+        return findings
+    if any(f.code == "NIK_TERSIMPAN_ANGKA" for f in findings):
+        settled = {id(f): _nik_intact_number(f.details["nik"], f.where, f.details["label"]) for f in maybe}
+    elif len(maybe) >= 2:
+        settled = {id(f): _nik_precision_lost(f.details["nik"], f.where, f.details["label"]) for f in maybe}
+    else:
+        return findings
+    return [settled.get(id(f), f) for f in findings]
+
+
 def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
     """The NIK as text, with findings when Excel damaged it."""
     if isinstance(value, bool):
@@ -421,25 +455,18 @@ def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
         digits = str(n)
         lost = (isinstance(value, float) and abs(value) > 2 ** 53) or len(digits) > 16
         if len(digits) == 16 and not lost and n % 10 != 0:
-            return digits, [Finding.warning(
-                "NIK_TERSIMPAN_ANGKA",
-                f"NIK di {label} disimpan sebagai angka, bukan teks; nilainya masih utuh, "
-                f"tetapi sebaiknya kolom NIK diformat sebagai Teks.", where=where, nik=digits)]
+            return digits, [_nik_intact_number(digits, where, label)]
         if len(digits) == 16 and not lost and digits[-4:] != "0000":
             # Excel keeps 15 digits, so a typed NIK ends in 0; but one NIK in ten really ends in 0
-            # (serial 0010): not sure enough to ask the LSP, an officer compares it with the KTP.
-            # Serial 0000 does not exist: that one surely lost digits.
+            # (serial 0010). The whole list decides (see `settle_numeric_niks`). Serial 0000 does
+            # not exist: that one surely lost digits.
             return digits, [Finding.warning(
-                "NIK_MUNGKIN_TERPOTONG",
+                NIK_MAYBE_CUT,
                 f"NIK di {label} disimpan sebagai angka ({digits}) dan berakhiran 0; bila diketik di "
                 f"Excel sebagai angka, digit terakhirnya hilang. Mohon petugas mencocokkan dengan KTP.",
-                where=where, nik=digits)]
+                where=where, nik=digits, label=label)]
         if len(digits) >= 16:
-            return digits, [Finding.error(
-                "NIK_PRESISI_HILANG",
-                f"NIK di {label} disimpan sebagai angka ({digits}); Excel hanya menyimpan 15 digit "
-                f"sehingga digit terakhir hilang atau berubah menjadi 0. Format kolom NIK sebagai Teks "
-                f"lalu ketik ulang NIK sesuai KTP.", where=where, nik=digits)]
+            return digits, [_nik_precision_lost(digits, where, label)]
         return digits, [Finding.error(
             "NIK_NOL_DEPAN_HILANG",
             f"NIK di {label} disimpan sebagai angka dan hanya {len(digits)} digit ({digits}); angka nol "
@@ -786,5 +813,5 @@ def read_roster(data: bytes, media_type: str, filename: str,
         evidence.extend(f"{g.name}: {e}" if len(grids) > 1 else e for e in res.evidence)
     if not found:
         return None, [], []
-    findings = fold_copied_niks(findings, duplicate_niks(roster.rows, filename))
+    findings = fold_copied_niks(settle_numeric_niks(findings), duplicate_niks(roster.rows, filename))
     return roster, findings, evidence

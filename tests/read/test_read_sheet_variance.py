@@ -228,3 +228,23 @@ def test_a_formula_without_a_saved_value_is_for_an_officer_not_an_empty_cell():
     [formula] = [f for f in doc.findings if f.code == "RUMUS_TANPA_NILAI"]
     assert "HYPERLINK" in formula.message and "baris 6" in formula.message
     assert doc.needs_manual_review  # the dossier waits for an officer, nothing is asked of the LSP
+
+
+@pytest.mark.parametrize("numbers,expected", [
+    # Excel typed: every numeric NIK lost its 16th digit (all end in 0) -> surely wrong, ask the LSP
+    ([3273011201900000 + 10, 3273015505920000 + 20], ["NIK_PRESISI_HILANG", "NIK_PRESISI_HILANG"]),
+    # full numbers stored by a program: the one ending in 0 is intact like the others
+    ([3273011201900001, 3273015505920010], ["NIK_TERSIMPAN_ANGKA", "NIK_TERSIMPAN_ANGKA"]),
+    # a single numeric NIK ending in 0: one NIK in ten really does; an officer compares with the KTP
+    ([3273011201900010], ["NIK_MUNGKIN_TERPOTONG"]),
+])
+def test_numeric_niks_ending_in_zero_are_judged_on_the_whole_list(numbers, expected):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Junior Web Developer"
+    ws.append(["No", "Nama Asesi", "NIK", "Rekomendasi"])
+    for i, number in enumerate(numbers, 1):
+        ws.append([i, f"Peserta {i}", number, "K"])
+    doc = read(xlsx_bytes(wb), "daftar_asesi.xlsx")
+    assert [f.code for f in doc.findings] == expected
+    assert doc.needs_manual_review == (expected == ["NIK_MUNGKIN_TERPOTONG"])
