@@ -125,7 +125,8 @@ def _process(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
         return "tidak terklasifikasi"
 
     documents = None
-    if thread_dossier is None:
+    if thread_dossier is None and any(item.get("doc_type") == REQUEST_LETTER
+                                      for item in rt.services[decided.kind].checklist):
         # The same letter sent again under a new Message-ID belongs to the first copy's dossier.
         documents = read_documents(content.attachments)
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
