@@ -20,8 +20,13 @@ CASE = "dossier"
 
 
 def _has_clock(rt, kind: str) -> bool:
-    """Dossier services with a whole-service promise (complaints run per-step legs themselves)."""
-    return kind in rt.services and clocks.service_clock(rt.services[kind]).promise is not None
+    """Services whose clock follows the mail path's statuses (`clock.follows_status: true`);
+    applications and complaints move their cases themselves and call the clock API."""
+    if kind not in rt.services:
+        return False
+    service = rt.services[kind]
+    return bool((service.clock or {}).get("follows_status")) and \
+        clocks.service_clock(service).promise is not None
 
 
 def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str) -> None:

@@ -27,7 +27,7 @@ def office(tmp_path, mailbox, smtp_server):
     services = tmp_path / "services"
     shutil.copytree(PROJECT_ROOT / "services", services, ignore=shutil.ignore_patterns("*.md"))
     blank = yaml.safe_load((services / "blank_request.yaml").read_text(encoding="utf-8"))
-    blank["clock"] = {"target_working_days": 3, "compensation": True}
+    blank["clock"] = {"target_working_days": 3, "compensation": True, "follows_status": True}
     (services / "blank_request.yaml").write_text(yaml.safe_dump(blank, allow_unicode=True), encoding="utf-8")
     config = yaml.safe_load(office.config.read_text())
     config.update(services_dir=str(services), convert_pdf=libreoffice_available())
