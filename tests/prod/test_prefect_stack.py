@@ -244,6 +244,10 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_done_and_the_other_machine_
                  and p.name not in (".desk_secret",)]
     assert leftovers == [], leftovers
 
+    # The desk, on either machine's settings, serves what the workers wrote to the shared folder.
+    _desk_serves_generated_documents(stack.machines[survivor.name][1], dossiers[LSP_TDN]["number"])
+    _desk_serves_generated_documents(stack.machines[victim.name][1], dossiers[LSP_TDN]["number"])
+
     # Run again from the other machine: nothing is done twice.
     stack.start_worker(victim.name, victim.checkout, stack.machines[victim.name][1])
     _run(stack, "ingest-mailbox", None)
@@ -253,3 +257,21 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_done_and_the_other_machine_
 def _descendants_of(worker) -> list[int]:
     from tests.prod.stack import _descendants
     return _descendants(worker.process.pid)
+
+
+def _desk_serves_generated_documents(config: Path, number: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipelines.desk.app import create_app
+    from tests.desk.desk_seed import add_users, login
+    rt = Runtime.load(config)
+    add_users(rt.engine)
+    with rt.engine.connect() as conn:
+        generated = conn.execute(select(db.generated_files.c.id).join(
+            db.dossiers, db.dossiers.c.id == db.generated_files.c.dossier_id)
+            .where(db.dossiers.c.number == number)).scalars().all()
+    with TestClient(create_app(rt, secret=b"uji-rahasia-" * 4), base_url="http://127.0.0.1") as desk:
+        assert login(desk, "petugas1").status_code in (200, 303)
+        for generated_id in generated:
+            docx = desk.get(f"/berkas/{number}/dokumen/{generated_id}/docx")
+            assert docx.status_code == 200 and docx.content[:2] == b"PK", docx.text[:300]
