@@ -394,13 +394,3 @@ def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
                         lampiran=[a.filename for a in content.attachments])
     return f"surel lanjutan: {spec['label'] if spec else 'lain-lain'}"
 
-
-def followups_waiting(rt, number: str) -> list[dict]:
-    """Follow-up mail of a case, newest last, for the officer (kind, role, subject, files)."""
-    dossier, _ = _load(rt, number)
-    with rt.engine.connect() as conn:
-        rows = conn.execute(select(db.events).where(
-            db.events.c.dossier_id == dossier["id"], db.events.c.action.like("surel\\_%", escape="\\"),
-            db.events.c.mail_id.is_not(None)).order_by(db.events.c.id)).mappings().all()
-    return [{"kind": r["action"][len("surel_"):], **(r["detail"] or {})} for r in rows
-            if (r["detail"] or {}).get("untuk")]
