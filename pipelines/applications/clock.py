@@ -1,88 +1,51 @@
-"""The service clock of an application: the ONE place this package talks to a clock.
-
-Until the clock engine (pipelines/clock, issue 10) is on main, this keeps the log itself
-(case_clock: start, pause with a reason, resume, stop) and computes the figures from it with
-the working calendar; the target comes from the service's `clock:` section. Swapping in the
-engine means changing only this module.
-"""
+"""The service clock of an application: the ONE place this package talks to the clock engine
+(pipelines/clock). Targets come from the service's `clock:` section, steps' durations and
+`pause_reasons`; the engine keeps the log and computes the figures when asked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
-
-from pipelines import db
-from pipelines.applications.models import case_clock
+from pipelines import clock as engine
 from pipelines.calendar import local_date
+
+CASE_TYPE = "application"
 
 
 @dataclass
 class ClockFigures:
-    state: str                 # belum, berjalan, berhenti_sementara, selesai
+    state: str                 # belum, berjalan, dijeda, selesai
     target_days: int
-    started_on: date | None
-    paused_days: int           # working days spent waiting on the applicant
-    elapsed_days: int          # working days counted against the promise
     promised_date: date | None
     pause_reason: str = ""
+    used: float = 0.0          # in the engine's unit (working days for these services)
+    paused_minutes: float = 0.0
 
 
 def target_days(service) -> int:
     return int((service.clock or {}).get("target_working_days") or 0)
 
 
-def _last(conn, dossier_id: int):
-    return conn.execute(select(case_clock).where(case_clock.c.dossier_id == dossier_id)
-                        .order_by(case_clock.c.id.desc()).limit(1)).mappings().first()
+def start(rt, conn, dossier: dict) -> None:
+    engine.start(rt, conn, case_type=CASE_TYPE, case_ref=dossier["id"], service=dossier["kind"],
+                 customer=dossier.get("sender", ""))
 
 
-def start(conn, dossier_id: int) -> None:
-    if _last(conn, dossier_id) is None:
-        conn.execute(insert(case_clock).values(dossier_id=dossier_id, at=db.now(), action="start"))
+def pause(rt, conn, dossier_id: int, reason: str) -> None:
+    engine.pause(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id, reason=reason)
 
 
-def pause(conn, dossier_id: int, reason: str) -> None:
-    last = _last(conn, dossier_id)
-    if last is not None and last["action"] in ("start", "resume"):
-        conn.execute(insert(case_clock).values(dossier_id=dossier_id, at=db.now(), action="pause",
-                                               reason=reason))
+def resume(rt, conn, dossier_id: int) -> None:
+    engine.resume(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
 
 
-def resume(conn, dossier_id: int) -> None:
-    last = _last(conn, dossier_id)
-    if last is not None and last["action"] == "pause":
-        conn.execute(insert(case_clock).values(dossier_id=dossier_id, at=db.now(), action="resume"))
+def stop(rt, conn, dossier_id: int) -> None:
+    engine.stop(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
 
 
-def stop(conn, dossier_id: int) -> None:
-    last = _last(conn, dossier_id)
-    if last is not None and last["action"] != "stop":
-        conn.execute(insert(case_clock).values(dossier_id=dossier_id, at=db.now(), action="stop"))
-
-
-def figures(conn, calendar, service, dossier_id: int, today: date | None = None) -> ClockFigures:
-    rows = conn.execute(select(case_clock).where(case_clock.c.dossier_id == dossier_id)
-                        .order_by(case_clock.c.id)).mappings().all()
-    target = target_days(service)
-    if not rows:
-        return ClockFigures("belum", target, None, 0, 0, None)
-    today = today or local_date(db.now())
-    started = local_date(rows[0]["at"])
-    paused_days, paused_since, reason, end = 0, None, "", today
-    for row in rows[1:]:
-        day = local_date(row["at"])
-        if row["action"] == "pause":
-            paused_since, reason = day, row["reason"]
-        elif row["action"] == "resume" and paused_since is not None:
-            paused_days += calendar.working_days_between(paused_since, day)
-            paused_since, reason = None, ""
-        elif row["action"] == "stop":
-            end = day
-    state = "selesai" if rows[-1]["action"] == "stop" else (
-        "berhenti_sementara" if paused_since is not None else "berjalan")
-    if paused_since is not None:
-        paused_days += calendar.working_days_between(paused_since, end)
-    elapsed = max(0, calendar.working_days_between(started, end) - paused_days)
-    promised = calendar.add_working_days(started, target + paused_days)
-    return ClockFigures(state, target, started, paused_days, elapsed, promised, reason)
+def figures(rt, conn, service, dossier_id: int) -> ClockFigures:
+    found = engine.state(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
+    if found is None:
+        return ClockFigures("belum", target_days(service), None)
+    return ClockFigures(found.state, target_days(service), local_date(found.deadline), found.pause_reason,
+                        found.used, found.paused_minutes)

@@ -75,7 +75,7 @@ def cases_by_step(rt) -> list[dict]:
         for row in rows:
             service = rt.services[row["kind"]]
             step = service.step(row["status"])
-            figures = clock.figures(conn, rt.calendar, service, row["id"])
+            figures = clock.figures(rt, conn, service, row["id"])
             out.append({"number": row["number"], "service": service.name, "status": row["status"],
                         "step": step.label if step else row["status"],
                         "role": labels.get(step.role, step.role) if step else "", "step_obj": step,

@@ -1,5 +1,5 @@
 """Tables of certification applications (Process B): the customer registry, each case's
-application record, its clock log, nonconformities, and the certificate register."""
+application record, nonconformities, and the certificate register (the clock is pipelines/clock's)."""
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text,
@@ -35,17 +35,6 @@ applications = Table(
     Column("site", Text, default=""),
     Column("data", JSON, default=dict),          # inputs of the steps (billing code, audit dates, ...)
     Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-# The service clock as a log (STYLE: "a clock is a log"): started, paused (reason), resumed,
-# stopped. Figures are computed from it with the working calendar when asked.
-case_clock = Table(
-    "case_clock", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("action", String(10), nullable=False),     # start, pause, resume, stop
-    Column("reason", String(40), default=""),
 )
 
 nonconformities = Table(
@@ -87,4 +76,4 @@ register = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-TABLES = [customers, applications, case_clock, nonconformities, register]
+TABLES = [customers, applications, nonconformities, register]

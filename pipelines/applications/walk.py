@@ -92,7 +92,7 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
     letterhead, signatory = _letterhead(rt, app["office"] if app else office_of_case(conn, rt, dossier["id"]))
     row = store.customer(conn, app["customer_id"]) if app else None
     data = {**((app or {}).get("data") or {}), **(extra_data or {})}
-    figures = clock.figures(conn, rt.calendar, service, dossier["id"])
+    figures = clock.figures(rt, conn, service, dossier["id"])
     today = local_date(db.now())
     promised = figures.promised_date or rt.calendar.add_working_days(today, clock.target_days(service))
     received = dossier.get("received_at")
@@ -176,8 +176,8 @@ class Intake:
                                scope=applicant.scope or applicant.product, site=applicant.site,
                                channel=context["channel"])
         if decision.complete:
-            clock.start(conn, dossier["id"])
-            figures = clock.figures(conn, rt.calendar, service, dossier["id"])
+            clock.start(rt, conn, dossier)
+            figures = clock.figures(rt, conn, service, dossier["id"])
             conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier["id"])
                          .values(due_date=figures.promised_date))
             db.record_event(conn, "jam_layanan_mulai", dossier_id=dossier["id"],
@@ -319,11 +319,11 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                     in_reply_to=thread, references=[thread] if thread else [],
                     attachments=[str(g["docx"]) for g in generated], automatic=False)
         if step.waits_for:
-            clock.resume(conn, dossier["id"])
+            clock.resume(rt, conn, dossier["id"])
         if following is not None and following.waits_for:
-            clock.pause(conn, dossier["id"], following.waits_for)
+            clock.pause(rt, conn, dossier["id"], following.waits_for)
         if target == FINAL:
-            clock.stop(conn, dossier["id"])
+            clock.stop(rt, conn, dossier["id"])
         db.record_event(conn, "langkah_selesai", actor=officer, dossier_id=dossier["id"],
                         before=step.id, after=target, peran=step.role, keputusan=outcome,
                         dokumen=[g["kind"] for g in generated], isian=sorted(inputs))
@@ -354,7 +354,7 @@ def close_nonconformity(rt, number: str, nc_number: str, *, officer: str, eviden
 def clock_figures(rt, number: str) -> clock.ClockFigures:
     dossier, service = _load(rt, number)
     with rt.engine.connect() as conn:
-        return clock.figures(conn, rt.calendar, service, dossier["id"])
+        return clock.figures(rt, conn, service, dossier["id"])
 
 
 # ---------------------------------------------------------------- mail in a case's thread

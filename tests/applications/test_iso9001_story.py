@@ -103,7 +103,7 @@ def test_iso9001_application_from_first_mail_to_handed_over_certificate(office):
     bill = docx_text(_docs(office, number) / "surat_tagihan.docx")
     assert "820261130012345" in bill and "dua puluh dua juta rupiah" in bill
     figures = clock_figures(rt, number)
-    assert figures.state == "berhenti_sementara" and figures.pause_reason == "pembayaran"
+    assert figures.state == "dijeda" and figures.pause_reason == "pembayaran"
     office.run()
     bill_mail = office.inbox_of(SINAR_BAJA.email)[-1]
     assert "Kode billing   : 820261130012345" in body_of(bill_mail)
@@ -114,7 +114,7 @@ def test_iso9001_application_from_first_mail_to_handed_over_certificate(office):
     office.run()
     [case] = office.dossiers()
     assert case["status"] == "menunggu_pembayaran"
-    assert clock_figures(rt, number).state == "berhenti_sementara"
+    assert clock_figures(rt, number).state == "dijeda"
     with rt.engine.connect() as conn:
         event = conn.execute(select(db.events).where(db.events.c.action == "surel_bukti_bayar")).mappings().one()
     assert event["detail"]["untuk"] == "petugas_layanan" and event["detail"]["lampiran"] == ["bukti_bayar.pdf"]
