@@ -42,7 +42,7 @@ def _promise(office, dossier_id):
 
 
 def test_a_late_request_gets_an_apology_letter_and_the_next_one_a_shorter_promise_once(office):
-    office.mailbox.append(request(message_id="<permohonan-1@lsp-tdn.example.id>"))
+    office.mailbox.append(request(message_id="<permohonan-1@lsp-tdn.example.id>", letter_number="015/LSP-TDN/X/2026"))
     office.run()
     [first] = office.dossiers()
     state = _promise(office, first["id"])
@@ -72,9 +72,9 @@ def test_a_late_request_gets_an_apology_letter_and_the_next_one_a_shorter_promis
     assert number in text and first["number"] in text and "3 hari kerja" in text
 
     # The LSP's next request: one working day shorter. The one after: the full promise again.
-    office.mailbox.append(request(message_id="<permohonan-2@lsp-tdn.example.id>"))
+    office.mailbox.append(request(message_id="<permohonan-2@lsp-tdn.example.id>", letter_number="025/LSP-TDN/X/2026"))
     office.run()
-    office.mailbox.append(request(message_id="<permohonan-3@lsp-tdn.example.id>"))
+    office.mailbox.append(request(message_id="<permohonan-3@lsp-tdn.example.id>", letter_number="035/LSP-TDN/X/2026"))
     office.run()
     _, second, third = office.dossiers()
     assert _promise(office, second["id"]).target == 2

@@ -179,8 +179,8 @@ def test_every_deployment_in_prefect_yaml_runs_to_completion(stack, office):
 
 def test_two_ingest_runs_triggered_at_once_run_one_after_the_other(stack, office, mailbox, smtp_server):
     for i in range(6):  # three per LSP: at most 3 automatic mails per sender a day
-        mailbox.append(request((LSP_PBD, LSP_TDN)[i % 2], without("keputusan.pdf"),
-                               subject=f"Permohonan blanko {i}"))
+        mailbox.append(request((LSP_PBD, LSP_TDN)[i % 2], without("keputusan.pdf", letter_number=f"{i + 1:03d}/LSP/X/2026"),
+                               subject=f"Permohonan blanko {i}"))  # six requests, six letters
     first = stack.run_deployment("ingest-mailbox", {"config_path": str(office)})
     second = stack.run_deployment("ingest-mailbox", {"config_path": str(office)})
     runs = [stack.wait(first), stack.wait(second)]
