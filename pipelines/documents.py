@@ -122,3 +122,4 @@ class Document:
     roster: Roster | None = None
     findings: list[Finding] = field(default_factory=list)
     needs_manual_review: bool = False
+    parts: list["Document"] = field(default_factory=list)   # documents bound in one file (minutes + decision)

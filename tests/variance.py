@@ -384,3 +384,30 @@ def generated_set(n: int, seed: int = 0) -> list[Generated]:
             wrap_in_table=bool(rng.getrandbits(1)), defect=DEFECTS[i % len(DEFECTS)] if i % 2 else "none",
             seed=seed * 1000 + i)))
     return out
+
+
+def minutes_and_decision_in_one_pdf(variant: Variant = Variant()) -> Generated:
+    """The same request, but the minutes and the decision bound in one PDF (one after the other)."""
+    import email
+    from email import policy
+
+    import pikepdf
+
+    generated = build(variant)
+    msg = email.message_from_bytes(generated.raw, policy=policy.default)
+    parts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    writer = pikepdf.new()
+    for name in [n for n in parts if n.startswith("Berita_Acara")] + ["SK_Keputusan.pdf"]:
+        writer.pages.extend(pikepdf.open(io.BytesIO(parts.pop(name))).pages)
+    bound = io.BytesIO()
+    writer.save(bound)
+    parts["BA_dan_SK.pdf"] = bound.getvalue()
+    out = EmailMessage()
+    for key in ("From", "To", "Subject", "Date", "Message-ID"):
+        out[key] = msg[key]
+    out.set_content("Dengan hormat,\nTerlampir berita acara dan keputusan dalam satu berkas.")
+    for filename, data in parts.items():
+        sub = "pdf" if filename.endswith(".pdf") else "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        out.add_attachment(data, maintype="application", subtype=sub, filename=filename)
+    generated.raw = out.as_bytes()
+    return generated

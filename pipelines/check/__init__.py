@@ -10,7 +10,7 @@ from pipelines.check import facts as F
 from pipelines.check.checklist import check_checklist, check_item
 from pipelines.check.lines import (UNREADABLE, attribute_unreadable, check_approval_facts, name_unreadable,
                                    one_nik_line_per_row)
-from pipelines.check.facts import normalise_scheme, same_scheme, summarise
+from pipelines.check.facts import expand, normalise_scheme, same_scheme, summarise
 from pipelines.check.rules import (check_blank_count, check_counts, check_date_order, check_decision_count,
                                    check_future_dates, check_letter_vs_decision, check_lsp_name,
                                    check_manual_review, check_missing_facts, check_previous_niks,
@@ -34,7 +34,7 @@ def _today(context: dict) -> date | None:
 def check_dossier(documents: list[Document], checklist: list[dict], context: dict | None = None) -> list[Finding]:
     """All findings for one dossier: each document's own, completeness, then cross-document."""
     context = context or {}
-    documents = attribute_unreadable(documents, checklist)
+    documents = attribute_unreadable(expand(documents), checklist)
     renamed = name_unreadable(documents)
     out: list[Finding] = []
     for d in documents:

@@ -114,8 +114,14 @@ def merged_counts(rs: list[Roster]) -> dict[str, dict[str, int]]:
     return out
 
 
+def expand(documents: list[Document]) -> list[Document]:
+    """A file that binds several documents (minutes and decision in one PDF) counts as its parts."""
+    return [p for d in documents for p in (d.parts or [d])]
+
+
 def summarise(documents: list[Document]) -> dict:
     """The facts an officer (and the approval sheet) needs, from whatever documents were read."""
+    documents = expand(documents)
     ls, ds, ms, rs = letters(documents), decisions(documents), minutes(documents), rosters(documents)
     letter = ls[0] if ls else None
     decision = ds[0] if ds else None

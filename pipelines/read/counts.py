@@ -69,7 +69,7 @@ _N_KOMP = re.compile(
     rf"(?:yang\s+)?(?:dinyatakan\s+|direkomendasikan\s+)?{_KOMP}(?![\w/])", re.I)
 # "Kompeten (K) : 10 orang", "Jumlah asesi yang belum kompeten = 2", "K: 17"
 _KOMP_LABEL = re.compile(
-    rf"(?:jumlah\s+)?(?:asesi\s+|peserta\s+)?(?:yang\s+)?{_KOMP}\s*(?:\(\s*b?k\s*\))?\s*[:=]\s*(\d{{1,5}})"
+    rf"(?:jumlah\s+)?(?:asesi\s+|peserta\s+)?(?:yang\s+)?{_KOMP}\s*(?:\(\s*b?k\s*\))?\s*[:=|]\s*(\d{{1,5}})(?!\s*\|)"
     rf"(?:\s*\(\s*([a-z ]+?)\s*\))?", re.I)
 
 

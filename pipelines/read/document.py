@@ -30,6 +30,44 @@ def _docx_text(data: bytes) -> str:
     return re.sub(r"<[^>]+>", "", xml)
 
 
+# A line that opens a document of its own: "BERITA ACARA ...", "KEPUTUSAN KETUA ...", "SURAT KEPUTUSAN".
+_TITLE = re.compile(r"^\s*(?:berita\s+acara\b|(?:surat\s+)?keputusan\s+(?:ketua|direktur|kepala|lsp|lembaga|sertifikasi)\b|"
+                    r"surat\s+keputusan\b)", re.I)
+
+
+MIN_PART_SCORE = 5   # as recognition.yaml's min_score: each part must be clearly its type
+
+
+def bound_parts(doc: Document, filename: str) -> list[Document]:
+    """Minutes and decision bound in one PDF are two documents: the text is cut where a new title
+    starts, and each piece that is recognised as a different document type becomes a part (with
+    its own facts). One document, or pieces of one type, give no parts."""
+    lines = doc.text.split("\n")
+    # titles are printed in capitals; a wrapped sentence starting "berita acara ..." is not one
+    starts = [i for i, ln in enumerate(lines) if _TITLE.match(ln.replace("\f", "")) and ln.strip().isupper()]
+    if len(starts) < 2:
+        return []
+    cuts = [0, *starts[1:], len(lines)]
+    pieces = ["\n".join(lines[a:b]) for a, b in zip(cuts, cuts[1:]) if "\n".join(lines[a:b]).strip()]
+    typed = [(recognise(piece, ""), piece) for piece in pieces]
+    kinds = [rec.doc_type for rec, _ in typed]
+    if len(set(kinds)) < 2 or OTHER in kinds or any(rec.score < 2 * MIN_PART_SCORE for rec, _ in typed):
+        return []
+    parts = []
+    for n, (rec, piece) in enumerate(typed, 1):
+        name = f"{filename} (bagian {n}: {label(rec.doc_type).lower()})"
+        part = Document(filename=name, sha256=doc.sha256, size=doc.size, media_type=doc.media_type,
+                        doc_type=rec.doc_type, text=piece, pages=doc.pages,
+                        evidence=[f"bagian {n} dari {filename}, mulai dari judul \"{piece.strip().splitlines()[0][:80]}\"",
+                                  *rec.evidence])
+        part.facts, part.findings = extract(rec.doc_type, piece, name)
+        if n == 1:   # what reading the file found (a truncated end, OCR doubts) belongs to the file once
+            part.findings[:0] = doc.findings
+            part.needs_manual_review = doc.needs_manual_review
+        parts.append(part)
+    return parts
+
+
 def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
                    progress=lambda seconds: None) -> Document:
     """The reading itself, in this process (the worker calls this)."""
@@ -107,6 +145,8 @@ def read_inprocess(att: Attachment, limits: ReadLimits = DEFAULT_LIMITS,
         # a scan we could not read: the name is all we have, an officer confirms
         doc.doc_type = rec.filename_hint
         doc.evidence.append(f'jenis dari nama berkas "{att.filename}" karena isi tidak terbaca (perlu konfirmasi petugas)')
+    if media == sn.PDF and doc.doc_type != PARTICIPANT_LIST:
+        doc.parts = bound_parts(doc, att.filename)
     if doc.doc_type != PARTICIPANT_LIST or roster is None:
         facts, findings = extract(doc.doc_type, doc.text, att.filename)
         doc.facts.update(facts)

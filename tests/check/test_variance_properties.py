@@ -90,3 +90,12 @@ def test_each_list_layout_keeps_scheme_code_and_name(layout):
     assert len(summary["schemes"]) == 2
     for label in summary["schemes"]:
         assert "(" in label and ")" in label, label   # "Name (CODE)": both halves of the identity
+
+
+@pytest.mark.parametrize("phrasing", DECISION_PHRASINGS)
+def test_minutes_and_decision_bound_in_one_pdf_are_two_documents(phrasing):
+    from tests.variance import minutes_and_decision_in_one_pdf
+    generated = minutes_and_decision_in_one_pdf(Variant(decision=phrasing, seed=5))
+    status, lines, found, summary = judge(generated)
+    assert status == AWAITING_APPROVAL, [f"{f.code}: {f.message}" for f in found]
+    assert summary["decision_competent_count"] == generated.competent and summary["minutes_schemes"]
