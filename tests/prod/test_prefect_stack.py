@@ -97,7 +97,8 @@ def _run(stack, deployment: str, config: Path | None, timeout: float = 600, **jo
 # ---------------------------------------------------------------------------------------
 
 def test_deploy_all_creates_every_deployment_of_prefect_yaml_with_its_schedule(stack):
-    listed = stack.prefect("deployment", "ls", cwd=PROJECT_ROOT)
+    # A wide terminal: rich truncates long deployment names to fit 80 columns.
+    listed = stack.prefect("deployment", "ls", cwd=PROJECT_ROOT, env=stack.env(COLUMNS="400"))
     deployed = stack.deployments()
     for wanted in _prefect_yaml()["deployments"]:
         name = wanted["name"]
