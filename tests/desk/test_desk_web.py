@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import yaml
 
 from sqlalchemy import select
 
@@ -179,11 +182,17 @@ def test_logout_ends_the_session(client):
     assert client.get("/antrean", follow_redirects=False).status_code == 303
 
 
+_HELD_FOR_OFFICER = yaml.safe_load(
+    (Path(__file__).parents[2] / "services" / "blank_request.yaml").read_text())["hold_for_officer"]
+
+
 def _override_all_errors(client, seeded, number: str, reason: str = "Diperiksa manual oleh petugas.") -> int:
     with seeded.engine.connect() as conn:
         did = db.dossier_by_number(conn, number)["id"]
+        # Blocking: every error, and the warnings the service holds for an officer (unread counts...).
         ids = conn.execute(select(db.findings.c.id).where(
-            db.findings.c.dossier_id == did, db.findings.c.severity == "error",
+            db.findings.c.dossier_id == did,
+            (db.findings.c.severity == "error") | db.findings.c.code.in_(_HELD_FOR_OFFICER),
             db.findings.c.overridden_by == "")).scalars().all()
     for fid in ids:
         page = client.get(f"/berkas/{number}")
@@ -193,7 +202,7 @@ def _override_all_errors(client, seeded, number: str, reason: str = "Diperiksa m
 
 
 def test_recheck_after_overrides_moves_the_dossier_on_through_the_pipeline(client, seeded):
-    """Officer overrides every blocking error, presses "periksa ulang": the pipeline's own check
+    """Officer overrides every blocking finding (errors, and what the service holds for an officer), presses "periksa ulang": the pipeline's own check
     runs again on the kept files, keeps the overrides, and the dossier waits for approval."""
     login(client, "petugas1")
     number = "BLK-2025-000001"
@@ -204,7 +213,7 @@ def test_recheck_after_overrides_moves_the_dossier_on_through_the_pipeline(clien
         assert r.status_code == 303
         with seeded.engine.connect() as conn:
             status = db.dossier_by_number(conn, number)["status"]
-        if status != "menunggu_kelengkapan":
+        if status not in ("menunggu_kelengkapan", "perlu_pemeriksaan"):
             break
     assert status == "menunggu_persetujuan"
     with seeded.engine.connect() as conn:
