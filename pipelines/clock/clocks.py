@@ -105,7 +105,9 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
         "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,
         "customer": (customer or "").lower(), "holder": holder, "opened_at": at})
     clock = store.find_clock(conn, case_type, str(case_ref), leg)
-    if inserted:
+    # rowcount is not a reliable "inserted" on every driver (INSERT .. ON CONFLICT .. RETURNING):
+    # the clock's own log says whether it has started.
+    if inserted or store.last_event(conn, clock["id"]) is None:
         store.add_event(conn, clock["id"], STARTED, at, actor=actor)
         if not leg and targets.compensation and (customer or letter_number):
             _apply_credit(conn, clock, customer, service, letter_number, actor)
