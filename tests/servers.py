@@ -662,3 +662,23 @@ class SmtpView:
         """Mails whose envelope recipients include `address`."""
         a = address.strip().lower()
         return [m for m in self.messages if a in (r.lower() for r in m.rcpt_tos)]
+
+
+@contextlib.contextmanager
+def served(app, host: str = LOCALHOST):
+    """An ASGI app (the desk) served by uvicorn on a free port in a thread; yields its base URL."""
+    import uvicorn
+
+    port = free_port(host)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)

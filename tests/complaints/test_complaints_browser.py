@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import email
 import os
-import threading
-import time
 from email import policy
 from pathlib import Path
 
@@ -34,24 +32,12 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium i
 
 @pytest.fixture
 def desk_server(tmp_path, smtp_server, desk_users):
-    import uvicorn
-
     from pipelines.desk.app import create_app
-    from tests.servers import free_port
+    from tests.servers import served
     rt = Runtime(Settings(outputs_dir=tmp_path / "out", smtp=Smtp(host=smtp_server.host, port=smtp_server.port)))
     desk_users(rt.engine)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(rt, secret=b"e2e-pengaduan-" * 3), host="127.0.0.1",
-                                          port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield rt, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with served(create_app(rt, secret=b"e2e-pengaduan-" * 3)) as base:
+        yield rt, base
 
 
 @pytest.fixture

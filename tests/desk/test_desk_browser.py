@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import email
 import os
-import threading
-import time
 from email import policy
 from pathlib import Path
 
@@ -35,24 +33,12 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium i
 @pytest.fixture
 def desk_server(seeded, smtp_server):
     """The desk on 127.0.0.1:<free port>, mailing through the test SMTP server."""
-    import uvicorn
-
     from pipelines.desk.app import create_app
-    from tests.servers import free_port
+    from tests.servers import served
     rt = Runtime(Settings(outputs_dir=seeded.settings.outputs_dir,
                           smtp=Smtp(host=smtp_server.host, port=smtp_server.port)))
-    app = create_app(rt, secret=b"e2e-rahasia-" * 4)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield rt, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with served(create_app(rt, secret=b"e2e-rahasia-" * 4)) as base:
+        yield rt, base
 
 
 @pytest.fixture
