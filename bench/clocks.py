@@ -81,8 +81,8 @@ def main(n: int) -> None:
         with rt.engine.connect() as conn:
             logs = store.load_logs(conn, open_only=True)
         rows, ev_clock, ev_kind, ev_at, ev_reason = logs
-        arrays = ClockLogs(np.array([r["target"] for r in rows], dtype=float),
-                           np.array([r["unit"] == DAYS for r in rows]), ev_clock, ev_kind, ev_at)
+        arrays = ClockLogs(np.array([r.target for r in rows], dtype=float),
+                           np.array([r.unit == DAYS for r in rows]), ev_clock, ev_kind, ev_at)
         t_arrays, s = best(lambda: compute(wt, arrays, epoch(now)))
         t_states, states = best(lambda: compute_states(rt, *logs, now=now))
 
@@ -93,7 +93,7 @@ def main(n: int) -> None:
 
         cal = rt.calendar
         starts = [cal.local_date(st.started_at) for st in states]
-        days = [int(r["target"]) if r["unit"] == DAYS else 1 for r in rows]
+        days = [int(r.target) if r.unit == DAYS else 1 for r in rows]
         today = cal.local_date(now)
 
         def plain_loop():

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from pipelines import db
 from pipelines.applications import clock
 from pipelines.applications.walk import ApplicationError, advance, is_application
+from pipelines.clock.flags import queue_flags
 from pipelines.mail.ingest import store_raw
 from pipelines.read.names import sanitise_filename
 from pipelines.services import role_labels
@@ -76,11 +77,18 @@ def cases_by_step(rt) -> list[dict]:
             service = rt.services[row["kind"]]
             step = service.step(row["status"])
             figures = clock.figures(rt, conn, service, row["id"])
-            out.append({"number": row["number"], "service": service.name, "status": row["status"],
+            out.append({"id": row["id"], "number": row["number"], "service": service.name, "status": row["status"],
                         "step": step.label if step else row["status"],
                         "role": labels.get(step.role, step.role) if step else "", "step_obj": step,
                         "promised": figures.promised_date, "clock": figures.state})
     return out
+
+
+def _flag_cell(flag) -> str:
+    if flag is None:
+        return "–"
+    colour = "merah" if flag.late else "kuning"
+    return f"<span class=\"lencana {colour}\" data-jam=\"{flag.mark}\">{escape(flag.text)}</span>"
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -97,7 +105,10 @@ def applications_router(rt, csrf_dependency, staff_dependency, csrf_token) -> AP
     def list_cases(request: Request, user=Depends(staff_dependency)):
         token = escape(csrf_token(request))
         rows = []
-        for c in cases_by_step(rt):
+        cases = cases_by_step(rt)
+        with rt.engine.connect() as conn:
+            flags = queue_flags(rt, conn, clock.CASE_TYPE, [c["id"] for c in cases])
+        for c in cases:
             step = c["step_obj"]
             form = ""
             if step is not None and step.role not in ("sistem",):
@@ -110,10 +121,11 @@ def applications_router(rt, csrf_dependency, staff_dependency, csrf_token) -> AP
                         f"<button>Selesaikan langkah</button></form>")
             rows.append(f"<tr><td><a href=\"/berkas/{escape(c['number'])}\">{escape(c['number'])}</a></td>"
                         f"<td>{escape(c['service'])}</td><td>{escape(c['step'])}</td><td>{escape(c['role'])}</td>"
-                        f"<td>{escape(str(c['promised'] or '-'))}</td><td>{escape(c['clock'])}</td><td>{form}</td></tr>")
+                        f"<td>{escape(str(c['promised'] or '-'))}</td><td>{escape(c['clock'])}</td>"
+                        f"<td class=\"jam-layanan\">{_flag_cell(flags.get(str(c['id'])))}</td><td>{form}</td></tr>")
         body = ("<p><a href=\"/permohonan/baru\">Catat permohonan dari loket, pos atau web</a></p>"
                 "<table><thead><tr><th>Nomor</th><th>Layanan</th><th>Langkah</th><th>Dikerjakan oleh</th>"
-                "<th>Janji selesai</th><th>Jam layanan</th><th></th></tr></thead><tbody>"
+                "<th>Janji selesai</th><th>Jam layanan</th><th>Tenggat</th><th></th></tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table>")
         return _page("Permohonan sertifikasi per langkah", body)
 

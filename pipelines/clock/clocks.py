@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -22,18 +23,7 @@ class ClockError(ValueError):
 
 @dataclass(slots=True)
 class ClockState:
-    clock_id: int
-    case_type: str
-    case_ref: str
-    leg: str                    # "" = whole-service promise
-    service: str
-    office: str
-    customer: str
-    holder: str
-    target: float
-    unit: str                   # working_days | working_minutes
-    warn_at: float
-    credit_id: int | None
+    row: Any                    # the clock's row (store.CLOCK_COLUMNS); its fields are properties below
     started_s: float            # epoch seconds; `started_at`, `deadline`, `stopped_at` as datetimes
     deadline_s: float           # while paused: the deadline if it resumed now
     used: float                 # in `unit`
@@ -45,6 +35,20 @@ class ClockState:
     stopped_s: float | None
     breached: bool              # deadline passed while it ran (or before it stopped)
     warning: bool               # open, not breached, used >= warn_at of the target
+
+    # The clock's own fields, read from its row: building 100,000 states stays cheap.
+    clock_id = property(lambda self: self.row.id)
+    case_type = property(lambda self: self.row.case_type)
+    case_ref = property(lambda self: self.row.case_ref)
+    leg = property(lambda self: self.row.leg, doc='"" = whole-service promise')
+    service = property(lambda self: self.row.service)
+    office = property(lambda self: self.row.office)
+    customer = property(lambda self: self.row.customer)
+    holder = property(lambda self: self.row.holder)
+    target = property(lambda self: float(self.row.target))
+    unit = property(lambda self: self.row.unit, doc="working_days | working_minutes")
+    warn_at = property(lambda self: float(self.row.warn_at))
+    credit_id = property(lambda self: self.row.credit_id)
 
     @property
     def started_at(self) -> datetime:
@@ -197,10 +201,6 @@ def hand_over(rt, conn, *, case_type: str, case_ref, holder: str, leg: str = "")
 _STATE_NAMES = ("berjalan", "dijeda", "selesai")
 
 
-def logs_warn(rows) -> np.ndarray:
-    return np.array([float(r["warn_at"]) for r in rows])
-
-
 def compute_states(rt, clock_rows: list[dict], ev_clock, ev_kind, ev_at, ev_reason,
                    now: datetime | None = None) -> list[ClockState]:
     """States of clocks loaded by store.load_logs, grouped per office (one table set each)."""
@@ -212,7 +212,7 @@ def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) ->
     now_s = epoch(now or db.now())
     by_office = defaultdict(list)
     for i, row in enumerate(clock_rows):
-        by_office[row["office"]].append(i)
+        by_office[row.office].append(i)
     result: list[ClockState | None] = [None] * len(clock_rows)
     for office, indices in by_office.items():
         wt = worktime_for(rt.calendar.for_office(office))
@@ -225,8 +225,8 @@ def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) ->
             sel = member[ev_clock]
             remap = np.cumsum(member) - 1
         rows = [clock_rows[i] for i in indices]
-        logs = ClockLogs(target=np.array([r["target"] for r in rows], dtype=float),
-                         in_days=np.array([r["unit"] == DAYS for r in rows]),
+        logs = ClockLogs(target=np.array([r.target for r in rows], dtype=float),
+                         in_days=np.array([r.unit == DAYS for r in rows]),
                          ev_clock=remap[ev_clock[sel]], ev_kind=ev_kind[sel], ev_at=ev_at[sel])
         s = compute(wt, logs, now_s)
         # The reason of each clock's last event (its pause reason when it is paused).
@@ -235,17 +235,15 @@ def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) ->
         ends[:-1] = logs.ev_clock[1:] != logs.ev_clock[:-1]
         last_reason = [ev_reason[p] for p in positions[ends].tolist()]
         kind = np.where(s.stopped, 2, np.where(s.paused, 1, 0)).tolist()
-        warning = (~s.stopped & ~s.breached & (s.share >= logs_warn(rows))).tolist()
+        warn_at = np.array([r.warn_at for r in rows], dtype=float)
+        warning = (~s.stopped & ~s.breached & (s.share >= warn_at)).tolist()
         stopped_at = s.stopped_at.tolist()
-        for j, i, row, k, start_s, deadline_s, used, left, share, paused_min, breached, warn, stop_s in zip(
+        for j, i, row, k, start_s, deadline_s, used, left, share, paused_min, breached, warned, stop_s in zip(
                 range(len(rows)), indices.tolist(), rows, kind, s.started_at.tolist(), s.deadline.tolist(),
                 s.used.tolist(), s.left.tolist(), s.share.tolist(), s.paused_minutes.tolist(),
                 s.breached.tolist(), warning, stopped_at):
-            result[i] = ClockState(
-                row["id"], row["case_type"], row["case_ref"], row["leg"], row["service"], office, row["customer"],
-                row["holder"], float(row["target"]), row["unit"], float(row["warn_at"]), row["credit_id"],
-                start_s, deadline_s, used, left, share, paused_min, _STATE_NAMES[k],
-                last_reason[j] if k == 1 else "", None if k != 2 else stop_s, breached, warn)
+            result[i] = ClockState(row, start_s, deadline_s, used, left, share, paused_min, _STATE_NAMES[k],
+                                   last_reason[j] if k == 1 else "", None if k != 2 else stop_s, breached, warned)
     return result
 
 

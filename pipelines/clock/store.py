@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlalchemy import String, and_, cast, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 
 from pipelines import db
 from pipelines.clock.engine import KIND_CODES
@@ -63,11 +63,12 @@ def events_of(conn, clock_ids) -> list[dict]:
                                                     clock_events.c.id)).mappings()]
 
 
-def _epochs(conn, values) -> np.ndarray:
-    if conn.dialect.name == "sqlite":     # stored as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
-        stamps = np.array([v.replace(" ", "T") for v in values], dtype="datetime64[us]")
-        return stamps.astype("int64") / 1e6
-    return np.array([db.aware(v).timestamp() for v in values], dtype=float)
+def _epoch_column(conn, column):
+    """A timestamp column read as UTC epoch seconds, computed by the database: no datetime or
+    string object per row (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC)."""
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(column) - 2440587.5) * 86400.0
+    return func.extract("epoch", column)
 
 
 CLOCK_COLUMNS = ("id", "case_type", "case_ref", "leg", "service", "office", "target", "unit", "warn_at",
@@ -89,9 +90,8 @@ def no_gc_pauses():
 
 def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, case_refs=None,
               clock_ids=None, closed_since: datetime | None = None, closed_until: datetime | None = None):
-    """Clock rows (dicts of CLOCK_COLUMNS, ordered by id) and their events as columns
-    (clock index, kind code, epoch seconds, reason): two lean queries, no per-row objects
-    beyond the clock dicts."""
+    """Clock rows (Rows of CLOCK_COLUMNS, ordered by id: `row.office`) and their events as
+    columns in log order (clock index, kind code, epoch seconds, reason): two lean queries."""
     conditions = []
     if open_only:
         conditions.append(clocks.c.closed_at.is_(None))
@@ -110,20 +110,26 @@ def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, cas
 
 
 def _load(conn, where):
-    clock_rows = [dict(zip(CLOCK_COLUMNS, r)) for r in conn.execute(
-        select(*[clocks.c[name] for name in CLOCK_COLUMNS]).where(where).order_by(clocks.c.id)).all()]
-    at = cast(clock_events.c.at, String) if conn.dialect.name == "sqlite" else clock_events.c.at
+    # Rows stay SQLAlchemy Rows (named tuples: row.office, row.target): a dict per clock costs
+    # more than the query. Events come in index order (clock, id) and a stable numpy sort puts
+    # them in log order (clock, moment, id) without the database sorting 100,000s of rows.
+    clock_rows = conn.execute(select(*[clocks.c[name] for name in CLOCK_COLUMNS]).where(where)
+                              .order_by(clocks.c.id)).all()
+    kind_code = case(*((clock_events.c.kind == kind, code) for kind, code in KIND_CODES.items()), else_=-1)
     events = conn.execute(
-        select(clock_events.c.clock_id, clock_events.c.kind, at.label("at"), clock_events.c.reason)
+        select(clock_events.c.clock_id, kind_code, _epoch_column(conn, clock_events.c.at), clock_events.c.reason)
         .select_from(clock_events.join(clocks, clocks.c.id == clock_events.c.clock_id)).where(where)
-        .order_by(clock_events.c.clock_id, clock_events.c.at, clock_events.c.id)).all()
-    ids = np.array([r["id"] for r in clock_rows], dtype=np.int64)
+        .order_by(clock_events.c.clock_id, clock_events.c.id)).all()
     if not events:
         return clock_rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), np.zeros(0), []
     ev_ids, kinds, ats, reasons = zip(*events)
-    ev_clock = np.searchsorted(ids, np.array(ev_ids, dtype=np.int64))
-    ev_kind = np.array([KIND_CODES[k] for k in kinds], dtype=np.int8)
-    return clock_rows, ev_clock, ev_kind, _epochs(conn, ats), list(reasons)
+    ev_ids = np.array(ev_ids, dtype=np.int64)
+    ats = np.round(np.array(ats, dtype=float), 3)   # julianday keeps milliseconds; drop its float noise
+    order = np.lexsort((ats, ev_ids))          # stable: equal moments keep their id order
+    ids = np.array([r[0] for r in clock_rows], dtype=np.int64)
+    ev_clock = np.searchsorted(ids, ev_ids[order])
+    ev_kind = np.array(kinds, dtype=np.int8)[order]
+    return clock_rows, ev_clock, ev_kind, ats[order], [reasons[i] for i in order.tolist()]
 
 
 def seen_deadlines(conn, clock_ids) -> dict[int, tuple]:

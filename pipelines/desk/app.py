@@ -32,6 +32,8 @@ from sqlalchemy import select
 
 from pipelines import db
 from pipelines.calendar import JAKARTA
+from pipelines.clock import dossiers
+from pipelines.clock.flags import queue_flags
 from pipelines.decide import STATUS_LABELS
 from pipelines.decide.decide import AWAITING_APPROVAL
 from pipelines.desk import DeskError, auth, charts, claims, queries, search, words
@@ -367,11 +369,12 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             search.refresh(engine, rt.registry)
         with engine.connect() as conn:
             rows, total = queries.queue(conn, flt)
+            clock_flags = queue_flags(rt, conn, dossiers.CASE, [d["id"] for d in rows])
             counts = queries.status_counts(conn)
             held_mail = queries.held_mail_count(conn)
             saved = queries.saved_filters(conn, user.username)
         pages = max(1, -(-total // queries.PER_PAGE))
-        context = dict(rows=rows, total=total, counts=counts, flt=flt, pages=pages, held_mail=held_mail,
+        context = dict(rows=rows, clock_flags=clock_flags, total=total, counts=counts, flt=flt, pages=pages, held_mail=held_mail,
                        saved=saved, SORT_LABELS=queries.SORT_LABELS,
                        lsps=rt.registry.lsps, services=rt.services, today=queries.today(),
                        open_total=sum(counts.get(s, 0) for s in queries.OPEN_STATUSES))
