@@ -1,7 +1,7 @@
 """SQL of the complaint register (tables in models.py plus its dossier rows)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, insert, select, update
 
@@ -50,11 +50,13 @@ def entry_by_number(conn, number: str) -> dict | None:
 
 
 def entries(conn, *, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
+    # Stored moments are UTC and SQLite compares them as text: a WIB bound must be UTC too
+    # (else a month's first seven hours fall out of its summary).
     query = _ENTRY.order_by(db.dossiers.c.received_at, db.dossiers.c.id)
     if since is not None:
-        query = query.where(db.dossiers.c.received_at >= since)
+        query = query.where(db.dossiers.c.received_at >= db.aware(since).astimezone(timezone.utc))
     if until is not None:
-        query = query.where(db.dossiers.c.received_at < until)
+        query = query.where(db.dossiers.c.received_at < db.aware(until).astimezone(timezone.utc))
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
