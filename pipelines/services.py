@@ -177,11 +177,20 @@ def _read(path: Path) -> dict:
 
 def load_service(path: Path) -> Service:
     data = _read(path)
+    steps_after = data.pop("steps_after", None) or {}
     unknown = set(data) - _SERVICE_FIELDS
     if unknown:
         raise ServiceError(f"{path.name}: unknown field(s) {', '.join(sorted(unknown))}")
+    raw_steps = list(data.pop("steps", None) or [])
+    # `steps_after: {step_id: [steps]}` adds steps to those of the base (product testing after
+    # the audit) without copying the base's whole list
+    for after, added in steps_after.items():
+        position = next((i for i, s in enumerate(raw_steps) if s.get("id") == after), None)
+        if position is None:
+            raise ServiceError(f"{path.name} steps_after: no step {after!r}")
+        raw_steps[position + 1:position + 1] = added
     steps = []
-    for i, raw in enumerate(data.pop("steps", None) or []):
+    for i, raw in enumerate(raw_steps):
         bad = set(raw) - _STEP_FIELDS
         if bad or "id" not in raw or "role" not in raw:
             raise ServiceError(f"{path.name} steps[{i}]: needs id and role; unknown {sorted(bad)}")

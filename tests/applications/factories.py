@@ -175,8 +175,7 @@ def application_mail(kind: str, company: Company, service_name: str, *, files: d
     msg.set_content(body or f"Dengan hormat,\n\nBersama ini kami sampaikan permohonan {SERVICES[kind][1]}."
                             f"\nDokumen terlampir.\n\nHormat kami,\n{company.contact}\n{company.name}\n")
     for name, data in files.items():
-        maintype, subtype = ("application", "pdf") if name.endswith(".pdf") else ("application", "octet-stream")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        msg.add_attachment(data, maintype="application", subtype=_subtype(name), filename=name)
     if msg.is_multipart():   # a boundary from the Message-ID: the same mail gives the same bytes
         msg.set_boundary("==sertiflow-" + hashlib.sha256(msg["Message-ID"].encode()).hexdigest()[:24])
     return msg.as_bytes()
@@ -194,8 +193,12 @@ def reply(company: Company, to_message, body: str, files: dict[str, bytes] | Non
     msg["References"] = to_message["Message-ID"]
     msg.set_content(body)
     for name, data in (files or {}).items():
-        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+        msg.add_attachment(data, maintype="application", subtype=_subtype(name), filename=name)
     return msg.as_bytes()
+
+
+def _subtype(filename: str) -> str:
+    return {"pdf": "pdf", "zip": "zip"}.get(filename.rsplit(".", 1)[-1].lower(), "octet-stream")
 
 
 def payment_proof_pdf(company: Company, billing_code: str, amount: str) -> bytes:
