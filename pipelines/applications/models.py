@@ -76,4 +76,37 @@ register = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-TABLES = [customers, applications, nonconformities, register]
+# Mail in a case's thread after intake, waiting for the role that acts on it: payment proof
+# (the service officer confirms it), corrective-action evidence (the auditor), new or corrected
+# documents (checked again; an officer reads the findings), questions (an officer answers).
+thread_items = Table(
+    "application_thread_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("mail_id", Integer, ForeignKey("mails.id"), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),         # bukti_bayar, tindakan_perbaikan, dokumen, pertanyaan, lain
+    Column("role", String(40), nullable=False),         # data/roles.yaml id of who acts on it
+    Column("step", String(60), default=""),             # the case's step when it arrived
+    Column("subject", Text, default=""),
+    Column("text", Text, default=""),                   # the mail's own words (the question)
+    Column("findings", Integer, nullable=False, default=0),   # errors the re-check found (dokumen)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("handled_at", DateTime(timezone=True)),
+    Column("handled_by", String(100), default=""),
+    Column("answer", Text, default=""),
+)
+
+# What happened to a certificate after it was issued: surveillance audits and recertifications.
+certificate_history = Table(
+    "certificate_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(80), ForeignKey("certificate_register.number"), nullable=False, index=True),
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), nullable=False),
+    Column("kind", String(20), nullable=False),         # survailen, resertifikasi
+    Column("done_on", Date, nullable=False),
+    Column("note", Text, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("number", "dossier_id", name="uq_certificate_history_case"),
+)
+
+TABLES = [customers, applications, nonconformities, register, thread_items, certificate_history]

@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.applications.form import Applicant, name_key
-from pipelines.applications.models import applications, customers, nonconformities, register
+from pipelines.applications.models import applications, customers, nonconformities, register, thread_items
 
 
 def find_customer(conn, applicant: Applicant, sender: str, office: str = ""):
@@ -128,3 +128,45 @@ def active_certificates(conn, customer_id: int | None, service: str) -> list:
     return list(conn.execute(select(register).where(
         register.c.customer_id == customer_id, register.c.service == service,
         register.c.status.in_(("aktif", "dibekukan")))).mappings())
+
+
+# ---------------------------------------------------------------- mail in a case's thread
+
+def add_thread_item(conn, dossier_id: int, mail_id: int, *, kind: str, role: str, step: str,
+                    subject: str, text: str, findings: int = 0) -> int | None:
+    """Queue one thread mail for its role; None when this mail was queued already."""
+    if conn.execute(select(thread_items.c.id).where(thread_items.c.mail_id == mail_id)).scalar():
+        return None
+    return conn.execute(insert(thread_items).values(
+        dossier_id=dossier_id, mail_id=mail_id, kind=kind, role=role, step=step, subject=subject,
+        text=text, findings=findings, created_at=db.now())).inserted_primary_key[0]
+
+
+def thread_items_of(conn, *, dossier_id: int | None = None, role: str | None = None,
+                    open_only: bool = True) -> list:
+    """The queue the desk shows: per case or per role, oldest first."""
+    query = select(thread_items).order_by(thread_items.c.id)
+    if dossier_id is not None:
+        query = query.where(thread_items.c.dossier_id == dossier_id)
+    if role is not None:
+        query = query.where(thread_items.c.role == role)
+    if open_only:
+        query = query.where(thread_items.c.handled_at.is_(None))
+    return list(conn.execute(query).mappings())
+
+
+def thread_item(conn, item_id: int):
+    return conn.execute(select(thread_items).where(thread_items.c.id == item_id)).mappings().first()
+
+
+def close_thread_items(conn, dossier_id: int, kinds: list[str], *, handled_by: str, answer: str = "") -> int:
+    return conn.execute(update(thread_items).where(
+        thread_items.c.dossier_id == dossier_id, thread_items.c.kind.in_(kinds),
+        thread_items.c.handled_at.is_(None)).values(
+        handled_at=db.now(), handled_by=handled_by, answer=answer)).rowcount
+
+
+def close_thread_item(conn, item_id: int, *, handled_by: str, answer: str = "") -> bool:
+    return bool(conn.execute(update(thread_items).where(
+        thread_items.c.id == item_id, thread_items.c.handled_at.is_(None)).values(
+        handled_at=db.now(), handled_by=handled_by, answer=answer)).rowcount)

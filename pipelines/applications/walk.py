@@ -318,6 +318,9 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                     sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
                     in_reply_to=thread, references=[thread] if thread else [],
                     attachments=[str(g["docx"]) for g in generated], automatic=False)
+        if step.moved_by_mail:
+            # the officer completing the step has dealt with the mail that moves it (payment proof)
+            store.close_thread_items(conn, dossier["id"], step.moved_by_mail, handled_by=officer)
         if step.waits_for:
             clock.resume(rt, conn, dossier["id"])
         if following is not None and following.waits_for:
@@ -355,42 +358,3 @@ def clock_figures(rt, number: str) -> clock.ClockFigures:
     dossier, service = _load(rt, number)
     with rt.engine.connect() as conn:
         return clock.figures(rt, conn, service, dossier["id"])
-
-
-# ---------------------------------------------------------------- mail in a case's thread
-
-FOLLOWUP_ROLE = {"bukti_bayar": "petugas_layanan", "tindakan_perbaikan": "auditor",
-                 "konfirmasi_audit": "seksi_pjt"}
-
-
-def followup_kind(followups: list[dict], subject: str, body: str, filenames: list[str]) -> dict | None:
-    """The first follow-up kind of the service whose patterns match the mail. Pure."""
-    fields = [subject or "", body or "", *(re.sub(r"[_\-.]+", " ", name) for name in filenames)]
-    for spec in followups:
-        if any(re.search(p, value, re.I) for p in spec.get("patterns", []) for value in fields):
-            return spec
-    return None
-
-
-def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
-    """Mail in the thread of an application past intake: kept with the case, and put before
-    the role that acts on it (payment proof to the service officer, who confirms it and so
-    resumes the clock; corrective-action evidence to the auditor; questions to the step's role)."""
-    from pipelines.process import _finish_mail, _save_attachments
-
-    service = rt.services.get(dossier["kind"])
-    if service is None or not is_application(service):
-        return None
-    spec = followup_kind(service.followups, content.subject, content.text,
-                         [a.filename for a in content.attachments])
-    kind = spec["kind"] if spec else "lain"
-    step = service.step(dossier["status"])
-    role = FOLLOWUP_ROLE.get(kind) or (step.role if step and step.role not in ("pemohon", "sistem") else "petugas_layanan")
-    _save_attachments(rt, mail_id, dossier, content)
-    with rt.engine.begin() as conn:
-        _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
-        db.record_event(conn, f"surel_{kind}", dossier_id=dossier["id"], mail_id=mail_id,
-                        untuk=role, langkah=dossier["status"], subjek=content.subject,
-                        lampiran=[a.filename for a in content.attachments])
-    return f"surel lanjutan: {spec['label'] if spec else 'lain-lain'}"
-

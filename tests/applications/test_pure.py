@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.applications.form import name_key, read_applicant
 from pipelines.applications.tariff import offer
-from pipelines.applications.walk import followup_kind
+from pipelines.applications.thread import followup_kind
 from pipelines.config import PROJECT_ROOT
 from pipelines.services import load_services, role_labels
 

@@ -19,7 +19,7 @@ from pyzbar.pyzbar import decode
 from sqlalchemy import select
 
 from pipelines import db
-from pipelines.applications import advance, clock_figures, close_nonconformity, record_nonconformity
+from pipelines.applications import advance, clock_figures, close_nonconformity, record_nonconformity, store
 from pipelines.applications.models import register
 from pipelines.applications.tariff import offer
 from pipelines.applications.walk import staff
@@ -60,6 +60,12 @@ class OfficeTime:
 
 def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def open_items(rt) -> list[tuple[str, str]]:
+    """Thread mail waiting for an officer: (kind, role)."""
+    with rt.engine.connect() as conn:
+        return [(i["kind"], i["role"]) for i in store.thread_items_of(conn)]
 
 
 def team_for(service) -> list[str]:
@@ -152,6 +158,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             office.run()
             assert office.dossiers()[0]["status"] == step.id          # kept until an officer confirms
             assert clock_figures(rt, number).state == "dijeda"
+            assert open_items(rt) == [("bukti_bayar", "petugas_layanan")]
         if step.waits_for == "tindakan_perbaikan":
             office.mailbox.append(reply(company, office.inbox_of(company.email)[-1],
                                         f"Terlampir bukti tindakan perbaikan {nonconformity}.",
@@ -162,6 +169,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
                 event = conn.execute(select(db.events).where(
                     db.events.c.action == "surel_tindakan_perbaikan")).mappings().one()
             assert event["detail"]["untuk"] == "auditor"
+            assert open_items(rt) == [("tindakan_perbaikan", "auditor")]
             close_nonconformity(rt, number, nonconformity, officer="auditor", evidence="Bukti diverifikasi di lokasi.")
         if step.role == "auditor" and service.step("tindakan_perbaikan") and not nonconformity:
             nonconformity = record_nonconformity(rt, number, grade="minor", clause="8.1",
@@ -171,6 +179,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
                         outcome="pemberian" if step.outcomes else "")
         [case] = office.dossiers()
         assert case["status"] == after
+        assert open_items(rt) == []          # completing the step dealt with the mail that moved it
         figures = clock_figures(rt, number)
         following = service.step(after)
         if after == "selesai":
