@@ -40,6 +40,8 @@ class Runtime:
     def registry(self) -> Registry:
         return load_registry(self.settings.registry_path)
 
-    @cached_property
+    @property
     def calendar(self) -> WorkingCalendar:
+        # Read on each use (the file's data is cached by its mtime): an edited calendar moves
+        # open deadlines in a long-running desk or worker without a restart.
         return WorkingCalendar(self.settings.calendar_path)

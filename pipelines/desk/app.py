@@ -727,6 +727,9 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             fulfil = settings_for(rt)
             data["stock"] = blanks.stock_report(conn, fulfil.low_stock_threshold)
         data["format_serial"] = fulfil.format_serial
+        # Deadlines of open cases fall in this year or the next: a year without confirmed
+        # holidays and cuti bersama is a warning here, not a silent guess.
+        data["calendar_warnings"] = rt.calendar.warnings(range(data["today"].year, data["today"].year + 2))
         status_chart = charts.hbar_chart([(label, n) for label, n, _ in data["counts"]], "Berkas per status")
         week_chart = charts.column_chart([(f"{d.day}/{d.month}", n) for d, n in data["per_week"]],
                                          "Permohonan per minggu (awal minggu, WIB)")

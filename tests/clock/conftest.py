@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +40,27 @@ def rt(tmp_path):
     calendar = tmp_path / "calendar.yaml"
     shutil.copy(PROJECT_ROOT / "data" / "calendar.yaml", calendar)
     return Runtime(Settings(outputs_dir=tmp_path / "outputs", services_dir=services, calendar_path=calendar))
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desk"))
+from desk_seed import add_users, login, seed_dossier  # noqa: E402
+
+
+@pytest.fixture
+def desk(tmp_path):
+    """(runtime, logged-in officer's client) of the desk app on a fresh SQLite database, with
+    its own copy of the calendar file (tests may edit it)."""
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from pipelines.desk import auth
+    from pipelines.desk.app import create_app
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)   # fast logins
+    calendar = tmp_path / "calendar.yaml"
+    shutil.copy(PROJECT_ROOT / "data" / "calendar.yaml", calendar)
+    rt = Runtime(Settings(outputs_dir=tmp_path / "outputs", calendar_path=calendar))
+    add_users(rt.engine)
+    with TestClient(create_app(rt, secret=b"uji-rahasia-" * 4), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        login(client, "petugas1")
+        yield rt, client

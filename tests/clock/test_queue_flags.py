@@ -5,17 +5,12 @@ database: the main queue (/antrean) and the applications list (/permohonan) show
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
-import pytest
 from sqlalchemy import insert
 
 from pipelines import clock, db
+from tests.clock.conftest import seed_dossier
 from tests.clock.helpers import wib
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desk"))
-from desk_seed import add_users, login, seed_dossier  # noqa: E402
 
 
 def _flag_of(html: str, marker: str) -> str:
@@ -23,24 +18,6 @@ def _flag_of(html: str, marker: str) -> str:
     row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S) if marker in r)
     cell = re.search(r'<td class="jam-layanan">(.*?)</td>', row, flags=re.S).group(1)
     return re.sub(r"<[^>]+>", "", cell).strip()
-
-
-@pytest.fixture
-def desk(tmp_path):
-    from argon2 import PasswordHasher
-    from fastapi.testclient import TestClient
-
-    from pipelines.config import Settings
-    from pipelines.desk import auth
-    from pipelines.desk.app import create_app
-    from pipelines.runtime import Runtime
-    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    rt = Runtime(Settings(outputs_dir=tmp_path / "outputs"))
-    add_users(rt.engine)
-    with TestClient(create_app(rt, secret=b"uji-rahasia-" * 4), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
-        login(client, "petugas1")
-        yield rt, client
 
 
 def _blank_request(rt, number: str, *, paused_at=None) -> int:
