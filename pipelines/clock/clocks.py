@@ -119,9 +119,10 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
 
 
 def _apply_credit(conn, clock, customer: str, service: str, letter_number: str | None, actor: str) -> None:
-    """Take one credit for this clock. A credit never shortens a promise below one working day
-    (nor applies to minute promises): then it stays for a later case."""
-    if clock["unit"] != DAYS or float(clock["target"]) - CREDIT_DAYS < 1:
+    """Take one credit for this clock. A 1-working-day promise becomes a same-day one (due when
+    the office closes on the day the case arrived, see engine.py); a credit never applies to
+    minute promises: then it stays for a later case."""
+    if clock["unit"] != DAYS or float(clock["target"]) - CREDIT_DAYS < 0:
         return
     credit = None
     if letter_number:

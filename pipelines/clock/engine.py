@@ -6,7 +6,8 @@ stopped. The clock runs from `started` and from each `resumed`; it stands still 
 see worktime.py):
 
 - start S: the start moment on the minute scale; on the day scale, the end of the start day
-  (the day a request arrives is not counted: "1 working day" from Friday ends on Monday);
+  (the day a request arrives is not counted: "1 working day" from Friday ends on Monday;
+  a 0-day promise, left by a credit on a 1-day one, ends when the office closes that day);
 - used: working time spent running after S;
 - deadline: the moment used time reaches the target. Day targets end at the closing time of
   the working day in which they are reached. While paused, the deadline shown is the one the
@@ -105,10 +106,15 @@ def compute(wt: WorkTime, logs: ClockLogs, now: float) -> States:
     target = logs.target
     due_o = ref_o + target - used
 
+    # A day promise never ends before the office closes on its start day (a promise shortened
+    # to 0 days by a credit ends when the office closes on the day it arrived, or the next
+    # working day when it arrived after hours).
+    same_day = wt.first_close_after(started_at[in_days]) if in_days.any() else None
+
     def moment(value):
         out = np.empty(n)
         if in_days.any():
-            out[in_days] = wt.close_of_day_at(value[in_days])
+            out[in_days] = np.maximum(wt.close_of_day_at(value[in_days]), same_day)
         if (~in_days).any():
             out[~in_days] = wt.moment_at_minute(value[~in_days])
         return out

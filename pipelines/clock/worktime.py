@@ -104,6 +104,13 @@ class WorkTime:
             minute[sel] = i - 1 + (rest[sel] - row[i - 1])
         return self.epoch_seconds(day * DAY + minute)
 
+    def first_close_after(self, epoch_s):
+        """Closing time (epoch s) of the first working day that still has office time at or
+        after the moment: the same day within its hours, else the next working day."""
+        after = self.minutes_at(epoch_s) + 1e-6
+        day = np.clip(np.searchsorted(self.minutes_through, after, side="left"), 0, self.ndays - 1)
+        return self.epoch_seconds(day * DAY + self.closing[self.profile[day]])
+
     def close_of_day_at(self, value):
         """Closing time (epoch s) of the working day in which `days_at` reaches `value`."""
         value = np.asarray(value, dtype=float)

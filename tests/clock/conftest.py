@@ -32,11 +32,26 @@ clock:
 """
 
 
+# A one-working-day promise (the blank request's shape) with late-service compensation.
+ONE_DAY = """
+kind: uji_sehari
+name: Layanan Uji Satu Hari
+number_prefix: UJS
+checklist: []
+steps:
+  - {id: periksa, label: Pemeriksaan, role: petugas_layanan}
+clock:
+  target_working_days: 1
+  compensation: true
+"""
+
+
 @pytest.fixture
 def rt(tmp_path):
     services = tmp_path / "services"
     shutil.copytree(PROJECT_ROOT / "services", services, ignore=shutil.ignore_patterns("*.md"))
     (services / "uji_clock.yaml").write_text(SERTIFIKASI_PERSON, encoding="utf-8")
+    (services / "uji_sehari.yaml").write_text(ONE_DAY, encoding="utf-8")
     calendar = tmp_path / "calendar.yaml"
     shutil.copy(PROJECT_ROOT / "data" / "calendar.yaml", calendar)
     return Runtime(Settings(outputs_dir=tmp_path / "outputs", services_dir=services, calendar_path=calendar))

@@ -107,3 +107,39 @@ def test_concurrent_starts_use_one_credit_once(rt):
         targets = sorted(clock.state(rt, conn, case_type="application", case_ref=100 + i).target for i in range(8))
         assert store.credits_of(conn)[0]["used_by_clock_id"] == credit["used_by_clock_id"]
     assert targets == [13] + [14] * 7
+
+
+def _one_day(rt, ref, at, customer="lsp-a@example.co.id"):
+    with rt.engine.begin() as conn:
+        clock.start(rt, conn, case_type="uji", case_ref=ref, service="uji_sehari", at=at, customer=customer)
+        return clock.state(rt, conn, case_type="uji", case_ref=ref, now=at)
+
+
+def test_a_credit_on_a_one_day_promise_makes_it_due_the_same_day_once(rt):
+    late = _one_day(rt, 1, wib(2026, 11, 2, 9))                  # Mon: due Tue 3 Nov 16:00
+    assert (late.target, late.deadline) == (1, wib(2026, 11, 3, 16))
+    [letter] = sweep(rt, now=wib(2026, 11, 4, 9)).letters_owed
+
+    # Next request Wed 11 Nov 10:00: one day off a 1-day promise = closing time that same day.
+    credited = _one_day(rt, 2, wib(2026, 11, 11, 10))
+    assert (credited.target, credited.deadline, credited.credit_id is not None) == (0, wib(2026, 11, 11, 16), True)
+    with rt.engine.connect() as conn:
+        assert clock.state(rt, conn, case_type="uji", case_ref=2, now=wib(2026, 11, 11, 15)).breached is False
+        assert clock.state(rt, conn, case_type="uji", case_ref=2, now=wib(2026, 11, 11, 16, 30)).breached is True
+        [credit] = store.credits_of(conn)
+    assert (credit["letter_number"], credit["used_by_clock_id"]) == (letter, credited.clock_id)
+
+    # Used once: the request after that has the full day again.
+    again = _one_day(rt, 3, wib(2026, 11, 12, 10))
+    assert (again.target, again.deadline, again.credit_id) == (1, wib(2026, 11, 13, 16, 30), None)
+
+
+def test_a_same_day_promise_arriving_after_hours_or_on_a_weekend_ends_on_the_next_working_day(rt):
+    for ref in (10, 11):                                          # two customers, each late once
+        _one_day(rt, ref, wib(2026, 11, 2, 9), customer=f"lsp-{ref}@example.co.id")
+    assert len(sweep(rt, now=wib(2026, 11, 4, 9)).letters_owed) == 2
+    after_hours = _one_day(rt, 12, wib(2026, 11, 13, 17), customer="lsp-10@example.co.id")   # Fri after 16:30
+    saturday = _one_day(rt, 13, wib(2026, 11, 14, 10), customer="lsp-11@example.co.id")
+    assert (after_hours.target, after_hours.deadline) == (0, wib(2026, 11, 16, 16))           # Mon close
+    assert (saturday.target, saturday.deadline) == (0, wib(2026, 11, 16, 16))
+    assert not after_hours.breached and not saturday.breached
