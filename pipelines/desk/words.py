@@ -53,6 +53,44 @@ FINDING_LABELS = {
     "BERKAS_EXCEL_RUSAK": "Berkas Excel rusak",
     "LAMPIRAN_KOSONG": "Lampiran kosong",
     "TANDA_TERIMA_BELUM_KEMBALI": "Tanda terima belum kembali",
+    "SKEMA_PERLU_DIPERIKSA": "Skema perlu diperiksa petugas",
+    "SKEMA_TIDAK_TERBACA": "Skema tidak terbaca dari dokumen",
+    "JUMLAH_TIDAK_TERBACA": "Jumlah (blanko/peserta) tidak terbaca dari dokumen",
+    "DATA_PERSETUJUAN_KOSONG": "Data untuk lembar persetujuan belum terbaca",
+    "DATA_TIDAK_TERBACA": "Data dokumen tidak terbaca",
+    "FORMAT_TIDAK_SESUAI": "Format berkas tidak sesuai",
+    "NAMA_BERKAS_MENYESATKAN": "Nama berkas tidak sesuai isinya",
+    "JENIS_BERKAS_TIDAK_SESUAI": "Jenis berkas tidak sesuai isinya",
+    "BERKAS_TERENKRIPSI": "Berkas terkunci kata sandi",
+    "GAMBAR_RUSAK": "Berkas gambar rusak",
+    "PDF_TERPOTONG": "PDF terpotong (tidak lengkap)",
+    "PDF_HALAMAN_DIBATASI": "Hanya sebagian halaman PDF yang dibaca",
+    "OCR_DIBATASI": "Pembacaan pindaian dibatasi",
+    "OCR_TIDAK_TERSEDIA": "Pembaca pindaian (OCR) tidak tersedia",
+    "RUMUS_TANPA_NILAI": "Rumus Excel tanpa nilai tersimpan",
+    "ARSIP_BERSARANG": "Arsip di dalam arsip",
+    "ARSIP_RASIO_MENCURIGAKAN": "Arsip dengan rasio kompresi mencurigakan",
+    "ARSIP_RUSAK": "Arsip rusak",
+    "ARSIP_TERENKRIPSI": "Arsip terkunci kata sandi",
+    "ARSIP_TERLALU_BANYAK_BERKAS": "Arsip berisi terlalu banyak berkas",
+    "ARSIP_TERLALU_BESAR": "Arsip terlalu besar",
+    "ARSIP_TIDAK_DIDUKUNG": "Jenis arsip tidak didukung",
+    "LAMPIRAN_RUSAK": "Lampiran rusak",
+    "LAMPIRAN_TERLALU_BANYAK": "Lampiran terlalu banyak",
+    "LAMPIRAN_TNEF": "Lampiran winmail.dat (Outlook)",
+    "NAMA_LAMPIRAN_DIUBAH": "Nama lampiran disesuaikan",
+    "HEADER_TIDAK_TERBACA": "Kepala surel tidak terbaca",
+    "PESAN_CACAT": "Surel cacat",
+    "PESAN_KOSONG": "Surel kosong",
+    "PESAN_TERUSAN": "Surel terusan",
+    "PESAN_TERUSAN_BERSARANG": "Surel terusan di dalam surel terusan",
+    "PESAN_TIDAK_TERBACA": "Surel tidak terbaca",
+    "PESAN_MELEBIHI_BATAS_WAKTU": "Surel tidak selesai dibaca dalam batas waktu",
+    "PESAN_MELEBIHI_BATAS_MEMORI": "Surel melebihi batas memori saat dibaca",
+    "BATAS_WAKTU_TERLAMPAUI": "Berkas tidak selesai dibaca dalam batas waktu",
+    "BATAS_MEMORI_TERLAMPAUI": "Berkas melebihi batas memori saat dibaca",
+    "PEMBACA_GAGAL": "Berkas gagal dibaca otomatis",
+    "BATAS_TIDAK_AKTIF": "Dibaca tanpa batas waktu dan memori",
 }
 
 EVENT_LABELS = {
@@ -71,6 +109,25 @@ EVENT_LABELS = {
     "blanko_dialokasikan": "Nomor blanko dialokasikan", "paket_dikemas": "Paket dikemas",
     "paket_dikirim": "Paket dikirim", "tanda_terima_kembali": "Tanda terima kembali dari LSP",
     "pengingat_tanda_terima": "Pengingat tanda terima", "status_sertifikat_diubah": "Status sertifikat diubah",
+    # complaints and appeals (pipelines/complaints)
+    "pengaduan_dicatat": "Pengaduan dicatat di register",
+    "pengaduan_diidentifikasi": "Pengaduan diidentifikasi, tanda terima dikirim",
+    "pengaduan_diteruskan": "Diteruskan ke Penanggung Jawab Teknis", "investigasi_selesai": "Investigasi selesai",
+    "pengaduan_tentang_klien": "Pengaduan tentang klien bersertifikat diteruskan ke berkasnya",
+    "keterlibatan_dicatat": "Keterlibatan pegawai dicatat", "tim_banding_ditolak": "Usulan tim banding ditolak",
+    "tim_banding_dibentuk": "Tim banding dibentuk", "tim_banding_lengkap": "Tim banding lengkap",
+    "pernyataan_ketidakberpihakan_diterima": "Pernyataan ketidakberpihakan diterima",
+    "pernyataan_tidak_cocok": "Pindaian pernyataan tidak cocok", "keputusan_diterbitkan": "Keputusan diterbitkan",
+    "pengaduan_ditutup": "Pengaduan ditutup", "pengaduan_tidak_dibalas": "Tidak dijawab (anonim/bukan pengaduan)",
+    "efektivitas_dicek": "Efektivitas tindakan korektif dicek",
+    # certification applications (pipelines/applications)
+    "permohonan_dicatat_petugas": "Permohonan dicatat petugas", "langkah_selesai": "Langkah selesai",
+    "jam_layanan_mulai": "Jam layanan mulai berjalan", "jam_layanan_terlambat": "Jam layanan melewati janji",
+    "ketidaksesuaian_dicatat": "Ketidaksesuaian dicatat", "ketidaksesuaian_ditutup": "Ketidaksesuaian ditutup",
+    "tim_audit_ditetapkan": "Tim audit ditetapkan",
+    "surel_bukti_bayar": "Bukti pembayaran diterima", "surel_tindakan_perbaikan": "Bukti tindakan perbaikan diterima",
+    "surel_konfirmasi_audit": "Konfirmasi jadwal audit diterima", "surel_pertanyaan": "Pertanyaan pemohon diterima",
+    "surel_dokumen": "Dokumen susulan diterima", "surel_lain": "Surel lanjutan diterima",
 }
 
 DETAIL_LABELS = {
@@ -79,13 +136,22 @@ DETAIL_LABELS = {
     "catatan": "catatan", "kepada": "kepada", "subjek": "subjek", "outbox_id": "nomor antrean surel",
     "penyetuju": "disetujui oleh", "surel": "nomor surel", "dari": "dari", "lsp": "LSP", "pengirim": "pengirim",
     "alamat": "alamat", "lsp_baru": "LSP baru", "nomor_seri": "nomor seri", "jumlah": "jumlah",
+    "before": "dari langkah", "after": "ke langkah", "peran": "peran", "keputusan": "keputusan", "isian": "isian",
+    "langkah": "langkah", "berikutnya": "langkah berikutnya", "pjt": "penanggung jawab teknis",
+    "pegawai": "pegawai", "anggota": "anggota", "kategori": "kategori", "batas": "batas waktu",
+    "saluran": "saluran", "layanan": "layanan", "untuk": "untuk", "lampiran": "lampiran",
+    "target_hari_kerja": "target (hari kerja)", "janji": "janji selesai", "tim": "tim",
 }
 
 MAIL_CLASS_LABELS = {"unclassified": "tidak dikenali jenisnya", "tidak_relevan": "tidak relevan",
                      "autoreply": "balasan otomatis", "duplicate": "duplikat", "": "belum diklasifikasi",
                      None: "belum diklasifikasi"}
 
-GENERATED_KINDS = {"lembar_persetujuan": "lembar persetujuan", "tanda_terima": "tanda terima"}
+GENERATED_KINDS = {"lembar_persetujuan": "lembar persetujuan", "tanda_terima": "tanda terima",
+                   "tanda_terima_permohonan": "tanda terima permohonan", "memo_disposisi": "memo disposisi",
+                   "penawaran_biaya": "penawaran biaya", "draf_kontrak": "draf kontrak",
+                   "surat_tagihan": "surat tagihan", "pemberitahuan_audit": "surat pemberitahuan audit",
+                   "sertifikat": "sertifikat", "berita_acara_serah_terima": "berita acara serah terima"}
 
 
 def spelled(code: str | None) -> str:
