@@ -59,3 +59,25 @@ def team_composition_findings(member_ids: list[str], chair_id: str, size: int) -
     if chair_id not in member_ids:
         problems.append("Ketua tim harus salah satu anggota tim.")
     return problems
+
+
+# Where an application case records who took part in its decision (applications.data, written
+# by the desk's step forms): staff names per involvement role.
+APPLICATION_INVOLVEMENT = {"tim": "auditor", "tim_evaluasi": "evaluator", "komite": "komite"}
+
+
+def involvement_in_application(data: dict, people: list[Staff], actors: set[str]) -> list[tuple[str, str]]:
+    """(staff id, role) of everyone an application case records in its decision: its audit team
+    (auditors), technical evaluators, committee members, and the staff whose desk account acted
+    on it (officer). Pure; names and accounts nobody on the staff list holds are skipped."""
+    by_name = {p.name: p for p in people}
+    found = []
+    for key, role in APPLICATION_INVOLVEMENT.items():
+        names = data.get(key) or []
+        for name in [names] if isinstance(names, str) else names:
+            if name in by_name and (by_name[name].id, role) not in found:
+                found.append((by_name[name].id, role))
+    for person in people:
+        if person.username and person.username in actors and (person.id, "petugas") not in found:
+            found.append((person.id, "petugas"))
+    return found

@@ -288,17 +288,20 @@ def confirm_record(rt, number: str, actor: str, *, entry_type: str, technical_le
 
 def _record_involvement(rt, conn, entry: dict) -> None:
     """Who took part in the disputed decision, as far as the records say: the desk users who
-    acted on the dossier (handling officer, approving official). Auditors, evaluators and
-    committee members are added by the officer (`add_involved`)."""
+    acted on the dossier (handling officer, approving official) and, for an application case,
+    its audit team, technical evaluators and committee members. Anyone else is added by the
+    officer (`add_involved`)."""
+    from pipelines.applications import store as applications
+    from pipelines.complaints.conflicts import involvement_in_application
     from pipelines.complaints.staff import load_staff
     target = store.dossier_by_reference(conn, entry["target_number"])
     if target is None:
         return
     store.update_entry(conn, entry, target_dossier_id=target["id"])
-    by_username = {s.username: s for s in load_staff() if s.username}
-    for actor in sorted(store.event_actors(conn, target["id"])):
-        if actor in by_username:
-            store.add_involved(conn, entry["id"], by_username[actor].id, "petugas")
+    application = applications.application(conn, target["id"])
+    data = (application["data"] or {}) if application is not None else {}
+    for staff_id, role in involvement_in_application(data, load_staff(), set(store.event_actors(conn, target["id"]))):
+        store.add_involved(conn, entry["id"], staff_id, role)
 
 
 def add_involved(rt, number: str, staff_id: str, role: str, actor: str) -> None:

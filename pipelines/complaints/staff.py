@@ -34,6 +34,11 @@ class Staff:
     affiliations: tuple[Affiliation, ...] = field(default_factory=tuple)
 
 
+def _date(value) -> date | None:
+    """YAML gives a date for 2025-08-31 and a string for "2025-08-31": both are a date here."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def load_staff(path: str | Path | None = None) -> list[Staff]:
     path = Path(path or os.environ.get("SERTIFLOW_STAFF") or DEFAULT_PATH)
     if not path.exists():
@@ -47,8 +52,8 @@ def load_staff(path: str | Path | None = None) -> list[Staff]:
                 email=str(item.get("email", "")).lower(), username=str(item.get("username", "")),
                 competences=tuple(item.get("competences") or ()),
                 affiliations=tuple(Affiliation(str(a["organisation"]), str(a.get("relation", "konsultan")),
-                                               a.get("until")) for a in item.get("affiliations") or ())))
-        except (KeyError, TypeError) as exc:
+                                               _date(a.get("until"))) for a in item.get("affiliations") or ())))
+        except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{path.name}: staff entry {i + 1} is incomplete ({exc})") from exc
     return people
 

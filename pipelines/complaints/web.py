@@ -22,6 +22,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
@@ -34,7 +35,7 @@ from pipelines.complaints.register import (ComplaintError, add_involved, check_e
                                            record_investigation, register_entry, service)
 from pipelines.complaints.staff import INVOLVEMENT_ROLES, competences_of, load_staff
 from pipelines.complaints.team import candidates, confirm_declaration, form_team
-from pipelines.desk import auth
+from pipelines.desk import auth, words
 from pipelines.send.background import wake as wake_sender
 from pipelines.write.words import format_date_id
 
@@ -42,16 +43,6 @@ HERE = Path(__file__).resolve().parent
 OFFICERS, STAFF = ("petugas", "admin"), ("petugas", "pejabat", "admin")
 PUBLIC_CHANNELS = {k: v for k, v in CHANNELS.items() if k not in ("surel", "formulir_web")}
 # Public limits per client address: submissions per hour, lookups per 15 minutes.
-EVENT_LABELS = {
-    "pengaduan_dicatat": "Dicatat di register", "pengaduan_diidentifikasi": "Diidentifikasi, tanda terima dikirim",
-    "pengaduan_diteruskan": "Diteruskan ke Penanggung Jawab Teknis", "investigasi_selesai": "Investigasi selesai",
-    "tim_banding_ditolak": "Usulan tim ditolak", "tim_banding_dibentuk": "Tim banding dibentuk",
-    "pernyataan_ketidakberpihakan_diterima": "Pernyataan ketidakberpihakan diterima",
-    "tim_banding_lengkap": "Tim banding lengkap", "keputusan_diterbitkan": "Keputusan diterbitkan",
-    "pengaduan_ditutup": "Ditutup", "pengaduan_tidak_dibalas": "Tidak dijawab (anonim/bukan pengaduan)",
-    "keterlibatan_dicatat": "Keterlibatan dicatat", "efektivitas_dicek": "Efektivitas dicek",
-    "surel_terkirim": "Surel terkirim", "surel_lanjutan_diterima": "Surel lanjutan diterima",
-}
 SUBMIT_LIMIT, SUBMIT_WINDOW = 5, timedelta(hours=1)
 LOOKUP_LIMIT, LOOKUP_WINDOW = 20, timedelta(minutes=15)
 
@@ -63,6 +54,14 @@ def _wib(value) -> str:
     return f"{format_date_id(value.date())} {value:%H.%M} WIB"
 
 
+def _is_mine(conn, entry: dict, user: auth.User) -> bool:
+    names = {user.full_name} | {s.name for s in load_staff() if s.username == user.username}
+    if entry["recorded_by"] == user.username or entry["technical_lead"] in names:
+        return True
+    return bool(conn.execute(select(db.events.c.id).where(
+        db.events.c.dossier_id == entry["dossier_id"], db.events.c.actor == user.username).limit(1)).first())
+
+
 def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRouter:
     """`require(*roles)` (login and role dependency), `csrf_check` (router dependency refusing a
     POST without the session's or visitor's token), `csrf_for(request)` and `redirect(url,
@@ -72,10 +71,10 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
     env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                            FileSystemLoader(HERE.parent / "desk" / "templates")]),
                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-")
+    env.filters.update(wib=_wib, tanggal=lambda d: format_date_id(d) if d else "-", peristiwa=words.event_label)
     env.globals.update(TYPES=TYPES, CHANNELS=CHANNELS, OUTCOMES=OUTCOMES, PUBLICITY=PUBLICITY,
                        INVOLVEMENT_ROLES=INVOLVEMENT_ROLES, ROLE_LABELS=ROLE_LABELS, office=rt.settings.office,
-                       MAIL_STATE_LABELS=MAIL_STATE_LABELS, EVENT_LABELS=EVENT_LABELS)
+                       MAIL_STATE_LABELS=MAIL_STATE_LABELS)
 
     def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
         context.update(request=request, user=request.state.user, csrf=csrf_for(request),
@@ -90,16 +89,20 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
     # ------------------------------------------------------------------ desk: register
 
     @router.get("/pengaduan")
-    def register_page(request: Request, user: auth.User = Depends(require(*STAFF))):
+    def register_page(request: Request, saya: str = "", user: auth.User = Depends(require(*STAFF))):
+        """The register; `?saya=1`: only the entries the logged-in officer recorded, acted on or
+        leads as Penanggung Jawab Teknis."""
         svc = service(rt)
         with engine.connect() as conn:
             rows = list(reversed(store.entries(conn)))
+            if saya:
+                rows = [r for r in rows if _is_mine(conn, r, user)]
             running = clock.figures_of(rt, conn, [r["number"] for r in rows], open_only=True)
             for row in rows:
                 row["running"] = (running.get(row["number"]) or [None])[-1]
             due = store.actions_due(conn, local_date(db.now()))
         return render(request, "pengaduan_daftar.html", rows=rows, due=due, statuses=svc.statuses,
-                      month=local_date(db.now()).strftime("%Y-%m"))
+                      month=local_date(db.now()).strftime("%Y-%m"), mine=bool(saya))
 
     @router.get("/pengaduan/baru")
     def new_page(request: Request, user: auth.User = Depends(require(*OFFICERS))):
