@@ -49,3 +49,12 @@ def figures(rt, conn, service, dossier_id: int) -> ClockFigures:
         return ClockFigures("belum", target_days(service), None)
     return ClockFigures(found.state, target_days(service), local_date(found.deadline), found.pause_reason,
                         found.used, found.paused_minutes)
+
+
+def detail(rt, conn, dossier_id: int):
+    """The engine's full state of a case's clock (used, left, breached; None before it starts)
+    and its log, for the case page: [{kind, at, reason, actor}] in order."""
+    from pipelines.clock import store as clock_store
+    found = engine.state(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
+    row = clock_store.find_clock(conn, CASE_TYPE, str(dossier_id))
+    return found, (clock_store.events_of(conn, [row["id"]]) if row is not None else [])

@@ -1,35 +1,69 @@
-"""Applications at the officers' desk: cases per step, desk entry of an application that came
-by post, at the counter or on the web, and completing a case's current step.
+"""Applications at the officers' desk (Process B): cases per step, one case's page, the audit
+team, audit dates, nonconformities, recommendation, committee decision, signing and hand-over,
+desk entry of an application that came by post, at the counter or on the web, and the
+certificate register.
 
-`enter_application` turns what the officer typed and the scanned files into a mail of the
-"loket" mailbox and hands it to the desk's own "mail to dossier" path, so a desk entry follows
-exactly the path of an emailed application (checks, receipt, completion request, clock).
-Mounted by the desk app with one include; the desk's login and CSRF dependencies are passed in.
+Every step moves through `walk.advance` (documents, mail in the thread, clock); this module only
+gathers what the officer chose and shows what the case records. `enter_application` turns what
+the officer typed and the scanned files into a mail of the "loket" mailbox and hands it to the
+desk's own "mail to dossier" path, so a desk entry follows exactly the path of an emailed
+application. Mounted by the desk app with one include; the desk lends its login, role, CSRF,
+flash and page helpers.
+
+    GET  /permohonan                      open cases per step; ?peran=<step role>, ?saya=1 my cases
+    GET  /permohonan/baru, POST           desk entry
+    GET  /permohonan/{number}             the case page
+    POST /permohonan/{number}/tim         audit team from the staff list
+    POST /permohonan/{number}/jadwal      audit dates
+    POST /permohonan/{number}/ketidaksesuaian, .../ketidaksesuaian/{nc}/tutup
+    POST /permohonan/{number}/langkah     complete the current step
+    GET  /register-sertifikat             the certificate register; POST .../status; GET .../certsearch.{csv,xlsx}
 """
 from __future__ import annotations
 
+import tempfile
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from html import escape
+from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import insert, select
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import insert, or_, select
+from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
-from pipelines.applications import clock
-from pipelines.applications.walk import ApplicationError, advance, is_application
+from pipelines.applications import clock, register, store
+from pipelines.applications.models import applications, customers, nonconformities
+from pipelines.applications.walk import (ApplicationError, advance, close_nonconformity, is_application,
+                                         record_nonconformity, staff)
+from pipelines.calendar import local_date
 from pipelines.clock.flags import queue_flags
+from pipelines.complaints.conflicts import refusal_reasons
+from pipelines.complaints.staff import competences_of
+from pipelines.desk import words
 from pipelines.mail.ingest import store_raw
 from pipelines.read.names import sanitise_filename
 from pipelines.services import role_labels
 
-CHANNELS = {"loket": "Loket (datang langsung)", "pos": "Pos / jasa kiriman", "web": "Unggahan web"}
+CHANNELS = {"loket": "Loket (datang langsung)", "pos": "Pos / jasa kiriman", "web": "Unggahan web",
+            "surel": "Surel"}
+DESK_CHANNELS = ("loket", "pos", "web")
 FIELDS = [("name", "Nama perusahaan / pemohon", "Nama Perusahaan"), ("nib", "NIB", "NIB"),
           ("address", "Alamat", "Alamat"), ("contact", "Narahubung", "Narahubung"),
           ("phone", "Telepon", "Telepon"), ("scope", "Ruang lingkup / produk", "Ruang Lingkup")]
 DESK_MAILBOX = "loket"
+OUTCOME_LABELS = {"pemberian": "Pemberian sertifikat", "pemeliharaan": "Pemeliharaan sertifikat",
+                  "perluasan": "Perluasan ruang lingkup", "penundaan": "Pembekuan sertifikat",
+                  "pencabutan": "Pencabutan sertifikat"}
+GRADE_LABELS = {"mayor": "Mayor", "minor": "Minor"}
+CLOCK_STATE_LABELS = {"belum": "belum berjalan", "berjalan": "berjalan", "dijeda": "dijeda", "selesai": "selesai"}
+# Where a case records the people of its decision (applications.data); an appeal refuses them.
+PEOPLE_KEYS = {"tim": "Tim audit", "tim_evaluasi": "Tim Evaluasi Teknis", "komite": "Komite Evaluasi"}
+REGISTER_EDITORS = ("pejabat", "admin")     # who may suspend, withdraw or reinstate a certificate
 
+
+# ---------------------------------------------------------------- desk entry
 
 def enter_application(rt, *, kind: str, channel: str, email: str, fields: dict, files: dict[str, bytes],
                       officer: str) -> str:
@@ -38,7 +72,7 @@ def enter_application(rt, *, kind: str, channel: str, email: str, fields: dict, 
     service = rt.services.get(kind)
     if service is None or not is_application(service):
         raise ApplicationError("Pilih layanan sertifikasi.")
-    if channel not in CHANNELS:
+    if channel not in DESK_CHANNELS:
         raise ApplicationError("Pilih saluran: loket, pos atau web.")
     if "@" not in (email or "") or not (fields.get("name") or "").strip():
         raise ApplicationError("Nama pemohon dan alamat surel pemohon wajib diisi (tanda terima dikirim ke sana).")
@@ -64,112 +98,430 @@ def enter_application(rt, *, kind: str, channel: str, email: str, fields: dict, 
     return mail_to_dossier(rt, mail_id, kind, officer)
 
 
-def cases_by_step(rt) -> list[dict]:
-    """Open application cases grouped by the step they wait in, with the role that acts."""
+# ---------------------------------------------------------------- who is who
+
+def names_of(user) -> set[str]:
+    """The staff-list names of a desk user: the entry with their account, else their full name."""
+    return {s.name for s in staff().values() if s.username and s.username == user.username} | {user.full_name}
+
+
+def is_mine(data: dict, actors: set[str], user) -> bool:
+    """A case is the user's when they are on its audit team, evaluation team or committee, or
+    acted on it at the desk."""
+    names = names_of(user)
+    people = {n for key in PEOPLE_KEYS for n in (data.get(key) or [])}
+    return bool(names & people) or user.username in actors
+
+
+def audit_team_refusals(service, names: list[str], customer: str, today: date) -> list[str]:
+    """Why this audit team cannot be assigned (Indonesian); empty when it can. Everyone must be
+    on the staff list, hold the service's competence, and not have consulted for or worked at
+    the applicant in the last two years (the rule the appeal team follows, conflicts.py)."""
+    known = staff()
+    if not names:
+        return ["Pilih ketua tim audit."]
+    problems = [f"{n} tidak ada dalam daftar personel." for n in names if n not in known]
+    if len(set(names)) != len(names):
+        problems.append("Nama yang sama dipilih dua kali.")
+    label = competences_of().get(service.competence, service.name)
+    for name in dict.fromkeys(n for n in names if n in known):
+        problems += refusal_reasons(known[name], matter=service.competence, matter_label=label, involved_roles=[],
+                                    appellant=customer, today=today)
+    return problems
+
+
+def _customer_name(conn, dossier_id: int, sender: str) -> str:
+    app = store.application(conn, dossier_id)
+    row = store.customer(conn, app["customer_id"]) if app else None
+    return row["name"] if row is not None else sender
+
+
+def assign_team(rt, number: str, names: list[str], officer: str) -> list[str]:
+    """Record the audit team (chair first) on the case; refused with every reason."""
+    dossier, service = _case(rt, number)
+    names = [n for n in names if n]
+    with rt.engine.begin() as conn:
+        problems = audit_team_refusals(service, names, _customer_name(conn, dossier["id"], dossier["sender"]),
+                                       local_date(db.now()))
+        if problems:
+            db.record_event(conn, "tim_audit_ditolak", actor=officer, dossier_id=dossier["id"], tim=names,
+                            alasan=problems)
+        else:
+            store.add_step_data(conn, dossier["id"], {"tim": names})
+            db.record_event(conn, "tim_audit_ditetapkan", actor=officer, dossier_id=dossier["id"], tim=names)
+    if problems:
+        raise ApplicationError(" ".join(problems))
+    return names
+
+
+def record_audit_dates(rt, number: str, stage1: str, stage2: str, officer: str) -> None:
+    dossier, _ = _case(rt, number)
+    try:
+        first, second = date.fromisoformat(stage1), date.fromisoformat(stage2)
+    except ValueError:
+        raise ApplicationError("Tanggal audit tahap 1 dan tahap 2 wajib diisi (tanggal yang sah).") from None
+    if second < first:
+        raise ApplicationError("Audit tahap 2 tidak boleh sebelum audit tahap 1.")
+    with rt.engine.begin() as conn:
+        store.add_step_data(conn, dossier["id"], {"tanggal_audit_tahap1": first.isoformat(),
+                                                  "tanggal_audit_tahap2": second.isoformat()})
+        db.record_event(conn, "jadwal_audit_dicatat", actor=officer, dossier_id=dossier["id"],
+                        tahap1=first, tahap2=second)
+
+
+def _case(rt, number: str):
+    with rt.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, number)
+    service = rt.services.get(dossier["kind"]) if dossier is not None else None
+    if service is None or not is_application(service):
+        raise HTTPException(404)
+    return dict(dossier), service
+
+
+# ---------------------------------------------------------------- what the pages show
+
+def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
+    """Open application cases grouped by the step they wait in (in the services' step order):
+    [{step, label, role, role_label, cases: [...]}]; `role` keeps the steps of that role,
+    `user` only that user's cases."""
     labels = role_labels()
     kinds = [k for k, s in rt.services.items() if is_application(s)]
+    groups: dict[str, dict] = {}
     with rt.engine.connect() as conn:
         rows = conn.execute(select(db.dossiers).where(db.dossiers.c.kind.in_(kinds),
                                                       db.dossiers.c.status != "selesai")
                             .order_by(db.dossiers.c.id)).mappings().all()
-        out = []
+        ids = [r["id"] for r in rows]
+        apps = {a["dossier_id"]: a for a in conn.execute(select(applications).where(
+            applications.c.dossier_id.in_(ids))).mappings()} if ids else {}
+        holders = {c["id"]: c for c in conn.execute(select(customers).where(
+            customers.c.id.in_([a["customer_id"] for a in apps.values() if a["customer_id"]])))
+            .mappings()} if apps else {}
+        actors: dict[int, set[str]] = {}
+        if user is not None and ids:
+            for dossier_id, actor in conn.execute(select(db.events.c.dossier_id, db.events.c.actor)
+                                                  .where(db.events.c.dossier_id.in_(ids)).distinct()):
+                actors.setdefault(dossier_id, set()).add(actor)
+        flags = queue_flags(rt, conn, clock.CASE_TYPE, ids)   # near or past a deadline (clock engine)
         for row in rows:
             service = rt.services[row["kind"]]
             step = service.step(row["status"])
+            step_role = step.role if step else ""
+            if role and step_role != role:
+                continue
+            app = apps.get(row["id"]) or {}
+            if user is not None and not is_mine(app.get("data") or {}, actors.get(row["id"], set()), user):
+                continue
             figures = clock.figures(rt, conn, service, row["id"])
-            out.append({"id": row["id"], "number": row["number"], "service": service.name, "status": row["status"],
-                        "step": step.label if step else row["status"],
-                        "role": labels.get(step.role, step.role) if step else "", "step_obj": step,
-                        "promised": figures.promised_date, "clock": figures.state})
+            customer = holders.get(app.get("customer_id"))
+            order = [s.id for s in service.steps].index(step.id) if step else 999
+            group = groups.setdefault(row["status"], {
+                "step": row["status"], "label": step.label if step else row["status"], "order": order,
+                "role": step_role, "role_label": labels.get(step_role, step_role), "cases": []})
+            group["cases"].append({
+                "number": row["number"], "service": service.name, "received_at": db.aware(row["received_at"]),
+                "customer": customer["name"] if customer else row["sender"], "scope": app.get("scope") or "",
+                "promised": figures.promised_date, "clock": figures, "due_date": row["due_date"],
+                "flag": flags.get(str(row["id"]))})
+    return sorted(groups.values(), key=lambda g: (g["order"], g["label"]))
+
+
+def step_roles(rt) -> dict[str, str]:
+    """Roles that act in application steps, for the role filter."""
+    labels = role_labels()
+    roles = {s.role for svc in rt.services.values() if is_application(svc) for s in svc.steps
+             if s.role not in ("sistem",)}
+    return {r: labels.get(r, r) for r in sorted(roles, key=lambda r: labels.get(r, r))}
+
+
+def _pauses(log: list[dict], reasons: dict[str, str]) -> list[dict]:
+    """The clock log as pauses: reason, from, until (None while it lasts)."""
+    from pipelines.clock.engine import PAUSED, RESUMED, STOPPED
+    pauses = []
+    for e in log:
+        if e["kind"] == PAUSED:
+            pauses.append({"reason": reasons.get(e["reason"], words.spelled(e["reason"])),
+                           "since": db.aware(e["at"]), "until": None})
+        elif e["kind"] in (RESUMED, STOPPED) and pauses and pauses[-1]["until"] is None:
+            pauses[-1]["until"] = db.aware(e["at"])
+    return pauses
+
+
+def _history(service, events: list[dict]) -> list[dict]:
+    """Events with Indonesian labels; step ids, roles and outcomes in the words officers use."""
+    labels = role_labels()
+
+    def step_label(step_id):
+        step = service.step(step_id)
+        return step.label if step else ("Selesai" if step_id == "selesai" else words.spelled(step_id))
+
+    out = []
+    for e in events:
+        detail = dict(e["detail"] or {})
+        label = words.event_label(e["action"])
+        if e["action"] == "langkah_selesai":
+            label = f"{label}: {step_label(e['status_before'])} → {step_label(e['status_after'])}"
+        for key in ("langkah", "berikutnya"):
+            if key in detail:
+                detail[key] = step_label(detail[key])
+        if detail.get("peran"):
+            detail["peran"] = labels.get(detail["peran"], detail["peran"])
+        if detail.get("keputusan"):
+            detail["keputusan"] = OUTCOME_LABELS.get(detail["keputusan"], detail["keputusan"])
+        if detail.get("kategori"):
+            detail["kategori"] = GRADE_LABELS.get(detail["kategori"], detail["kategori"])
+        detail.pop("isian", None)
+        out.append({"at": db.aware(e["at"]), "actor": e["actor"], "label": label, "details": words.details(detail)})
     return out
 
 
-def _flag_cell(flag) -> str:
-    if flag is None:
-        return "–"
-    colour = "merah" if flag.late else "kuning"
-    return f"<span class=\"lencana {colour}\" data-jam=\"{flag.mark}\">{escape(flag.text)}</span>"
+def case_view(rt, number: str) -> dict:
+    dossier, service = _case(rt, number)
+    labels = role_labels()
+    with rt.engine.connect() as conn:
+        did = dossier["id"]
+        app = store.application(conn, did)
+        customer = store.customer(conn, app["customer_id"]) if app else None
+        other_cases = []
+        if customer is not None:
+            other_cases = [r for r in conn.execute(
+                select(db.dossiers.c.number, db.dossiers.c.kind, db.dossiers.c.status)
+                .select_from(db.dossiers.join(applications, applications.c.dossier_id == db.dossiers.c.id))
+                .where(applications.c.customer_id == customer["id"], db.dossiers.c.id != did)
+                .order_by(db.dossiers.c.id)).mappings()]
+        findings = [dict(f) for f in conn.execute(select(db.findings).where(db.findings.c.dossier_id == did)
+                                                  .order_by(db.findings.c.id)).mappings()]
+        documents = [dict(d) for d in conn.execute(select(db.documents).where(db.documents.c.dossier_id == did)
+                                                   .order_by(db.documents.c.id)).mappings()]
+        generated = [dict(g) for g in conn.execute(select(db.generated_files).where(
+            db.generated_files.c.dossier_id == did).order_by(db.generated_files.c.id)).mappings()]
+        mail_ids = select(db.mails.c.id).where(db.mails.c.dossier_id == did).scalar_subquery()
+        events = [dict(e) for e in conn.execute(select(db.events).where(   # with the desk entry of its mail
+            or_(db.events.c.dossier_id == did, db.events.c.mail_id.in_(mail_ids))).order_by(db.events.c.id)).mappings()]
+        ncs = [dict(n) for n in conn.execute(select(nonconformities).where(
+            nonconformities.c.dossier_id == did).order_by(nonconformities.c.id)).mappings()]
+        figures = clock.figures(rt, conn, service, did)
+        state, log = clock.detail(rt, conn, did)
+        certificates = store.certificates_of(conn, did)
+    data = dict((app or {}).get("data") or {})
+    step = service.step(dossier["status"])
+    known = staff()
+    competence = service.competence
+    step_labels = {s.id: s.label for s in service.steps}
+    return {
+        "dossier": dossier, "service": service, "step": step,
+        "role_label": labels.get(step.role, step.role) if step else "",
+        "steps": [{"id": s.id, "label": s.label, "role": labels.get(s.role, s.role), "current": s.id == dossier["status"]}
+                  for s in service.steps if s.role != "sistem" or s.id == "selesai"],
+        "application": app, "channel": CHANNELS.get((app or {}).get("channel", ""), (app or {}).get("channel", "")),
+        "customer": customer, "other_cases": other_cases, "data": data,
+        "findings": findings, "documents": documents, "generated": generated,
+        "nonconformities": ncs, "open_ncs": [n for n in ncs if n["closed_at"] is None],
+        "figures": figures, "clock": state, "pauses": _pauses(log, service.pause_reasons),
+        "history": _history(service, events), "certificates": certificates,
+        "team": [_person(known[n]) if n in known else {"name": n, "position": "-", "competences": "-"}
+                 for n in data.get("tim") or []],
+        "staff": [_person(p, competence) for p in sorted(known.values(),
+                                                        key=lambda p: (competence not in p.competences, p.name))],
+        "audit_dates": [_iso_date(data.get("tanggal_audit_tahap1")), _iso_date(data.get("tanggal_audit_tahap2"))],
+        "used": _amount(state, state.used) if state else "-", "left": _amount(state, state.left) if state else "-",
+        "competence": competence, "competence_label": competences_of().get(competence, competence),
+        "competences": competences_of(),
+        "step_inputs": [i for i in (step.inputs if step else []) if i["id"] not in
+                        ("tim", "tanggal_audit_tahap1", "tanggal_audit_tahap2")],
+        "needs_team": bool(step and any(i["id"] == "tim" for i in step.inputs)),
+        "outcomes": [(o, OUTCOME_LABELS.get(o, words.spelled(o))) for o in (step.outcomes if step else [])],
+        "people_key": {"tim_evaluasi": "tim_evaluasi", "komite": "komite"}.get(step.role) if step else None,
+        "step_labels": step_labels,
+    }
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(f"<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\"><title>{escape(title)}"
-                        f"</title><link rel=\"stylesheet\" href=\"/static/desk.css\"></head><body><main>"
-                        f"<h1>{escape(title)}</h1>{body}</main></body></html>")
+def _person(person, competence: str = "") -> dict:
+    labels = competences_of()
+    return {"name": person.name, "position": person.position, "competent": competence in person.competences,
+            "competences": ", ".join(labels.get(c, c) for c in person.competences) or "-"}
 
 
-def applications_router(rt, csrf_dependency, staff_dependency, csrf_token) -> APIRouter:
-    """Routes under /permohonan; `csrf_token(request)` gives the form token of the desk."""
-    router = APIRouter(prefix="/permohonan", dependencies=[Depends(csrf_dependency)])
+def _iso_date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
-    @router.get("", response_class=HTMLResponse)
-    def list_cases(request: Request, user=Depends(staff_dependency)):
-        token = escape(csrf_token(request))
-        rows = []
-        cases = cases_by_step(rt)
-        with rt.engine.connect() as conn:
-            flags = queue_flags(rt, conn, clock.CASE_TYPE, [c["id"] for c in cases])
-        for c in cases:
-            step = c["step_obj"]
-            form = ""
-            if step is not None and step.role not in ("sistem",):
-                inputs = "".join(f"<input name=\"{escape(i['id'])}\" placeholder=\"{escape(i['label'])}\">"
-                                 for i in step.inputs)
-                outcomes = "".join(f"<option>{escape(o)}</option>" for o in step.outcomes)
-                choice = f"<select name=\"keputusan\">{outcomes}</select>" if outcomes else ""
-                form = (f"<form method=\"post\" action=\"/permohonan/{escape(c['number'])}/langkah\">"
-                        f"<input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">{inputs}{choice}"
-                        f"<button>Selesaikan langkah</button></form>")
-            rows.append(f"<tr><td><a href=\"/berkas/{escape(c['number'])}\">{escape(c['number'])}</a></td>"
-                        f"<td>{escape(c['service'])}</td><td>{escape(c['step'])}</td><td>{escape(c['role'])}</td>"
-                        f"<td>{escape(str(c['promised'] or '-'))}</td><td>{escape(c['clock'])}</td>"
-                        f"<td class=\"jam-layanan\">{_flag_cell(flags.get(str(c['id'])))}</td><td>{form}</td></tr>")
-        body = ("<p><a href=\"/permohonan/baru\">Catat permohonan dari loket, pos atau web</a></p>"
-                "<table><thead><tr><th>Nomor</th><th>Layanan</th><th>Langkah</th><th>Dikerjakan oleh</th>"
-                "<th>Janji selesai</th><th>Jam layanan</th><th>Tenggat</th><th></th></tr></thead><tbody>"
-                + "".join(rows) + "</tbody></table>")
-        return _page("Permohonan sertifikasi per langkah", body)
 
-    @router.get("/baru", response_class=HTMLResponse)
-    def new_form(request: Request, user=Depends(staff_dependency)):
-        services = "".join(f"<option value=\"{escape(k)}\">{escape(s.name)}</option>"
-                           for k, s in rt.services.items() if is_application(s))
-        channels = "".join(f"<option value=\"{k}\">{escape(v)}</option>" for k, v in CHANNELS.items())
-        inputs = "".join(f"<label>{escape(label)} <input name=\"{key}\"></label><br>" for key, label, _ in FIELDS)
-        body = (f"<form method=\"post\" enctype=\"multipart/form-data\" action=\"/permohonan/baru\">"
-                f"<input type=\"hidden\" name=\"csrf_token\" value=\"{escape(csrf_token(request))}\">"
-                f"<label>Layanan <select name=\"layanan\">{services}</select></label><br>"
-                f"<label>Saluran <select name=\"saluran\">{channels}</select></label><br>"
-                f"<label>Surel pemohon <input name=\"email\" type=\"email\" required></label><br>{inputs}"
-                f"<label>Berkas (pindaian) <input type=\"file\" name=\"berkas\" multiple></label><br>"
-                f"<button>Catat permohonan</button></form>")
-        return _page("Catat permohonan sertifikasi", body)
+def _amount(state, value: float) -> str:
+    """A clock amount in its unit, the Indonesian way ("3,5 hari kerja", "2 jam 30 menit kerja")."""
+    if state.unit == "working_days":
+        return f"{value:.1f}".replace(".", ",").replace(",0", "") + " hari kerja"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    return f"{sign}{int(value // 60)} jam {int(round(value % 60))} menit kerja"
 
-    @router.post("/baru")
-    async def new_entry(request: Request, user=Depends(staff_dependency)):
-        form = await request.form()
+
+def complete_step(rt, number: str, form: dict, people: list[str], officer: str) -> str:
+    """Complete the case's current step with what the page's form gave: the step's own inputs,
+    the decision, and the evaluators or committee members; the team and dates saved before."""
+    dossier, service = _case(rt, number)
+    step = service.step(dossier["status"])
+    with rt.engine.connect() as conn:
+        data = dict((store.application(conn, dossier["id"]) or {}).get("data") or {})
+    inputs = {i["id"]: form.get(i["id"], "").strip() for i in (step.inputs if step else []) if form.get(i["id"], "").strip()}
+    for key in ("tim", "tanggal_audit_tahap1", "tanggal_audit_tahap2"):
+        if step and any(i["id"] == key for i in step.inputs) and data.get(key):
+            inputs[key] = data[key]
+    key = {"tim_evaluasi": "tim_evaluasi", "komite": "komite"}.get(step.role if step else "")
+    if key:
+        unknown = [n for n in people if n not in staff()]
+        if not people or unknown:
+            raise ApplicationError(f"Pilih anggota {PEOPLE_KEYS[key]} dari daftar personel.")
+        inputs[key] = people
+    return advance(rt, number, officer=officer, inputs=inputs, outcome=form.get("keputusan", ""))
+
+
+# ---------------------------------------------------------------- routes
+
+def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) -> APIRouter:
+    """`require(*roles)`, `csrf_check`, `csrf_for`, `redirect(url, message, kind)` and
+    `render(request, template, **context)` are the desk app's own."""
+    from pipelines.send.background import wake as wake_sender
+    officers, everyone = ("petugas", "admin"), ("petugas", "pejabat", "admin")
+    router = APIRouter(dependencies=[Depends(csrf_check)])
+
+    async def form_of(request: Request):
+        return await request.form()
+
+    def acted(number: str, do, done: str):
+        try:
+            do()
+        except ApplicationError as exc:
+            return redirect(f"/permohonan/{number}", str(exc), "error")
+        wake_sender()
+        return redirect(f"/permohonan/{number}", done)
+
+    @router.get("/permohonan")
+    def list_cases(request: Request, peran: str = "", saya: str = "", user=Depends(require(*everyone))):
+        groups = cases_by_step(rt, role=peran, user=user if saya else None)
+        return render(request, "permohonan_daftar.html", groups=groups, roles=step_roles(rt), role=peran,
+                      mine=bool(saya), total=sum(len(g["cases"]) for g in groups),
+                      CLOCK_STATE_LABELS=CLOCK_STATE_LABELS)
+
+    @router.get("/permohonan/baru")
+    def new_form(request: Request, user=Depends(require(*officers))):
+        services = {k: s.name for k, s in rt.services.items() if is_application(s)}
+        return render(request, "permohonan_baru.html", services=services,
+                      channels={k: CHANNELS[k] for k in DESK_CHANNELS}, fields=FIELDS, error=None, form={})
+
+    @router.post("/permohonan/baru")
+    async def new_entry(request: Request, user=Depends(require(*officers))):
+        form = await form_of(request)
         files = {f.filename: await f.read() for f in form.getlist("berkas") if getattr(f, "filename", "")}
         try:
-            number = enter_application(
+            number = await run_in_threadpool(lambda: enter_application(
                 rt, kind=str(form.get("layanan", "")), channel=str(form.get("saluran", "")),
                 email=str(form.get("email", "")), fields={k: str(form.get(k, "")) for k, _, _ in FIELDS},
-                files=files, officer=user.username)
+                files=files, officer=user.username))
         except ApplicationError as exc:
-            return _page("Permohonan belum dapat dicatat", f"<p>{escape(str(exc))}</p>"
-                                                           "<p><a href=\"/permohonan/baru\">Kembali</a></p>")
-        return RedirectResponse(f"/berkas/{number}", status_code=303)
+            services = {k: s.name for k, s in rt.services.items() if is_application(s)}
+            return render(request, "permohonan_baru.html", status_code=400, services=services,
+                          channels={k: CHANNELS[k] for k in DESK_CHANNELS}, fields=FIELDS, error=str(exc),
+                          form={k: str(v) for k, v in form.items() if isinstance(v, str)})
+        wake_sender()
+        return redirect(f"/permohonan/{number}", f"Permohonan dicatat sebagai {number}.")
 
-    @router.post("/{number}/langkah")
-    async def complete_step(number: str, request: Request, user=Depends(staff_dependency)):
-        form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
-        outcome = form.pop("keputusan", "")
-        if "tim" in form:
-            form["tim"] = [n.strip() for n in form["tim"].split(";") if n.strip()]
+    @router.get("/permohonan/{number}")
+    def case_page(request: Request, number: str, user=Depends(require(*everyone))):
+        return render(request, "permohonan_rinci.html", **case_view(rt, number), OUTCOME_LABELS=OUTCOME_LABELS,
+                      GRADE_LABELS=GRADE_LABELS, CLOCK_STATE_LABELS=CLOCK_STATE_LABELS,
+                      STATUS_LABELS_REGISTER=register.STATUS_LABELS, today=local_date(db.now()))
+
+    @router.post("/permohonan/{number}/tim")
+    async def team(request: Request, number: str, user=Depends(require(*officers))):
+        form = await form_of(request)
+        chair = str(form.get("ketua", ""))
+        members = [chair] + [str(m) for m in form.getlist("anggota") if str(m) != chair]
+        return await run_in_threadpool(acted, number, lambda: assign_team(rt, number, members, user.username),
+                                       "Tim audit ditetapkan.")
+
+    @router.post("/permohonan/{number}/jadwal")
+    async def dates(request: Request, number: str, user=Depends(require(*officers))):
+        form = await form_of(request)
+        return await run_in_threadpool(acted, number, lambda: record_audit_dates(
+            rt, number, str(form.get("tahap1", "")), str(form.get("tahap2", "")), user.username),
+            "Jadwal audit dicatat.")
+
+    @router.post("/permohonan/{number}/ketidaksesuaian")
+    async def nonconformity(request: Request, number: str, user=Depends(require(*officers))):
+        form = await form_of(request)
+
+        def do():
+            try:
+                due = date.fromisoformat(str(form.get("batas", "")))
+            except ValueError:
+                raise ApplicationError("Batas waktu tindakan perbaikan wajib diisi.") from None
+            if not str(form.get("uraian", "")).strip():
+                raise ApplicationError("Uraian ketidaksesuaian wajib diisi.")
+            record_nonconformity(rt, number, grade=str(form.get("kategori", "")), clause=str(form.get("klausul", "")),
+                                 description=str(form.get("uraian", "")).strip(), due_date=due, officer=user.username)
+        return await run_in_threadpool(acted, number, do, "Ketidaksesuaian dicatat.")
+
+    @router.post("/permohonan/{number}/ketidaksesuaian/{nc}/tutup")
+    async def close_nc(request: Request, number: str, nc: str, user=Depends(require(*officers))):
+        form = await form_of(request)
+
+        def do():
+            if len(str(form.get("bukti", "")).strip()) < 5:
+                raise ApplicationError("Tuliskan bukti tindakan perbaikan yang diperiksa.")
+            close_nonconformity(rt, number, nc, officer=user.username, evidence=str(form.get("bukti", "")).strip())
+        return await run_in_threadpool(acted, number, do, f"Ketidaksesuaian {nc} ditutup.")
+
+    @router.post("/permohonan/{number}/langkah")
+    async def step(request: Request, number: str, user=Depends(require(*officers))):
+        form = await form_of(request)
+        people = [str(p) for p in form.getlist("orang")]
+        values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        return await run_in_threadpool(acted, number, lambda: complete_step(rt, number, values, people, user.username),
+                                       "Langkah selesai.")
+
+    # ------------------------------------------------------------ certificate register
+
+    @router.get("/register-sertifikat")
+    def register_page(request: Request, status: str = "", layanan: str = "", q: str = "",
+                      user=Depends(require(*everyone))):
+        rows = register.entries(rt)
+        counts = {k: sum(1 for r in rows if r["status"] == k) for k in register.STATUS_LABELS}
+        needle = q.strip().lower()
+        rows = [r for r in rows if (not status or r["status"] == status) and (not layanan or r["service"] == layanan)
+                and (not needle or needle in " ".join(str(r[k] or "") for k in ("number", "holder", "scope", "site"))
+                     .lower())]
+        with rt.engine.connect() as conn:
+            numbers = dict(conn.execute(select(db.dossiers.c.id, db.dossiers.c.number).where(
+                db.dossiers.c.id.in_([r["dossier_id"] for r in rows]))).all()) if rows else {}
+        services = {k: s.name for k, s in rt.services.items() if is_application(s)}
+        return render(request, "register_sertifikat.html", rows=rows, counts=counts, status=status, layanan=layanan,
+                      q=q, services=services, case_numbers=numbers, STATUS_LABELS_REGISTER=register.STATUS_LABELS,
+                      can_edit=user.role in REGISTER_EDITORS)
+
+    @router.post("/register-sertifikat/status")
+    async def change_status(request: Request, user=Depends(require(*REGISTER_EDITORS))):
+        form = await form_of(request)
+        number = str(form.get("nomor", ""))
         try:
-            advance(rt, number, officer=user.username, inputs={k: v for k, v in form.items() if v},
-                    outcome=outcome)
+            await run_in_threadpool(register.change_status, rt, number, str(form.get("status", "")),
+                                    str(form.get("alasan", "")), user.username)
         except ApplicationError as exc:
-            return _page("Langkah belum dapat diselesaikan", f"<p>{escape(str(exc))}</p>"
-                                                               "<p><a href=\"/permohonan\">Kembali</a></p>")
-        return RedirectResponse("/permohonan", status_code=303)
+            return redirect("/register-sertifikat", str(exc), "error")
+        label = register.STATUS_LABELS.get(str(form.get("status", "")), "")
+        return redirect("/register-sertifikat", f"Status sertifikat {number} menjadi {label}.")
+
+    @router.get("/register-sertifikat/certsearch.{fmt}")
+    def certsearch(fmt: str, user=Depends(require(*everyone))):
+        media = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        if fmt not in media:
+            raise HTTPException(404)
+        with tempfile.TemporaryDirectory() as tmp:
+            content = register.export_certsearch(rt, Path(tmp) / f"certsearch.{fmt}").read_bytes()
+        name = f"certsearch-{local_date(db.now()).isoformat()}.{fmt}"
+        return Response(content, media_type=media[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return router

@@ -333,25 +333,36 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
     return target
 
 
+CORRECTIVE_ACTION = "tindakan_perbaikan"     # the pause reason of open nonconformities
+
+
 def record_nonconformity(rt, number: str, *, grade: str, clause: str, description: str,
                          due_date: date, officer: str) -> str:
     if grade not in ("mayor", "minor"):
         raise ApplicationError("Kategori ketidaksesuaian harus mayor atau minor.")
-    dossier, _ = _load(rt, number)
+    dossier, service = _load(rt, number)
     with rt.engine.begin() as conn:
         nc = store.add_nonconformity(conn, dossier["id"], grade=grade, clause=clause,
                                      description=description, due_date=due_date, raised_by=officer)
         db.record_event(conn, "ketidaksesuaian_dicatat", actor=officer, dossier_id=dossier["id"],
                         nomor=nc, kategori=grade, batas=due_date)
+        # an open nonconformity waits on the applicant's corrective action: the clock pauses
+        if CORRECTIVE_ACTION in service.pause_reasons and clock.figures(rt, conn, service, dossier["id"]).state == "berjalan":
+            clock.pause(rt, conn, dossier["id"], CORRECTIVE_ACTION)
     return nc
 
 
 def close_nonconformity(rt, number: str, nc_number: str, *, officer: str, evidence: str) -> None:
-    dossier, _ = _load(rt, number)
+    dossier, service = _load(rt, number)
     with rt.engine.begin() as conn:
         if not store.close_nonconformity(conn, dossier["id"], nc_number, closed_by=officer, evidence=evidence):
             raise ApplicationError(f"Ketidaksesuaian {nc_number} tidak ada atau sudah ditutup.")
         db.record_event(conn, "ketidaksesuaian_ditutup", actor=officer, dossier_id=dossier["id"], nomor=nc_number)
+        # closing the last open one resumes a clock paused for corrective action (not another pause)
+        figures = clock.figures(rt, conn, service, dossier["id"])
+        if not store.open_nonconformities(conn, dossier["id"]) and figures.state == "dijeda" \
+                and figures.pause_reason == CORRECTIVE_ACTION:
+            clock.resume(rt, conn, dossier["id"])
 
 
 def clock_figures(rt, number: str) -> clock.ClockFigures:

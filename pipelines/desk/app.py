@@ -780,7 +780,9 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
     from pipelines.complaints.web import complaints_router   # complaint register and public form
     app.include_router(complaints_router(rt, require=require, csrf_check=require_csrf, csrf_for=csrf_for,
                                          redirect=redirect))
-    from pipelines.applications.desk import applications_router; app.include_router(applications_router(rt, require_csrf, require(*STAFF), csrf_for))
+    from pipelines.applications.desk import applications_router   # application cases and the certificate register
+    app.include_router(applications_router(rt, require=require, csrf_check=require_csrf, csrf_for=csrf_for,
+                                           redirect=redirect, render=render))
     from pipelines.clock.web import sla_router; app.include_router(sla_router(rt, require(*STAFF)))   # SLA figures
     app.state.runtime = rt
     return app
