@@ -35,6 +35,15 @@ def pause(rt, conn, dossier_id: int, reason: str) -> None:
     engine.pause(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id, reason=reason)
 
 
+def wait_for(rt, conn, service, dossier_id: int, reason: str) -> None:
+    """Pause for `reason`; a clock already paused for another one (an open nonconformity while
+    the case moves on to product testing) now waits for this one: the log says what it waits on."""
+    current = figures(rt, conn, service, dossier_id)
+    if current.state == "dijeda" and current.pause_reason != reason:
+        resume(rt, conn, dossier_id)
+    pause(rt, conn, dossier_id, reason)
+
+
 def resume(rt, conn, dossier_id: int) -> None:
     engine.resume(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
 

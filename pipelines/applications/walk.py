@@ -324,7 +324,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         if step.waits_for:
             clock.resume(rt, conn, dossier["id"])
         if following is not None and following.waits_for:
-            clock.pause(rt, conn, dossier["id"], following.waits_for)
+            clock.wait_for(rt, conn, service, dossier["id"], following.waits_for)
         if target == FINAL:
             clock.stop(rt, conn, dossier["id"])
         db.record_event(conn, "langkah_selesai", actor=officer, dossier_id=dossier["id"],
