@@ -45,6 +45,7 @@ from pipelines.desk import words
 from pipelines.mail.ingest import store_raw
 from pipelines.read.names import sanitise_filename
 from pipelines.services import role_labels
+from pipelines.write.words import format_date_id
 
 CHANNELS = {"loket": "Loket (datang langsung)", "pos": "Pos / jasa kiriman", "web": "Unggahan web",
             "surel": "Surel"}
@@ -270,7 +271,14 @@ def _history(service, events: list[dict]) -> list[dict]:
             detail["keputusan"] = OUTCOME_LABELS.get(detail["keputusan"], detail["keputusan"])
         if detail.get("kategori"):
             detail["kategori"] = GRADE_LABELS.get(detail["kategori"], detail["kategori"])
-        detail.pop("isian", None)
+        for key in ("layanan", "jenis"):
+            if detail.get(key) == service.kind:
+                detail[key] = service.name
+        for key, value in detail.items():
+            day = _iso_date(value) if isinstance(value, str) and len(value) == 10 else None
+            if day is not None:
+                detail[key] = format_date_id(day)
+        detail = {k: v for k, v in detail.items() if k != "isian" and v not in ("", None, [], {})}
         out.append({"at": db.aware(e["at"]), "actor": e["actor"], "label": label, "details": words.details(detail)})
     return out
 
@@ -307,7 +315,7 @@ def case_view(rt, number: str) -> dict:
     step = service.step(dossier["status"])
     known = staff()
     competence = service.competence
-    step_labels = {s.id: s.label for s in service.steps}
+    doc_labels = {i.get("doc_type") or i["id"]: i.get("label", i["id"]) for i in service.checklist}
     return {
         "dossier": dossier, "service": service, "step": step,
         "role_label": labels.get(step.role, step.role) if step else "",
@@ -332,7 +340,7 @@ def case_view(rt, number: str) -> dict:
         "needs_team": bool(step and any(i["id"] == "tim" for i in step.inputs)),
         "outcomes": [(o, OUTCOME_LABELS.get(o, words.spelled(o))) for o in (step.outcomes if step else [])],
         "people_key": {"tim_evaluasi": "tim_evaluasi", "komite": "komite"}.get(step.role) if step else None,
-        "step_labels": step_labels,
+        "doc_labels": doc_labels,
     }
 
 

@@ -124,7 +124,8 @@ EVENT_LABELS = {
     "permohonan_dicatat_petugas": "Permohonan dicatat petugas", "langkah_selesai": "Langkah selesai",
     "jam_layanan_mulai": "Jam layanan mulai berjalan", "jam_layanan_terlambat": "Jam layanan melewati janji",
     "ketidaksesuaian_dicatat": "Ketidaksesuaian dicatat", "ketidaksesuaian_ditutup": "Ketidaksesuaian ditutup",
-    "tim_audit_ditetapkan": "Tim audit ditetapkan",
+    "tim_audit_ditetapkan": "Tim audit ditetapkan", "tim_audit_ditolak": "Usulan tim audit ditolak",
+    "jadwal_audit_dicatat": "Jadwal audit dicatat",
     "surel_bukti_bayar": "Bukti pembayaran diterima", "surel_tindakan_perbaikan": "Bukti tindakan perbaikan diterima",
     "surel_konfirmasi_audit": "Konfirmasi jadwal audit diterima", "surel_pertanyaan": "Pertanyaan pemohon diterima",
     "surel_dokumen": "Dokumen susulan diterima", "surel_lain": "Surel lanjutan diterima",
@@ -141,6 +142,7 @@ DETAIL_LABELS = {
     "pegawai": "pegawai", "anggota": "anggota", "kategori": "kategori", "batas": "batas waktu",
     "saluran": "saluran", "layanan": "layanan", "untuk": "untuk", "lampiran": "lampiran",
     "target_hari_kerja": "target (hari kerja)", "janji": "janji selesai", "tim": "tim",
+    "tahap1": "audit tahap 1", "tahap2": "audit tahap 2",
 }
 
 MAIL_CLASS_LABELS = {"unclassified": "tidak dikenali jenisnya", "tidak_relevan": "tidak relevan",

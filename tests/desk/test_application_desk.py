@@ -91,6 +91,8 @@ def test_an_application_is_walked_from_the_desk_to_a_registered_certificate(rt):
     history = section(page, "riwayat")
     assert "Permohonan dicatat petugas" in history and "Jam layanan mulai berjalan" in history
     assert "permohonan_dicatat" not in history and "langkah_selesai" not in history
+    assert "layanan: Sertifikasi Sistem Manajemen Mutu ISO 9001:2015" in history and "iso9001_lsbbk" not in history
+    assert f"janji selesai: {format_date_id(promised)}" in history and ": –" not in history
 
     # Disposition, verification, offer, billing, payment confirmed: step by step from the page.
     for expected in ("verifikasi", "penawaran", "penagihan"):
