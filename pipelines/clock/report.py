@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,7 @@ class SlaFigures:
     steps: list[Row] = field(default_factory=list)
     breaches: list[dict] = field(default_factory=list)
     paused: list[tuple[str, float]] = field(default_factory=list)   # (reason label, working minutes)
+    complaints: dict | None = None   # the complaints register's monthly summary (None: no complaint service)
 
 
 def _rows(rt, groups: dict) -> list[Row]:
@@ -91,7 +92,34 @@ def figures(rt, start: datetime, end: datetime, now: datetime | None = None) -> 
     legs = {k: v for k, v in groups.items() if k[1]}
     result.services, result.steps = _rows(rt, whole), _rows(rt, legs)
     result.paused = sorted(reasons_minutes.items(), key=lambda x: -x[1])
+    result.complaints = _complaints_summary(rt, end)
     return result
+
+
+def _complaints_summary(rt, end: datetime) -> dict | None:
+    """Complaints and appeals of the month (WIB) the period ends in: the whole month for a
+    monthly report, the month so far for a weekly one (pipelines/complaints/report.py)."""
+    from pipelines.calendar import JAKARTA
+    from pipelines.complaints.register import KIND
+    from pipelines.complaints.report import monthly_summary     # complaints run on this engine
+    if KIND not in rt.services:
+        return None
+    last = (db.aware(end) - timedelta(microseconds=1)).astimezone(JAKARTA)
+    return monthly_summary(rt, last.year, last.month)
+
+
+def complaint_tables(summary: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The summary as (title, header, rows) tables, the same in the XLSX, the PDF and the desk."""
+    def counts(title, column, values):
+        return (title, [column, "Jumlah"], [[k, v] for k, v in values.items()])
+    return [
+        ("Jumlah", ["Bulan", "Jumlah pengaduan dan banding"], [[summary["month_label"], summary["total"]]]),
+        counts("Per jenis", "Jenis", summary["by_type"]),
+        counts("Per saluran", "Saluran", summary["by_channel"]),
+        counts("Per hasil", "Hasil", summary["by_outcome"]),
+        ("Tepat waktu per langkah", ["Langkah", "Target", "Selesai", "Tepat waktu", "Persentase tepat waktu"],
+         [[s["label"], s["target"], s["finished"], s["on_time"], s["share_text"]] for s in summary["steps"]]),
+    ]
 
 
 def _reason_label(rt, service: str, reason: str) -> str:
@@ -172,6 +200,15 @@ def write_xlsx(fig: SlaFigures, path: Path, title: str) -> Path:
         chart.add_data(Reference(paused, min_col=2, min_row=1, max_row=1 + len(fig.paused)), titles_from_data=True)
         chart.set_categories(Reference(paused, min_col=1, min_row=2, max_row=1 + len(fig.paused)))
         paused.add_chart(chart, "D2")
+    if fig.complaints is not None:
+        sheet = wb.create_sheet("Pengaduan bulanan")
+        sheet.append([f"Pengaduan dan banding, {fig.complaints['month_label']}"])
+        for table_title, header, rows in complaint_tables(fig.complaints):
+            sheet.append([])
+            sheet.append([table_title])
+            sheet.append(header)
+            for row in rows:
+                sheet.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -220,6 +257,10 @@ def write_pdf(fig: SlaFigures, path: Path, title: str) -> Path:
               Spacer(1, 8), Paragraph("Waktu jeda per alasan", styles["Heading2"]),
               Table([["Alasan", "Menit kerja"]] + [[r, f"{m:.0f}"] for r, m in fig.paused], style=grid),
               _bar([m for _, m in fig.paused], [r for r, _ in fig.paused], "Waktu jeda per alasan (menit kerja)")]
+    if fig.complaints is not None:
+        story += [Paragraph(f"Pengaduan dan banding, {fig.complaints['month_label']}", styles["Heading2"])]
+        for table_title, header, rows in complaint_tables(fig.complaints):
+            story += [Paragraph(table_title, styles["Heading3"]), Table([header] + rows, style=grid)]
     path.parent.mkdir(parents=True, exist_ok=True)
     SimpleDocTemplate(str(path), pagesize=A4, title=title).build(story)
     return path

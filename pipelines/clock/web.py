@@ -26,7 +26,7 @@ def sla_router(rt, require_staff) -> APIRouter:
         attention = sorted((s for s in open_states if s.breached or s.warning), key=lambda s: s.deadline)
         local = rt.calendar.local_date(now)
         html = env.get_template("sla.html").render(
-            fig=fig, attention=attention, user=user, zone=rt.calendar.office.zone,
+            fig=fig, complaint_tables=report.complaint_tables, attention=attention, user=user, zone=rt.calendar.office.zone,
             warnings=rt.calendar.warnings(range(local.year, local.year + 2)))
         return HTMLResponse(html)
 
