@@ -251,6 +251,30 @@ def build_berita_acara(path: Path):
     doc.save(path)
 
 
+def build_surat_pemeliharaan(path: Path):
+    doc = new_document()
+    letterhead(doc)
+    para(doc, "Nomor: {{ letter_number }}", space_after=0)
+    para(doc, "Perihal: Keputusan pemeliharaan sertifikat {{ service.name }}", space_after=10)
+    addressee(doc)
+    heading(doc, "SURAT KEPUTUSAN PEMELIHARAAN SERTIFIKAT", number="Permohonan {{ case.number }}")
+    justified(doc, "Berdasarkan hasil audit survailen dan keputusan Komite Evaluasi atas permohonan nomor "
+                   "{{ case.number }}, dengan ini kami sampaikan bahwa sertifikat {{ service.name }} berikut "
+                   "DIPELIHARA dan tetap berlaku:")
+    grid_table(doc, ["No.", "Nomor Sertifikat", "Atas Nama", "Survailen Dilaksanakan", "Survailen Berikutnya",
+                     "Berlaku Sampai"],
+               "{%tr for m in maintained %}",
+               [("{{ loop.index }}", C), ("{{ m.number }}", None), ("{{ m.holder }}", None),
+                ("{{ m.done_on|tanggal if m.done_on else '-' }}", C),
+                ("{{ m.next_due|tanggal if m.next_due else 'sertifikasi ulang' }}", C),
+                ("{{ m.expiry_date|tanggal if m.expiry_date else '-' }}", C)],
+               "{%tr endfor %}", widths=(10, 40, 40, 27, 27, 27))
+    justified(doc, "Sertifikat yang telah diterbitkan tetap digunakan; tidak diterbitkan sertifikat baru. Mohon "
+                   "mempersiapkan survailen berikutnya sesuai jadwal di atas.", space_before=8)
+    signature(doc)
+    doc.save(path)
+
+
 BUILDERS = {
     "tanda_terima_permohonan.docx": build_tanda_terima_permohonan,
     "memo_disposisi.docx": build_memo_disposisi,
@@ -260,6 +284,7 @@ BUILDERS = {
     "pemberitahuan_audit.docx": build_pemberitahuan_audit,
     "sertifikat.docx": build_sertifikat,
     "berita_acara_serah_terima.docx": build_berita_acara,
+    "surat_pemeliharaan.docx": build_surat_pemeliharaan,
 }
 
 

@@ -37,22 +37,56 @@ def status_on(row, today: date) -> str:
     return row["status"]
 
 
+def surveillances_done(history: list) -> list[date]:
+    """Surveillances of the certificate's current cycle (since its last recertification). Pure."""
+    done: list[date] = []
+    for h in history:
+        if h["kind"] == "resertifikasi":
+            done = []
+        elif h["kind"] == "survailen":
+            done.append(h["done_on"])
+    return done
+
+
+def next_surveillance(row, done: list[date]) -> date | None:
+    """The first scheduled surveillance not yet done (overdue ones stay due). Pure."""
+    scheduled = sorted(date.fromisoformat(d) for d in row["surveillance_dates"] or [])
+    return scheduled[len(done)] if len(done) < len(scheduled) else None
+
+
+def maintained(conn, rows: list, today: date, *, surveyed_now: bool = False) -> list[dict]:
+    """What a surveillance letter prints for each certificate: the surveillance done, the next due."""
+    history = store.history_of(conn, [r["number"] for r in rows])
+    out = []
+    for r in rows:
+        done = surveillances_done(history[r["number"]])
+        if surveyed_now and today not in done:
+            done = [*done, today]
+        out.append({"number": r["number"], "holder": r["holder"], "scope": r["scope"],
+                    "expiry_date": r["expiry_date"], "done_on": done[-1] if done else None,
+                    "count": len(done), "next_due": next_surveillance(r, done)})
+    return out
+
+
 def entries(rt, today: date | None = None) -> list[dict]:
-    """The register as the officers read it, with the next surveillance due."""
+    """The register as the officers read it: status as of `today`, surveillances done in the
+    current cycle and the next one due."""
     today = today or local_date(db.now())
     with rt.engine.connect() as conn:
         rows = conn.execute(select(register, customers.c.nib, customers.c.address.label("customer_address"))
                             .select_from(register.outerjoin(customers, customers.c.id == register.c.customer_id))
                             .order_by(register.c.id)).mappings().all()
+        history = store.history_of(conn, [r["number"] for r in rows])
     out = []
     for r in rows:
         status = status_on(r, today)
-        due = [date.fromisoformat(d) for d in r["surveillance_dates"] or []]
+        done = surveillances_done(history[r["number"]])
         service = rt.services.get(r["service"])
         out.append({**r, "status": status, "status_label": STATUS_LABELS[status],
                     "service_name": service.name if service else r["service"],
                     "certificate_type": (service.certificate.get("type") if service else "") or "",
-                    "next_surveillance": next((d for d in due if d >= today), None)})
+                    "surveillances_done": done, "history": history[r["number"]],
+                    "next_surveillance": next_surveillance(r, done)})
     return out
 
 

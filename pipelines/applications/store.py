@@ -7,7 +7,8 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.applications.form import Applicant, name_key
-from pipelines.applications.models import applications, customers, nonconformities, register, thread_items
+from pipelines.applications.models import (applications, certificate_history, customers, nonconformities,
+                                           register, thread_items)
 
 
 def find_customer(conn, applicant: Applicant, sender: str, office: str = ""):
@@ -170,3 +171,39 @@ def close_thread_item(conn, item_id: int, *, handled_by: str, answer: str = "") 
     return bool(conn.execute(update(thread_items).where(
         thread_items.c.id == item_id, thread_items.c.handled_at.is_(None)).values(
         handled_at=db.now(), handled_by=handled_by, answer=answer)).rowcount)
+
+
+# ---------------------------------------------------------------- surveillance and recertification
+
+def certificates_by_number(conn, numbers: list[str]) -> list:
+    if not numbers:
+        return []
+    return list(conn.execute(select(register).where(register.c.number.in_(numbers))
+                             .order_by(register.c.id)).mappings())
+
+
+def add_history(conn, number: str, dossier_id: int, *, kind: str, done_on: date, note: str = "") -> None:
+    """Record a surveillance or recertification of a certificate (once per case)."""
+    exists = conn.execute(select(certificate_history.c.id).where(
+        certificate_history.c.number == number, certificate_history.c.dossier_id == dossier_id)).scalar()
+    if not exists:
+        conn.execute(insert(certificate_history).values(
+            number=number, dossier_id=dossier_id, kind=kind, done_on=done_on, note=note, created_at=db.now()))
+
+
+def history_of(conn, numbers: list[str]) -> dict[str, list]:
+    """Each certificate's surveillances and recertifications, oldest first."""
+    out: dict[str, list] = {n: [] for n in numbers}
+    if numbers:
+        for row in conn.execute(select(certificate_history).where(certificate_history.c.number.in_(numbers))
+                                .order_by(certificate_history.c.done_on, certificate_history.c.id)).mappings():
+            out[row["number"]].append(row)
+    return out
+
+
+def renew_certificate(conn, number: str, *, dossier_id: int, issue_date: date, expiry_date: date | None,
+                      surveillance_dates: list[str]) -> None:
+    """Recertification: the same certificate (number, QR token) for a new cycle."""
+    conn.execute(update(register).where(register.c.number == number).values(
+        dossier_id=dossier_id, issue_date=issue_date, expiry_date=expiry_date,
+        surveillance_dates=surveillance_dates, status="aktif", status_reason="", updated_at=db.now()))

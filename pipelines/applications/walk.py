@@ -16,7 +16,7 @@ import secrets
 from sqlalchemy import func, select, update
 
 from pipelines import db
-from pipelines.applications import clock, store
+from pipelines.applications import clock, register, store
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
@@ -33,6 +33,7 @@ def verification_base_url() -> str:
 
 FINAL = "selesai"
 REGISTER_EFFECT = {"penundaan": "dibekukan", "pencabutan": "dicabut"}   # committee outcome -> status
+MAINTAINS = {"pemeliharaan": "dipelihara (survailen)", "resertifikasi": "disertifikasi ulang"}
 
 
 class ApplicationError(ValueError):
@@ -207,11 +208,9 @@ def _check_team(service: Service, names: list[str]) -> None:
 
 
 def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: date) -> list[dict]:
-    """One certificate per organisation, or one per participant for person certification."""
+    """New certificates: one per organisation, or one per participant for person certification."""
     cert = service.certificate
     years = int(cert.get("validity_years") or 0)
-    expiry = issue.replace(year=issue.year + years) if years else None
-    surveillance = [_add_months(issue, m) for m in cert.get("surveillance_months") or []]
     base = f"{service.number_prefix}/{dossier['number'].rsplit('-', 1)[-1]}/{issue.year}"
     if cert.get("holder") == "peserta":
         people = context["participants"]
@@ -219,20 +218,55 @@ def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: da
                     "scope": p["scheme"] or context["scope"] or service.name, "site": context["customer"]["name"],
                     "number": f"{base}/{i:03d}"} for i, p in enumerate(people, 1)]
     else:
-        holders = [{"name": context["customer"]["name"],
-                    "detail": f"NIB {context['customer']['nib']}" if context["customer"]["nib"] else "",
+        holders = [{"name": context["customer"]["name"], "detail": _organisation_detail(context),
                     "scope": context["scope"] or "-", "site": context["site"] or context["customer"]["address"] or "-",
                     "number": base}]
     existing = {r["number"]: r for r in store.certificates_of(conn, dossier["id"])}
     for h in holders:
-        token = existing[h["number"]]["token"] if h["number"] in existing else secrets.token_urlsafe(24)
-        h["token"] = token
-        h["verify_url"] = f"{verification_base_url()}/verifikasi/sertifikat/{token}"
+        h["token"] = existing[h["number"]]["token"] if h["number"] in existing else secrets.token_urlsafe(24)
+    return _publish(context, holders, issue, _add_years(issue, years) if years else None,
+                    [_add_months(issue, m) for m in cert.get("surveillance_months") or []])
+
+
+def _renewed(service: Service, context: dict, rows: list, issue: date) -> list[dict]:
+    """Recertification: the same certificates (number, QR token) for a new cycle that starts
+    where the old one ends, with the surveillance of the new cycle."""
+    cert = service.certificate
+    years = int(cert.get("validity_years") or 0)
+    start = max([issue, *(r["expiry_date"] for r in rows if r["expiry_date"])])
+    holders = [{"name": r["holder"], "detail": _organisation_detail(context) if cert.get("holder") != "peserta" else "",
+                "scope": r["scope"], "site": r["site"], "number": r["number"], "token": r["token"]} for r in rows]
+    return _publish(context, holders, issue, _add_years(start, years) if years else None,
+                    [_add_months(start, m) for m in cert.get("surveillance_months") or []])
+
+
+def _registered(context: dict, rows: list) -> list[dict]:
+    """The case's certificates as the register holds them (hand-over after signing)."""
+    holders = [{"name": r["holder"], "detail": "", "scope": r["scope"], "site": r["site"],
+                "number": r["number"], "token": r["token"]} for r in rows]
+    return _publish(context, holders, rows[0]["issue_date"], rows[0]["expiry_date"],
+                    [date.fromisoformat(d) for d in rows[0]["surveillance_dates"] or []])
+
+
+def _organisation_detail(context: dict) -> str:
+    return f"NIB {context['customer']['nib']}" if context["customer"]["nib"] else ""
+
+
+def _publish(context: dict, holders: list[dict], issue: date, expiry: date | None, surveillance: list[date]):
+    for h in holders:
+        h["verify_url"] = f"{verification_base_url()}/verifikasi/sertifikat/{h['token']}"
         h["qr"] = Image(qr_png(h["verify_url"]), width_mm=28)
     context["certificate"].update(
         holders=holders, issue_date=issue, expiry_date=expiry,
         surveillance=", ".join(d.strftime("%d-%m-%Y") for d in surveillance), surveillance_dates=surveillance)
     return holders
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:   # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -274,12 +308,27 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         # corrective actions are a step only while something is open
         while following is not None and following.waits_for == "tindakan_perbaikan" and not open_ncs:
             following = service.next_step(following.id)
+        if outcome in MAINTAINS:
+            # surveillance and recertification act on the customer's certificates of this service
+            app_row = store.application(conn, dossier["id"])
+            current = store.active_certificates(conn, app_row["customer_id"] if app_row else None, service.kind)
+            if not current:
+                raise ApplicationError(f"Pemohon belum memiliki sertifikat {service.name} yang aktif untuk "
+                                       f"{MAINTAINS[outcome]}; pilih keputusan lain.")
+            inputs["sertifikat_dipelihara"] = [c["number"] for c in current]
         context = case_context(conn, rt, dossier, service, extra_data=inputs)
+        data = context["data"]
+        kept = store.certificates_by_number(conn, data.get("sertifikat_dipelihara") or [])
+        today = local_date(db.now())
         holders = []
         if any(w["kind"] == "sertifikat" for w in step.writes):
-            holders = _holders(conn, rt, dossier, service, context, local_date(db.now()))
+            holders = (_renewed(service, context, kept, today) if data.get("keputusan") == "resertifikasi"
+                       else _holders(conn, rt, dossier, service, context, today))
         elif store.certificates_of(conn, dossier["id"]):
-            _holders(conn, rt, dossier, service, context, store.certificates_of(conn, dossier["id"])[0]["issue_date"])
+            _registered(context, store.certificates_of(conn, dossier["id"]))
+        if kept:
+            surveyed = outcome == "pemeliharaan"
+            context["maintained"] = register.maintained(conn, kept, today, surveyed_now=surveyed)
     specs = [{**w, "template": str(service.template(w["template"], rt.settings.templates_dir))} for w in step.writes]
     generated = render_dossier_documents(rt, dossier, None, {}, specs, extra=context) if specs else []
     target = following.id if following else FINAL
@@ -293,7 +342,19 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         app_row = store.application(conn, dossier["id"])
         for g in generated:
             _upsert_generated(conn, dossier["id"], g)
-        if holders:
+        if outcome == "pemeliharaan":
+            for c in kept:
+                store.add_history(conn, c["number"], dossier["id"], kind="survailen", done_on=today,
+                                  note=f"Keputusan Komite Evaluasi pada berkas {number}: pemeliharaan.")
+        if holders and data.get("keputusan") == "resertifikasi":
+            cert = context["certificate"]
+            for h in holders:
+                store.renew_certificate(conn, h["number"], dossier_id=dossier["id"], issue_date=cert["issue_date"],
+                                        expiry_date=cert["expiry_date"],
+                                        surveillance_dates=[d.isoformat() for d in cert["surveillance_dates"]])
+                store.add_history(conn, h["number"], dossier["id"], kind="resertifikasi", done_on=today,
+                                  note=f"Berlaku sampai {cert['expiry_date']}.")
+        elif holders:
             cert = context["certificate"]
             app = store.application(conn, dossier["id"])
             store.register_certificates(conn, [{

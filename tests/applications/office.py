@@ -40,3 +40,38 @@ def docx_text(path) -> str:
 def docx_images(path) -> list[bytes]:
     doc = Docx(str(path))
     return [rel.target_part.blob for rel in doc.part.rels.values() if "image" in rel.reltype]
+
+
+AUDIT_DAYS = ("2026-10-05", "2026-10-06")
+BILLING_CODE = "820260907004455"
+
+
+def team_for(service) -> list[str]:
+    """A lead competent for the service, then one more member of the staff list."""
+    from pipelines.applications.walk import staff
+    people = list(staff().values())
+    lead = next(p for p in people if service.competence in p.competences)
+    return [lead.name, next(p.name for p in people if p.name != lead.name)]
+
+
+def step_inputs(step, service) -> dict:
+    """What an officer enters on each step of the services' YAML."""
+    values = {"kode_billing": BILLING_CODE, "rekomendasi": "Direkomendasikan untuk diberikan sertifikat",
+              "laporan_hasil_uji": "LHU/0917/BSPJI-PLG/IX/2026", "hasil_uji": "Seluruh parameter memenuhi SNI acuan",
+              "tanggal_audit_tahap1": AUDIT_DAYS[0], "tanggal_audit_tahap2": AUDIT_DAYS[1],
+              "tim": team_for(service)}
+    return {i["id"]: values[i["id"]] for i in step.inputs}
+
+
+def walk_to_decision(rt, number: str) -> None:
+    """Complete every officer step (no nonconformity) up to the committee's decision."""
+    from pipelines.applications import advance
+    from pipelines.db import dossier_by_number
+    while True:
+        with rt.engine.connect() as conn:
+            case = dossier_by_number(conn, number)
+        service = rt.services[case["kind"]]
+        step = service.step(case["status"])
+        if step.outcomes:
+            return
+        advance(rt, number, officer=f"petugas.{step.role}", inputs=step_inputs(step, service))

@@ -22,11 +22,10 @@ from pipelines import db
 from pipelines.applications import advance, clock_figures, close_nonconformity, record_nonconformity, store
 from pipelines.applications.models import register
 from pipelines.applications.tariff import offer
-from pipelines.applications.walk import staff
 from pipelines.write.words import format_date_id
 from tests.applications.factories import (AKADEMI, KOPI_MUSI, PEOPLE, PUPUK_SRIWIJAYA, SINAR_BAJA, Company,
                                           application_files, application_mail, payment_proof_pdf, reply)
-from tests.applications.office import docx_images, docx_text, make_balai
+from tests.applications.office import BILLING_CODE, docx_images, docx_text, make_balai, step_inputs, team_for
 
 
 @dataclass
@@ -66,22 +65,6 @@ def open_items(rt) -> list[tuple[str, str]]:
     """Thread mail waiting for an officer: (kind, role)."""
     with rt.engine.connect() as conn:
         return [(i["kind"], i["role"]) for i in store.thread_items_of(conn)]
-
-
-def team_for(service) -> list[str]:
-    """A lead competent for the service, then one more member of the staff list."""
-    people = list(staff().values())
-    lead = next(p for p in people if service.competence in p.competences)
-    return [lead.name, next(p.name for p in people if p.name != lead.name)]
-
-
-def step_inputs(step, service, audit_days: tuple[date, date]) -> dict:
-    values = {"kode_billing": "820260907004455", "rekomendasi": "Direkomendasikan untuk diberikan sertifikat",
-              "laporan_hasil_uji": "LHU/0917/BSPJI-PLG/IX/2026",
-              "hasil_uji": "Seluruh parameter memenuhi SNI acuan",
-              "tanggal_audit_tahap1": audit_days[0].isoformat(), "tanggal_audit_tahap2": audit_days[1].isoformat(),
-              "tim": team_for(service)}
-    return {i["id"]: values[i["id"]] for i in step.inputs}
 
 
 @pytest.mark.parametrize("kind", list(STORIES))
@@ -136,7 +119,6 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
     # 3. Officers walk the service's steps as its YAML lists them.
     participants = len(PEOPLE) if any(i["id"] == "participant_list" for i in service.checklist) else 0
     tariff = offer(service.tariff, participants)
-    audit_days = (date(2026, 10, 5), date(2026, 10, 6))
     nonconformity = ""
     seen_mail = len(office.inbox_of(company.email))
     walked = []
@@ -153,7 +135,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
         if step.waits_for == "pembayaran":
             bill_mail = office.inbox_of(company.email)[-1]
             office.mailbox.append(reply(company, bill_mail, "Dengan hormat, terlampir bukti pembayaran PNBP.",
-                                        {"bukti_bayar.pdf": payment_proof_pdf(company, "820260907004455",
+                                        {"bukti_bayar.pdf": payment_proof_pdf(company, BILLING_CODE,
                                                                              f"{tariff['total']:,}".replace(",", "."))}))
             office.run()
             assert office.dossiers()[0]["status"] == step.id          # kept until an officer confirms
@@ -175,7 +157,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             nonconformity = record_nonconformity(rt, number, grade="minor", clause="8.1",
                                                  description="Rekaman pengendalian operasional belum lengkap.",
                                                  due_date=date(2026, 11, 30), officer="auditor")
-        after = advance(rt, number, officer=f"petugas.{step.role}", inputs=step_inputs(step, service, audit_days),
+        after = advance(rt, number, officer=f"petugas.{step.role}", inputs=step_inputs(step, service),
                         outcome="pemberian" if step.outcomes else "")
         [case] = office.dossiers()
         assert case["status"] == after
@@ -197,7 +179,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             if written["kind"] in ("penawaran_biaya", "surat_tagihan"):
                 assert f"{tariff['total']:,}".replace(",", ".") in text and tariff["total_words"] in text
             if written["kind"] == "surat_tagihan":
-                assert "820260907004455" in text
+                assert BILLING_CODE in text
             if written["kind"].startswith("pemberitahuan_"):
                 assert "5 Oktober 2026" in text and "6 Oktober 2026" in text and team_for(service)[0] in text
         # Its mail goes to the applicant in the case's thread with those documents.
