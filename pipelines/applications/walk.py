@@ -331,6 +331,8 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
             context["maintained"] = register.maintained(conn, kept, today, surveyed_now=surveyed)
     specs = [{**w, "template": str(service.template(w["template"], rt.settings.templates_dir))} for w in step.writes]
     generated = render_dossier_documents(rt, dossier, None, {}, specs, extra=context) if specs else []
+    if generated:
+        _make_pdfs(rt, dossier["id"], generated)
     target = following.id if following else FINAL
     with rt.engine.begin() as conn:
         moved = conn.execute(update(db.dossiers).where(
@@ -378,7 +380,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                     subject=f"Re: [{number}] {original or subject}", body=body,
                     sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
                     in_reply_to=thread, references=[thread] if thread else [],
-                    attachments=[str(g["docx"]) for g in generated], automatic=False)
+                    attachments=[str(g["pdf"] or g["docx"]) for g in generated], automatic=False)
         if step.moved_by_mail:
             # the officer completing the step has dealt with the mail that moves it (payment proof)
             store.close_thread_items(conn, dossier["id"], step.moved_by_mail, handled_by=officer)
@@ -395,6 +397,28 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
 
 
 CORRECTIVE_ACTION = "tindakan_perbaikan"     # the pause reason of open nonconformities
+
+
+def _make_pdfs(rt, dossier_id: int, generated: list[dict]) -> None:
+    """PDFs of the step's documents before its mail is queued, so the applicant gets PDFs:
+    the files are registered as generated, then converted through the claimed conversion path
+    (write/dossier.convert_pending); where LibreOffice is off or fails, the DOCX goes instead and
+    the next pass converts it."""
+    from pipelines.process import _upsert_generated
+    from pipelines.write.dossier import convert_pending
+    from pipelines.write.pdf import libreoffice_available
+
+    if not (rt.settings.convert_pdf and libreoffice_available()):
+        return
+    with rt.engine.begin() as conn:
+        for g in generated:
+            _upsert_generated(conn, dossier_id, g)
+    convert_pending(rt, dossier_ids=[dossier_id])
+    with rt.engine.connect() as conn:
+        made = dict(conn.execute(select(db.generated_files.c.kind, db.generated_files.c.pdf_path).where(
+            db.generated_files.c.dossier_id == dossier_id)).all())
+    for g in generated:
+        g["pdf"] = made.get(g["kind"]) or None
 
 
 def record_nonconformity(rt, number: str, *, grade: str, clause: str, description: str,
