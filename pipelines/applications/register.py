@@ -3,7 +3,11 @@
 uploads to IAF CertSearch.
 
 Export columns follow IAF CertSearch's "Certification Template for Certification Body"
-(support.iafcertsearch.org, Field Name Glossary): dates as YYYYMMDD, statuses in its terms.
+(support.iafcertsearch.org/docs/field-name-glossary/certification-template-for-certification-body,
+checked against the stored page): dates as YYYYMMDD; statuses among the accepted Active,
+Suspended, Withdrawn, Expired; "Certification Issue Date" is the most recent issue as printed,
+"Certification Original Issue Date" the first one (before any recertification). CertSearch
+uploads take .xlsx only (its "Excel General Rules"); the CSV is for the office's own use.
 """
 from __future__ import annotations
 
@@ -85,6 +89,7 @@ def entries(rt, today: date | None = None) -> list[dict]:
         out.append({**r, "status": status, "status_label": STATUS_LABELS[status],
                     "service_name": service.name if service else r["service"],
                     "certificate_type": (service.certificate.get("type") if service else "") or "",
+                    "validity_years": int((service.certificate.get("validity_years") if service else 0) or 0),
                     "surveillances_done": done, "history": history[r["number"]],
                     "next_surveillance": next_surveillance(r, done)})
     return out
@@ -108,12 +113,25 @@ def _ymd(value) -> str:
     return value.strftime("%Y%m%d") if value else ""
 
 
+def original_issue_date(entry: dict) -> date:
+    """The first issue of a certificate that recertification re-issued: each renewal starts a
+    cycle of the service's validity where the last one ended, so the first cycle began that
+    many cycles before the expiry. Pure."""
+    renewals = sum(1 for h in entry.get("history") or [] if h["kind"] == "resertifikasi")
+    years = entry.get("validity_years") or 0
+    if not renewals or not years or not entry["expiry_date"]:
+        return entry["issue_date"]
+    expiry = entry["expiry_date"]
+    year = expiry.year - years * (renewals + 1)
+    return expiry.replace(year=year, day=min(expiry.day, 28) if expiry.month == 2 else expiry.day)
+
+
 def certsearch_rows(rt, today: date | None = None) -> list[list[str]]:
     rows = []
     for e in entries(rt, today):
         rows.append([
             e["token"][:24], e["number"], CERTSEARCH_STATUS[e["status"]], "Accredited",
-            e["certificate_type"], e["scope"], _ymd(e["issue_date"]), _ymd(e["issue_date"]),
+            e["certificate_type"], e["scope"], _ymd(original_issue_date(e)), _ymd(e["issue_date"]),
             _ymd(e["expiry_date"]), e["nib"] or f"CUST-{e['customer_id']}", e["holder"], e["holder"],
             e["site"] or e["customer_address"] or "", "Indonesia", e["standard"]])
     return rows

@@ -14,16 +14,9 @@ from pipelines.applications.models import register
 from pipelines.write.pdf import is_valid_pdf, libreoffice_available
 from tests.applications.factories import KOPI_MUSI, application_mail
 from tests.applications.office import BILLING_CODE, make_balai, walk_to_decision
+from tests.write.write_helpers import pdf_text
 
 pytestmark = pytest.mark.skipif(not libreoffice_available(), reason="LibreOffice is not installed")
-
-
-def pdf_text(path) -> str:
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    finally:
-        pdf.close()
 
 
 def pdf_qr_urls(path) -> list[str]:

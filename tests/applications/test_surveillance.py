@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pipelines import db
 from pipelines.applications import ApplicationError, advance, clock_figures
 from pipelines.applications.models import register
-from pipelines.applications.register import entries
+from pipelines.applications.register import entries, export_certsearch
 from pipelines.calendar import local_date
 from pipelines.write.words import format_date_id
 from tests.applications.factories import PUPUK_SRIWIJAYA, SINAR_BAJA, application_mail
@@ -116,6 +116,16 @@ def test_surveillance_maintains_and_recertification_extends_the_same_certificate
     assert page.status_code == 200 and format_date_id(renewed["expiry_date"]) in page.text
     handover = docx_text(office.outputs / third / "dokumen" / "berita_acara_serah_terima.docx")
     assert issued["number"] in handover and format_date_id(renewed["expiry_date"]) in handover
+
+    # CertSearch: the most recent issue and the original one, one row for the one certificate.
+    import openpyxl
+    sheet = openpyxl.load_workbook(export_certsearch(rt, tmp_path / "certsearch.xlsx")).active
+    [header, line] = [[c.value for c in row] for row in sheet.iter_rows()]
+    record = dict(zip(header, line))
+    assert record["Certificate Number"] == issued["number"] and record["Certification Status"] == "Active"
+    assert record["Certification Issue Date"] == today.strftime("%Y%m%d")
+    assert record["Certification Original Issue Date"] == issued["issue_date"].strftime("%Y%m%d")
+    assert record["Certification Expiry Date"] == renewed["expiry_date"].strftime("%Y%m%d")
 
 
 def test_surveillance_is_refused_for_a_customer_without_an_active_certificate(tmp_path, mailbox, smtp_server):
