@@ -75,17 +75,26 @@ def match_header(text) -> str | None:
     t = _norm(text)
     if not t or len(t) > 80:
         return None
-    aliases = header_aliases()
-    for fieldname, words in aliases.items():
+    return _match_normalised(t)
+
+
+@functools.lru_cache(maxsize=4096)
+def _match_normalised(t: str) -> str | None:
+    for fieldname, words in header_aliases().items():
         if t in words:
             return fieldname
     best: tuple[int, str] | None = None
-    for fieldname, words in aliases.items():
-        for w in words:
-            if len(w) >= 4 and re.search(rf"(?:^| ){re.escape(w)}(?: |$)", t):
-                if best is None or len(w) > best[0]:
-                    best = (len(w), fieldname)
+    for size, fieldname, pattern in _alias_patterns():
+        if (best is None or size > best[0]) and pattern.search(t):
+            best = (size, fieldname)
     return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=1)
+def _alias_patterns() -> list[tuple[int, str, re.Pattern]]:
+    """Every alias of four characters or more as a whole-word pattern, compiled once."""
+    return [(len(w), fieldname, re.compile(rf"(?:^| ){re.escape(w)}(?: |$)"))
+            for fieldname, words in header_aliases().items() for w in words if len(w) >= 4]
 
 
 def _empty(v) -> bool:
