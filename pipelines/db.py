@@ -7,6 +7,7 @@ constraints, not only by code.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -14,7 +15,7 @@ from sqlalchemy import (JSON, BigInteger, Column, Date, DateTime, ForeignKey, In
                         MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
                         insert, select, text, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 metadata = MetaData()
 
@@ -212,6 +213,38 @@ _SCHEMA_LOCK = 0x5E27F0        # pg_advisory_xact_lock key: one schema creator a
 
 
 @lru_cache(maxsize=8)
+class _WriteTurn:
+    """One SQLite transaction at a time per process, queued on a lock.
+
+    SQLite lets one transaction hold the write lock (every transaction here begins IMMEDIATE);
+    a connection that finds it taken polls, its busy handler sleeping 1, 2, 5 ... up to 100 ms
+    between tries. Four mail threads waiting on each other that way spent ~20 ms a mail asleep
+    while the lock was free. Threads of one process now wait their turn here and start the moment
+    it is given back; other processes (the desk, a second poller) still meet the busy handler.
+    The wait is bounded like the busy timeout: after 30 s it fails as SQLite would."""
+
+    TIMEOUT_S = 30.0
+
+    def __init__(self):
+        self._lock = threading.Semaphore(1)   # given back by whichever thread ends the transaction
+
+    def take(self, conn) -> None:
+        if not self._lock.acquire(timeout=self.TIMEOUT_S):
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked (waited for this process's own writer)"))
+        conn.connection.info["write_turn"] = True   # the pooled DBAPI connection's own info
+
+    def give_back(self, conn) -> None:
+        try:
+            info = conn.connection.info
+        except Exception:   # the connection is already gone: check-in gave the turn back
+            return
+        self.give_back_info(info)
+
+    def give_back_info(self, info: dict) -> None:
+        if info.pop("write_turn", False):
+            self._lock.release()
+
+
 def engine_for(url: str) -> Engine:
     """One engine per URL per process; the schema is created on first use."""
     import importlib
@@ -230,10 +263,35 @@ def engine_for(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        turn = _WriteTurn()
+
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
             # Take the write lock at BEGIN: read-then-write transactions cannot deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            turn.take(conn)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                turn.give_back(conn)
+                raise
+
+        @event.listens_for(engine, "commit")
+        def _commit_then_give_back(conn):
+            try:
+                conn.connection.dbapi_connection.commit()   # SQLAlchemy's own commit then finds none open
+            finally:
+                turn.give_back(conn)
+
+        @event.listens_for(engine, "rollback")
+        def _rollback_then_give_back(conn):
+            try:
+                conn.connection.dbapi_connection.rollback()
+            finally:
+                turn.give_back(conn)
+
+        @event.listens_for(engine, "checkin")
+        def _give_back_on_return(dbapi_conn, record):   # a connection dropped mid-transaction
+            turn.give_back_info(record.info)
     else:
         engine = create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
