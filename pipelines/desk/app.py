@@ -320,6 +320,14 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             return RedirectResponse(_safe_next(lanjut), status_code=303)
         return render(request, "login.html", next=_safe_next(lanjut), error=None, username="", expired=bool(habis))
 
+    def start_session(previous_token: str | None, user: auth.User, ip: str) -> str:
+        if previous_token:
+            auth.close_session(engine, previous_token)
+        token = auth.open_session(engine, user, ip)
+        with engine.begin() as conn:
+            db.record_event(conn, "pengguna_masuk", actor=user.username, ip=ip)
+        return token
+
     @router.post("/masuk")
     async def login(request: Request):
         form = await request.form()
@@ -332,16 +340,16 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             minutes = max(1, round(wait.total_seconds() / 60))
             return render(request, "login.html", status_code=429, next=target, username=username,
                           error=f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.")
-        user = await one_hash_at_a_time(auth.verify_password, engine, username, password)
+        # Only the hashing runs in the low-priority hashing thread: a database read there could
+        # hold SQLite's write lock while that thread waits for a core, and stall every page.
+        account = await run_in_threadpool(auth.login_account, engine, username)
+        matches = await one_hash_at_a_time(auth.password_matches, account, password)
+        user = await run_in_threadpool(auth.accept_login, engine, account, password) if matches else None
         await run_in_threadpool(auth.record_attempt, engine, username, ip, user is not None)
         if user is None:
             return render(request, "login.html", status_code=401, next=target, username=username,
                           error="Nama pengguna atau kata sandi salah.")
-        if request.state.session_token:
-            auth.close_session(engine, request.state.session_token)
-        token = auth.open_session(engine, user, ip)
-        with engine.begin() as conn:
-            db.record_event(conn, "pengguna_masuk", actor=user.username, ip=ip)
+        token = await run_in_threadpool(start_session, request.state.session_token, user, ip)
         response = RedirectResponse(target, status_code=303)
         set_cookie(response, SESSION_COOKIE, signer.dumps(token, salt="session"))
         return response

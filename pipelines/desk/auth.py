@@ -78,24 +78,44 @@ def create_user(engine, username: str, role: str, full_name: str, password: str)
 
 
 def verify_password(engine, username: str, password: str) -> User | None:
+    """The user these credentials log in, or None. The database steps and the hashing are
+    separate functions so that the desk runs only `password_matches` in its hashing thread."""
+    account = login_account(engine, username)
+    if not password_matches(account, password):
+        return None
+    return accept_login(engine, account, password)
+
+
+def login_account(engine, username: str):
+    """The active account of this user name, or None."""
     username = (username or "").strip().lower()
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username)).first()
-    if row is None or not row.active:
+    return row if row is not None and row.active else None
+
+
+def password_matches(account, password: str) -> bool:
+    """argon2 verification only (no database): an unknown name costs the same as a known one."""
+    if account is None:
         try:
             _hasher.verify(_DUMMY_HASH, password or "")
         except VerificationError:
             pass
-        return None
+        return False
     try:
-        _hasher.verify(row.password_hash, password or "")
+        return _hasher.verify(account.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
-    if _hasher.check_needs_rehash(row.password_hash):
+        return False
+
+
+def accept_login(engine, account, password: str) -> User:
+    """After a match: store a rehash if the parameters changed (hashed before the write
+    transaction, which must not be held through ~0.4 s of hashing)."""
+    if _hasher.check_needs_rehash(account.password_hash):
+        rehashed = _hasher.hash(password)
         with engine.begin() as conn:
-            conn.execute(update(users).where(users.c.id == row.id)
-                         .values(password_hash=_hasher.hash(password)))
-    return _user(row)
+            conn.execute(update(users).where(users.c.id == account.id).values(password_hash=rehashed))
+    return _user(account)
 
 
 # --------------------------------------------------------------------------- throttling

@@ -10,6 +10,7 @@ parameters); the tarpit is a real socket server in this test.
 """
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
@@ -58,7 +59,9 @@ def desk(tmp_path):
         for i in range(1, 41):
             seed_dossier(rt.engine, rt.settings.outputs_dir, number=f"BLK-2025-{i:06d}", status="menunggu_kelengkapan")
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-c", SERVE, str(config), str(port)], cwd=PROJECT_ROOT)
+        # the desk sits behind the office's reverse proxy (here: the test's own address)
+        env = {**os.environ, "SERTIFLOW_DESK_TRUSTED_PROXIES": "127.0.0.1"}
+        server = subprocess.Popen([sys.executable, "-c", SERVE, str(config), str(port)], cwd=PROJECT_ROOT, env=env)
         try:
             wait_for_port("127.0.0.1", port, timeout=60)
             yield rt, f"http://127.0.0.1:{port}", tarpit
@@ -67,10 +70,16 @@ def desk(tmp_path):
             server.wait(10)
 
 
-# Six clients posting wrong passwords for made-up users, from their own process (so they do
-# not compete with the measuring client for its GIL); prints how many logins were tried.
+# Six clients posting wrong passwords for made-up users from ever new addresses (password
+# spraying from many machines through the office's proxy: no throttle stops it, every attempt
+# costs the desk an argon2 verification), from their own process (so they do
+# not compete with the measuring client for its GIL); prints how many logins were tried. In an
+# office they are other machines: their own CPU (a Python HTTP client spinning) is not the
+# desk's, so on this shared 2-core machine they run at low priority. The desk's work for them
+# (throttling, argon2, the attempts table) is what the test is about, and it runs at full cost.
 HAMMER = """
-import re, secrets, sys, threading, time, httpx
+import os, re, secrets, sys, threading, time, httpx
+os.nice(10)
 base, seconds = sys.argv[1], float(sys.argv[2])
 tried = []
 def hammer():
@@ -78,8 +87,9 @@ def hammer():
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/masuk").text).group(1)
         end = time.monotonic() + seconds
         while time.monotonic() < end:
+            spoofed = ".".join(str(secrets.randbelow(250) + 1) for _ in range(4))
             client.post("/masuk", data={"csrf_token": token, "username": "tamu" + secrets.token_hex(4),
-                                        "password": "salah-sekali-123"})
+                                        "password": "salah-sekali-123"}, headers={"X-Forwarded-For": spoofed})
             tried.append(1)
 threads = [threading.Thread(target=hammer) for _ in range(6)]
 for t in threads: t.start()
@@ -126,13 +136,17 @@ def test_pages_stay_fast_while_smtp_hangs_and_logins_are_hammered(desk):
         assert answer.status_code == 303
     assert max(queued_in) < 2.0, queued_in
 
-    quiet = browse(reader, seconds=5)
-    hammer = subprocess.Popen([sys.executable, "-c", HAMMER, base, "14"], stdout=subprocess.PIPE, text=True)
-    try:
-        time.sleep(1.5)  # the burst is under way
-        busy = browse(reader, seconds=12)
-    finally:
-        attempts = int(hammer.communicate(timeout=180)[0].strip() or 0)
+    # Quiet and busy windows alternate, so that a change in the machine's own load (other
+    # test runs on a shared machine) falls on both alike instead of on one of them.
+    quiet, busy, attempts = [], [], 0
+    for _ in range(3):
+        quiet += browse(reader, seconds=2.5)
+        hammer = subprocess.Popen([sys.executable, "-c", HAMMER, base, "5.5"], stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.5)  # the burst is under way
+            busy += browse(reader, seconds=4)
+        finally:
+            attempts += int(hammer.communicate(timeout=180)[0].strip() or 0)
     quiet_p95, busy_p95 = p95(quiet), p95(busy)
     print(f"desk pages p95: {quiet_p95 * 1000:.0f} ms quiet ({len(quiet)} requests), "
           f"{busy_p95 * 1000:.0f} ms while SMTP hangs and {attempts} failed logins were tried "
