@@ -188,13 +188,16 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     niks = {r.nik for d in documents if d.roster for r in d.roster.rows if r.nik}
     with rt.engine.connect() as conn:
-        query = select(db.dossiers.c.id, db.dossiers.c.facts).where(
+        # Only the letter number of each of the sender's dossiers, read by the database (an LSP
+        # has hundreds; decoding all their facts for every mail made intake grow with history).
+        query = select(db.dossiers.c.id, db.dossiers.c.facts["letter_number"].as_string()).where(
             db.dossiers.c.kind == service.kind).order_by(db.dossiers.c.id)
         query = query.where(db.dossiers.c.lsp_code == lsp.code) if lsp else \
             query.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == (content.from_addr or "").lower())
         numbers = {_normal_letter_number(d.facts["letter_number"]) for d in letters}
-        candidates = [row for row in conn.execute(query)
-                      if _normal_letter_number((row.facts or {}).get("letter_number", "")) in numbers]
+        ids = [row[0] for row in conn.execute(query) if _normal_letter_number(row[1] or "") in numbers]
+        candidates = conn.execute(select(db.dossiers.c.id, db.dossiers.c.facts).where(
+            db.dossiers.c.id.in_(ids)).order_by(db.dossiers.c.id)).all() if ids else []
         match = None
         for row in candidates:
             same_file = conn.execute(select(db.documents.c.id).where(
@@ -246,17 +249,19 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
     folder.mkdir(parents=True, exist_ok=True)
     if documents is None:
         documents = read_documents(content.attachments)
-    for position, (attachment, document) in enumerate(zip(content.attachments, documents)):
+    paths = []
+    for position, attachment in enumerate(content.attachments):
         # The filename is already sanitised by the walker; the prefix keeps mails apart.
         path = folder / f"{mail_id:06d}-{position:02d}-{attachment.filename}"
         if not path.exists():
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_bytes(attachment.data)
             tmp.replace(path)
-        with rt.engine.begin() as conn:
-            exists = conn.execute(select(db.documents.c.id).where(
-                db.documents.c.mail_id == mail_id, db.documents.c.position == position)).scalar()
-            if exists:
+        paths.append(path)
+    with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
+        recorded = set(conn.execute(select(db.documents.c.position).where(db.documents.c.mail_id == mail_id)).scalars())
+        for position, (attachment, document, path) in enumerate(zip(content.attachments, documents, paths)):
+            if position in recorded:
                 continue
             document_id = conn.execute(insert(db.documents).values(
                 dossier_id=dossier["id"], mail_id=mail_id, position=position,
@@ -282,13 +287,17 @@ def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Docum
                                       media_type=r["media_type"]) for r in rows])
 
 
-def _previous_niks(rt: Runtime, dossier_id: int) -> dict[str, set[str]]:
-    with rt.engine.connect() as conn:
-        rows = conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
-            db.participants.c.dossier_id != dossier_id, db.participants.c.nik != "")).all()
+def _previous_niks(rt: Runtime, dossier_id: int, documents: list[Document]) -> dict[str, set[str]]:
+    """Schemes other dossiers requested these documents' participants for. Only their NIKs are
+    looked up: loading every participant ever requested made each check grow with the history."""
+    wanted = sorted({r.nik for d in documents if d.roster for r in d.roster.rows if r.nik})
     niks: dict[str, set[str]] = {}
-    for scheme, nik in rows:
-        niks.setdefault(scheme, set()).add(nik)
+    with rt.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            for scheme, nik in conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
+                    db.participants.c.dossier_id != dossier_id,
+                    db.participants.c.nik.in_(wanted[start:start + 500]))):
+                niks.setdefault(scheme, set()).add(nik)
     return niks
 
 
@@ -315,7 +324,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
                     or any(code == UNKNOWN_SENDER for code, _ in overrides))
     found = list(content.findings) + check_dossier(
         documents, service.checklist,
-        {"previous_niks": _previous_niks(rt, dossier_id), "today": local_date(db.now())})
+        {"previous_niks": _previous_niks(rt, dossier_id, documents), "today": local_date(db.now())})
     if lsp is None and service.sender_registry == "lsp":
         found.append(Finding.warning(
             UNKNOWN_SENDER,
