@@ -21,6 +21,7 @@ from imap_tools.errors import MailboxFolderCreateError
 from imap_tools.utils import encode_folder
 
 from pipelines.config import Mailbox
+from pipelines.faults import crash_point
 
 log = logging.getLogger(__name__)
 # UIDs per IMAP command: Dovecot answers "BAD Too long argument" to a set of ~10,000 single UIDs.
@@ -273,17 +274,25 @@ class MaildirSource:
             return
         folder_name = self.config.processed_folder
         try:
-            target = self.box.get_folder(folder_name)
+            self.box.get_folder(folder_name)
         except stdlib_mailbox.NoSuchMailboxError:
-            target = self.box.add_folder(folder_name)
+            self.box.add_folder(folder_name)
+        target = self.path / f".{folder_name}"   # Maildir++: the subfolder beside cur/ and new/
+        files = self._message_files()
         for uid in uids:
-            try:
-                msg = self.box.get_message(uid)
-            except KeyError:
-                continue
-            target.add(msg)
-            self.box.discard(uid)
+            # One rename, file name (key and flags) kept: a run killed at any point leaves the
+            # message in exactly one folder, and the next run finds it moved or moves it.
+            # (Adding a copy and then discarding the original left both after a kill between.)
+            source = files.get(uid)
+            if source is not None:
+                source.replace(target / source.parent.name / source.name)
+                crash_point("after_maildir_move")
         yield uids
+
+    def _message_files(self) -> dict[str, Path]:
+        """Maildir key -> its file in new/ or cur/ (the key is the name before the flags)."""
+        return {path.name.split(self.box.colon, 1)[0]: path
+                for sub in ("new", "cur") for path in (self.path / sub).iterdir() if not path.name.startswith(".")}
 
     def close(self) -> None:
         pass
