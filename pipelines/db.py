@@ -163,6 +163,15 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True)),
 )
 
+# The From address of a queued mail that is not the settings' sender (complaints are answered
+# from the office's complaints mailbox). Its own table, so databases made before it gain it
+# from create_all with no migration; most mail has no row here.
+outbox_senders = Table(
+    "outbox_senders", metadata,
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), primary_key=True),
+    Column("address", String(320), nullable=False),
+)
+
 # Audit trail: appended, never edited.
 events = Table(
     "events", metadata,

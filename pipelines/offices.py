@@ -20,6 +20,7 @@ class OfficeUnit:
     mailboxes: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     officers: tuple[str, ...] = field(default_factory=tuple)
+    complaints_email: str = ""      # replies to complainants come from this mailbox
 
     def letterhead(self) -> dict:
         return {"name": self.name, "address": self.address, "city": self.city, "email": self.email}
@@ -45,6 +46,10 @@ def offices(rt) -> tuple[OfficeUnit, ...]:
 
 def office_of_mailbox(rt, mailbox: str) -> OfficeUnit | None:
     return next((o for o in offices(rt) if mailbox in o.mailboxes), None)
+
+
+def office_of_officer(rt, username: str) -> OfficeUnit | None:
+    return next((o for o in offices(rt) if username and username in o.officers), None)
 
 
 def office_by_id(rt, office_id: str) -> OfficeUnit | None:

@@ -62,6 +62,17 @@ def thread_subject(entry: dict) -> str:
     return original
 
 
+def complaints_sender(rt, conn, entry: dict) -> str:
+    """The complaints mailbox of the entry's office (data/offices.yaml `complaints_email`): the
+    office of the mailbox the complaint came to, else of the officer who recorded it; "" (the
+    settings' sender) when neither names one."""
+    from pipelines.offices import office_of_mailbox, office_of_officer
+    mailbox = conn.execute(select(db.mails.c.mailbox).where(db.mails.c.dossier_id == entry["dossier_id"])
+                           .order_by(db.mails.c.id).limit(1)).scalar()
+    office = (office_of_mailbox(rt, mailbox) if mailbox else None) or office_of_officer(rt, entry["recorded_by"])
+    return office.complaints_email if office is not None else ""
+
+
 def queue_to_complainant(rt, conn, entry: dict, template: str, context: dict | None = None,
                          attachments: list[str] = (), key: str | None = None) -> bool:
     """Queue a mail to the complainant in the entry's thread, in their language, once per key."""
@@ -80,7 +91,7 @@ def queue_to_complainant(rt, conn, entry: dict, template: str, context: dict | N
     outbox_id = enqueue(conn, key=key or f"pengaduan:{template}:{entry['dossier_id']}", to=[entry["email"]],
                         subject=subject, body=body, sender_domain=rt.settings.sender.split("@", 1)[1],
                         dossier_id=entry["dossier_id"], in_reply_to=thread, references=[thread] if thread else [],
-                        attachments=list(attachments))
+                        attachments=list(attachments), sender=complaints_sender(rt, conn, entry))
     if outbox_id and not thread:
         # Desk and web entries: our acknowledgement starts the thread.
         message_id = conn.execute(select(db.outbox.c.message_id).where(db.outbox.c.id == outbox_id)).scalar()

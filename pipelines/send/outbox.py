@@ -33,21 +33,25 @@ RESENDABLE = ("uncertain", "failed")
 
 def enqueue(conn, *, key: str, to: list[str], subject: str, body: str, sender_domain: str,
             dossier_id: int | None = None, in_reply_to: str = "", references: list[str] = (),
-            attachments: list[str] = (), automatic: bool = True) -> int | None:
-    """Queue a mail in the caller's transaction; returns its id, or None if the key was used."""
+            attachments: list[str] = (), automatic: bool = True, sender: str = "") -> int | None:
+    """Queue a mail in the caller's transaction; returns its id, or None if the key was used.
+    `sender`: its From address when not the settings' sender."""
     existing = conn.execute(select(db.outbox.c.id).where(db.outbox.c.idempotency_key == key)).scalar()
     if existing:
         return None
     # Nested savepoint: a race on the key must not roll back the caller's transaction.
     try:
         with conn.begin_nested():
-            return conn.execute(insert(db.outbox).values(
+            outbox_id = conn.execute(insert(db.outbox).values(
                 idempotency_key=key, dossier_id=dossier_id,
                 message_id=make_msgid(domain=sender_domain), to_addrs=list(to), recipient=to[0].lower(),
                 subject=_one_line(subject), body_text=body, in_reply_to=in_reply_to,
                 references=" ".join(r for r in references if r), attachments=list(attachments),
                 automatic=1 if automatic else 0, state="queued", attempts=0,
                 created_at=db.now())).inserted_primary_key[0]
+            if sender:
+                conn.execute(insert(db.outbox_senders).values(outbox_id=outbox_id, address=sender))
+            return outbox_id
     except IntegrityError:
         return None
 
@@ -75,7 +79,10 @@ def _claim(engine, row_id: int, me: Worker) -> dict | None:
             db.outbox.c.id == row_id, db.outbox.c.state == row["state"],
             db.outbox.c.claimed_by == row["claimed_by"])
             .values(state="claimed", claimed_by=me.token, claimed_at=db.now())).rowcount
-        return dict(row) if done == 1 else None
+        if done != 1:
+            return None
+        sender = conn.execute(select(db.outbox_senders.c.address).where(db.outbox_senders.c.outbox_id == row_id)).scalar()
+        return {**row, "sender": sender or ""}
 
 
 def _mark_stale_sending(engine, me: Worker) -> int:

@@ -41,8 +41,9 @@ class SendError(Exception):
 
 
 def build_message(row: dict, sender: str, sender_name: str) -> EmailMessage:
+    """`sender` unless the row names its own From (the envelope stays the account's own address)."""
     msg = EmailMessage()
-    msg["From"] = formataddr((sender_name, sender))
+    msg["From"] = formataddr((sender_name, row.get("sender") or sender))
     msg["To"] = ", ".join(row["to_addrs"])
     msg["Subject"] = row["subject"]
     msg["Date"] = formatdate(localtime=True)
