@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from pipelines import db
 from pipelines.applications import clock, register, store
 from pipelines.applications.models import applications, customers, nonconformities
+from pipelines.applications.thread import answer_question, handle
 from pipelines.applications.walk import (ApplicationError, advance, close_nonconformity, is_application,
                                          record_nonconformity, staff)
 from pipelines.calendar import local_date
@@ -170,6 +171,16 @@ def record_audit_dates(rt, number: str, stage1: str, stage2: str, officer: str) 
                         tahap1=first, tahap2=second)
 
 
+def _item_of(rt, number: str, item_id: int) -> int:
+    """The thread item, if it belongs to this case (a form posted for another case is refused)."""
+    dossier, _ = _case(rt, number)
+    with rt.engine.connect() as conn:
+        item = store.thread_item(conn, item_id)
+    if item is None or item["dossier_id"] != dossier["id"]:
+        raise ApplicationError("Surel ini bukan bagian dari permohonan ini.")
+    return item_id
+
+
 def _case(rt, number: str):
     with rt.engine.connect() as conn:
         dossier = db.dossier_by_number(conn, number)
@@ -204,6 +215,9 @@ def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
                                                   .where(db.events.c.dossier_id.in_(ids)).distinct()):
                 actors.setdefault(dossier_id, set()).add(actor)
         flags = queue_flags(rt, conn, clock.CASE_TYPE, ids)   # near or past a deadline (clock engine)
+        waiting_mail: dict[int, int] = {}
+        for item in store.thread_items_of(conn):
+            waiting_mail[item["dossier_id"]] = waiting_mail.get(item["dossier_id"], 0) + 1
         for row in rows:
             service = rt.services[row["kind"]]
             step = service.step(row["status"])
@@ -223,7 +237,7 @@ def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
                 "number": row["number"], "service": service.name, "received_at": db.aware(row["received_at"]),
                 "customer": customer["name"] if customer else row["sender"], "scope": app.get("scope") or "",
                 "promised": figures.promised_date, "clock": figures, "due_date": row["due_date"],
-                "flag": flags.get(str(row["id"]))})
+                "flag": flags.get(str(row["id"])), "waiting_mail": waiting_mail.get(row["id"], 0)})
     return sorted(groups.values(), key=lambda g: (g["order"], g["label"]))
 
 
@@ -311,6 +325,7 @@ def case_view(rt, number: str) -> dict:
         figures = clock.figures(rt, conn, service, did)
         state, log = clock.detail(rt, conn, did)
         certificates = store.certificates_of(conn, did)
+        thread = [dict(i) for i in store.thread_items_of(conn, dossier_id=did, open_only=False)]
     data = dict((app or {}).get("data") or {})
     step = service.step(dossier["status"])
     known = staff()
@@ -341,6 +356,9 @@ def case_view(rt, number: str) -> dict:
         "outcomes": [(o, OUTCOME_LABELS.get(o, words.spelled(o))) for o in (step.outcomes if step else [])],
         "people_key": {"tim_evaluasi": "tim_evaluasi", "komite": "komite"}.get(step.role) if step else None,
         "doc_labels": doc_labels,
+        "thread_open": [i for i in thread if i["handled_at"] is None],
+        "thread_done": [i for i in thread if i["handled_at"] is not None],
+        "role_labels": labels,
     }
 
 
@@ -488,6 +506,20 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         return await run_in_threadpool(acted, number, lambda: complete_step(rt, number, values, people, user.username),
                                        "Langkah selesai.")
+
+    @router.post("/permohonan/{number}/surel/{item_id}/jawab")
+    async def answer(request: Request, number: str, item_id: int, user=Depends(require(*officers))):
+        form = await form_of(request)
+        return await run_in_threadpool(acted, number, lambda: answer_question(
+            rt, _item_of(rt, number, item_id), officer=user.username, answer=str(form.get("jawaban", ""))),
+            "Jawaban diantrekan untuk dikirim ke pemohon.")
+
+    @router.post("/permohonan/{number}/surel/{item_id}/selesai")
+    async def handled(request: Request, number: str, item_id: int, user=Depends(require(*officers))):
+        form = await form_of(request)
+        return await run_in_threadpool(acted, number, lambda: handle(
+            rt, _item_of(rt, number, item_id), officer=user.username, note=str(form.get("catatan", "")).strip()),
+            "Surel ditandai sudah ditangani.")
 
     # ------------------------------------------------------------ certificate register
 
