@@ -16,7 +16,7 @@ from pipelines import db
 from pipelines.faults import crash_point
 from pipelines.mail.ingest import finish_moves, ingest_new_mail, take_moves, unfinished_mail
 from pipelines.mail.sources import ImapSource, SourceError, open_source
-from pipelines.process import SKIPPED, process_mail
+from pipelines.process import SKIPPED, process_mail, read_mail
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import drain
 from pipelines.send.transport import transport_for
@@ -25,6 +25,7 @@ from pipelines.threads import MailGroup, mail_groups
 from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
+READ_AHEAD = 3   # mails of a group read ahead of the one being checked
 log = logging.getLogger(__name__)
 
 
@@ -55,20 +56,36 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = 4) -> Counter
     races its request and a resend finds the dossier of the first copy; a mail its sender followed
     up in the same pass gets no reply of its own (the later check replies)."""
     groups = mail_groups(rt, mail_ids)
+    reading = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="read-ahead")
 
     def run(group: MailGroup) -> list[str]:
-        outcomes = []
-        for mail_id in group.mail_ids:
-            outcome = process_mail(rt, mail_id, reply_held=mail_id in group.answered_later)
-            outcomes.append(outcome)
-            if outcome == SKIPPED and _still_pending(rt, mail_id):
-                break  # another poller holds an earlier mail of the group: it keeps the order
+        # The mails of a group are checked one after the other, but reading them (the reader
+        # workers' part, no database) does not depend on the earlier ones: the next few are
+        # read while this one is checked, so a sender with hundreds of requests is not read
+        # one mail at a time.
+        outcomes, ahead = [], {}
+        try:
+            for position, mail_id in enumerate(group.mail_ids):
+                for later in group.mail_ids[position:position + 1 + READ_AHEAD]:
+                    if later not in ahead:
+                        ahead[later] = reading.submit(read_mail, rt, later)
+                outcome = process_mail(rt, mail_id, reply_held=mail_id in group.answered_later,
+                                       read=ahead.pop(mail_id))
+                outcomes.append(outcome)
+                if outcome == SKIPPED and _still_pending(rt, mail_id):
+                    break  # another poller holds an earlier mail of the group: it keeps the order
+        finally:
+            for future in ahead.values():
+                future.cancel()
         return outcomes
 
-    if workers <= 1 or len(groups) <= 1:
-        return Counter(outcome for group in groups for outcome in run(group))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail") as pool:
-        return Counter(outcome for outcomes in pool.map(run, groups) for outcome in outcomes)
+    try:
+        if workers <= 1 or len(groups) <= 1:
+            return Counter(outcome for group in groups for outcome in run(group))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail") as pool:
+            return Counter(outcome for outcomes in pool.map(run, groups) for outcome in outcomes)
+    finally:
+        reading.shutdown(wait=True, cancel_futures=True)
 
 
 def _still_pending(rt: Runtime, mail_id: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable
 
@@ -52,15 +53,25 @@ FOLLOWUP_HANDLERS: list[Callable] = []
 SKIPPED = "dilewati"  # another worker holds the mail, or it is done already
 
 
-def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
+def read_mail(rt: Runtime, mail_id: int) -> tuple[MailContent, list[Document]]:
+    """A recorded mail walked and its attachments read: no database writes, so it may run ahead
+    of the mail's turn (poll.process_batch reads the next mails of a sender meanwhile)."""
+    with rt.engine.connect() as conn:
+        raw_path = conn.execute(select(db.mails.c.raw_path).where(db.mails.c.id == mail_id)).scalar_one()
+    content = walk_message(Path(raw_path).read_bytes())
+    return content, read_documents(content.attachments)
+
+
+def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
     """Process one recorded mail; never raises. Returns a short outcome for the run summary.
 
     `reply_held`: the sender followed this mail up later in the same pass; the dossier is checked
-    again with that mail right after, and only that check replies (see poll.process_batch)."""
+    again with that mail right after, and only that check replies (see poll.process_batch).
+    `read`: the mail already being read (`read_mail` in a read-ahead thread)."""
     if not claim_mail(rt.engine, mail_id, rt.worker):
         return SKIPPED
     try:
-        return _process(rt, mail_id, reply_held)
+        return _process(rt, mail_id, reply_held, read)
     except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on
         log.exception("mail %s failed", mail_id)
         with rt.engine.begin() as conn:
@@ -84,10 +95,14 @@ def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None
         processed_at=db.now(), error=""))
 
 
-def _process(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
+def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
     with rt.engine.connect() as conn:
         row = _mail_row(conn, mail_id)
-    content = walk_message(Path(row["raw_path"]).read_bytes())
+    documents = None
+    if read is not None:
+        content, documents = read.result()
+    else:
+        content = walk_message(Path(row["raw_path"]).read_bytes())
     crash_point("after_parse")
 
     with rt.engine.begin() as conn:
@@ -124,11 +139,11 @@ def _process(rt: Runtime, mail_id: int, reply_held: bool = False) -> str:
                             pengirim=content.from_addr, subjek=content.subject)
         return "tidak terklasifikasi"
 
-    documents = None
     if thread_dossier is None and any(item.get("doc_type") == REQUEST_LETTER
                                       for item in rt.services[decided.kind].checklist):
         # The same letter sent again under a new Message-ID belongs to the first copy's dossier.
-        documents = read_documents(content.attachments)
+        if documents is None:
+            documents = read_documents(content.attachments)
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
     dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided)
     crash_point("after_dossier")
