@@ -94,8 +94,25 @@ def _day(value, where: str) -> date:
         raise CalendarError(f"{where}: tanggal '{value}' tidak valid") from None
 
 
+def _units_hours(offices_path: str, default: Office, default_spec: dict) -> dict[str, Office]:
+    """The offices of data/offices.yaml, each with its own `hours` (and `timezone`) or the
+    calendar's default office hours."""
+    if not offices_path or not Path(offices_path).exists():
+        return {}
+    units = yaml.safe_load(Path(offices_path).read_text(encoding="utf-8")) or []
+    found = {}
+    for i, unit in enumerate(units):
+        code = str(unit.get("id") or "")
+        if not code:
+            raise CalendarError(f"{Path(offices_path).name}[{i}]: kantor tanpa id")
+        spec = {"name": unit.get("name", code), "timezone": unit.get("timezone") or default.timezone,
+                "hours": unit.get("hours") or default_spec.get("hours")}
+        found[code] = _office(code, spec, f"{Path(offices_path).name}[{code}].hours")
+    return found
+
+
 @lru_cache(maxsize=8)
-def _load(path: str, mtime_ns: int) -> CalendarData:
+def _load(path: str, mtime_ns: int, offices_path: str = "", offices_mtime_ns: int = 0) -> CalendarData:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     offices = {code: _office(code, spec or {}, f"offices.{code}")
                for code, spec in (raw.get("offices") or {}).items()}
@@ -104,6 +121,8 @@ def _load(path: str, mtime_ns: int) -> CalendarData:
     default = str(raw.get("default_office") or next(iter(offices)))
     if default not in offices:
         raise CalendarError(f"{path}: default_office '{default}' tidak ada di offices")
+    for code, office in _units_hours(offices_path, offices[default], raw["offices"][default] or {}).items():
+        offices.setdefault(code, office)       # an office named in both files: calendar.yaml's hours
 
     national = holidays.country_holidays("ID", categories=("public", "government"),
                                          years=range(FIRST_YEAR, LAST_YEAR + 1), language="id")
@@ -135,17 +154,21 @@ def _load(path: str, mtime_ns: int) -> CalendarData:
     return CalendarData(offices, default, days_off, confirmed, estimated, fingerprint)
 
 
-def load_calendar_data(path: str | Path) -> CalendarData:
+def load_calendar_data(path: str | Path, offices_path: str | Path | None = None) -> CalendarData:
     p = Path(path)
-    return _load(str(p.resolve()), p.stat().st_mtime_ns)
+    o = Path(offices_path) if offices_path else None
+    if o is None or not o.exists():
+        return _load(str(p.resolve()), p.stat().st_mtime_ns)
+    return _load(str(p.resolve()), p.stat().st_mtime_ns, str(o.resolve()), o.stat().st_mtime_ns)
 
 
 class WorkingCalendar:
     """Working days and hours of one office (the file's default office unless named)."""
 
-    def __init__(self, calendar_path: str | Path, office: str | None = None):
+    def __init__(self, calendar_path: str | Path, office: str | None = None, offices_path: str | Path | None = None):
         self.path = Path(calendar_path)
-        self.data = load_calendar_data(self.path)
+        self.offices_path = Path(offices_path) if offices_path else None   # data/offices.yaml: more offices
+        self.data = load_calendar_data(self.path, self.offices_path)
         self.office = self.data.offices[office or self.data.default_office]
         self._off = self.data.days_off[self.office.code]
 
@@ -158,7 +181,7 @@ class WorkingCalendar:
             return self
         if office not in self.data.offices:
             raise CalendarError(f"kantor '{office}' tidak ada di {self.path.name}")
-        return WorkingCalendar(self.path, office)
+        return WorkingCalendar(self.path, office, self.offices_path)
 
     def days_off(self) -> list[date]:
         return list(self._off)

@@ -7,6 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
+
+from pipelines import db
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,8 @@ class OfficeUnit:
     services: tuple[str, ...] = ()
     officers: tuple[str, ...] = field(default_factory=tuple)
     complaints_email: str = ""      # replies to complainants come from this mailbox
+    hours: dict = field(default_factory=dict)      # office hours (pipelines/calendar.py reads them)
+    timezone: str = ""
 
     def letterhead(self) -> dict:
         return {"name": self.name, "address": self.address, "city": self.city, "email": self.email}
@@ -60,3 +65,11 @@ def offers(rt, mailbox: str, kind: str) -> bool:
     """Whether mail of this mailbox may open a case of this service."""
     office = office_of_mailbox(rt, mailbox)
     return office is None or kind in office.services
+
+
+def office_of_case(conn, rt, dossier_id: int) -> str:
+    """The office whose mailbox received the case's first mail ("" for the settings' office)."""
+    mailbox = conn.execute(select(db.mails.c.mailbox).where(db.mails.c.dossier_id == dossier_id)
+                           .order_by(db.mails.c.id).limit(1)).scalar()
+    unit = office_of_mailbox(rt, mailbox or "")
+    return unit.id if unit else ""

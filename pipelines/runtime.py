@@ -44,4 +44,4 @@ class Runtime:
     def calendar(self) -> WorkingCalendar:
         # Read on each use (the file's data is cached by its mtime): an edited calendar moves
         # open deadlines in a long-running desk or worker without a restart.
-        return WorkingCalendar(self.settings.calendar_path)
+        return WorkingCalendar(self.settings.calendar_path, offices_path=self.settings.offices_path)

@@ -8,6 +8,7 @@ from datetime import date
 
 from pipelines import clock as engine
 from pipelines.calendar import local_date
+from pipelines.offices import office_of_case
 
 CASE_TYPE = "application"
 
@@ -28,7 +29,7 @@ def target_days(service) -> int:
 
 def start(rt, conn, dossier: dict) -> None:
     engine.start(rt, conn, case_type=CASE_TYPE, case_ref=dossier["id"], service=dossier["kind"],
-                 customer=dossier.get("sender", ""))
+                 customer=dossier.get("sender", ""), office=office_of_case(conn, rt, dossier["id"]))
 
 
 def pause(rt, conn, dossier_id: int, reason: str) -> None:

@@ -20,7 +20,7 @@ from pipelines.applications import clock, register, store
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
-from pipelines.offices import office_by_id, office_of_mailbox
+from pipelines.offices import office_by_id, office_of_case
 from pipelines.services import Service, role_labels
 from pipelines.write.docx import Image
 from pipelines.write.qr import qr_png
@@ -61,14 +61,6 @@ def _letterhead(rt, office_id: str) -> tuple[dict, dict]:
     o = office.official
     return ({"name": office.name, "address": office.address, "city": office.city, "email": office.email},
             {"name": o.name, "title": o.title, "nip": o.nip})
-
-
-def office_of_case(conn, rt, dossier_id: int) -> str:
-    """The office whose mailbox received the case's first mail ("" for the settings' office)."""
-    mailbox = conn.execute(select(db.mails.c.mailbox).where(db.mails.c.dossier_id == dossier_id)
-                           .order_by(db.mails.c.id).limit(1)).scalar()
-    unit = office_of_mailbox(rt, mailbox or "")
-    return unit.id if unit else ""
 
 
 def _customer_dict(row, applicant: Applicant | None, sender: str) -> dict:

@@ -90,9 +90,12 @@ def _targets(rt, service: str):
 
 
 def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at: datetime | None = None,
-          customer: str = "", holder: str = "", actor: str = "sistem", letter_number: str | None = None) -> int:
-    """Start the clock of a case (leg "") or of one step; idempotent. The whole-service clock of
-    a service with compensation takes one unused credit of the customer (or the quoted letter's)."""
+          customer: str = "", holder: str = "", actor: str = "sistem", letter_number: str | None = None,
+          office: str = "") -> int:
+    """Start the clock of a case (leg "") or of one step; idempotent. It counts in the hours and
+    days off of `office` (the case's office, data/offices.yaml; else the service's `clock.office`,
+    else the calendar's default). The whole-service clock of a service with compensation takes
+    one unused credit of the customer (or the quoted letter's)."""
     existing = store.find_clock(conn, case_type, str(case_ref), leg)
     if existing is not None:
         return existing["id"]
@@ -102,7 +105,7 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
     except TargetError as exc:
         raise ClockError(str(exc)) from None
     at = at or db.now()
-    office = targets.office or rt.calendar.office.code
+    office = office or targets.office or rt.calendar.office.code
     rt.calendar.for_office(office)      # an unknown office fails here, not when computing
     inserted = store.insert_clock(conn, {
         "case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,

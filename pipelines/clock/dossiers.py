@@ -15,6 +15,7 @@ from sqlalchemy import update
 from pipelines import db
 from pipelines.clock import clocks, store
 from pipelines.decide import approval
+from pipelines.offices import office_of_case
 
 CASE = "dossier"
 
@@ -31,7 +32,8 @@ def _has_clock(rt, kind: str) -> bool:
 
 def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str) -> None:
     if _has_clock(rt, kind):
-        clocks.start(rt, conn, case_type=CASE, case_ref=dossier_id, service=kind, at=at, customer=sender)
+        clocks.start(rt, conn, case_type=CASE, case_ref=dossier_id, service=kind, at=at, customer=sender,
+                     office=office_of_case(conn, rt, dossier_id))
 
 
 def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
@@ -40,7 +42,8 @@ def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
     if not _has_clock(rt, kind):
         return None
     clocks.start(rt, conn, case_type=CASE, case_ref=dossier["id"], service=kind,
-                 at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""))
+                 at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""),
+                 office=office_of_case(conn, rt, dossier["id"]))
     waits = {step["id"]: step.get("waits_for") for step in rt.services[kind].steps}
     reason = waits.get(status) or ""
     if reason:

@@ -119,13 +119,13 @@ class WorkTime:
 
 
 @lru_cache(maxsize=16)
-def _cached(path: str, fingerprint: str, office: str) -> WorkTime:
-    return WorkTime(WorkingCalendar(path, office))
+def _cached(path: str, offices_path: str, fingerprint: str, office: str) -> WorkTime:
+    return WorkTime(WorkingCalendar(path, office, offices_path or None))
 
 
 def worktime_for(calendar: WorkingCalendar) -> WorkTime:
     """Tables for the calendar's office, rebuilt when the calendar data changes."""
-    return _cached(str(calendar.path), calendar.fingerprint, calendar.office.code)
+    return _cached(str(calendar.path), str(calendar.offices_path or ""), calendar.fingerprint, calendar.office.code)
 
 
 def epoch(moment: datetime) -> float:
