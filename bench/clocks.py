@@ -16,6 +16,7 @@ resumed), started over the last 60 days. Printed, in the same run on the same cl
 """
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -101,6 +102,8 @@ def main(n: int) -> None:
         t_loop, _ = best(plain_loop, repeat=2)
 
         assert len(from_database) == len(states) == n
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average {load} on {os.cpu_count()} cores (timings mean little above ~1 per core)")
         print(f"{n} open clocks ({int(s.paused.sum())} paused, {int(s.breached.sum())} late, "
               f"{sum(st.warning for st in states)} near their deadline)")
         print(f"  engine, arrays only                   {t_arrays * 1000:8.1f} ms")
