@@ -1,10 +1,8 @@
 """Service clocks: recording a case's clock events and reading clock states (see __init__)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
@@ -23,7 +21,7 @@ class ClockError(ValueError):
 
 @dataclass(slots=True)
 class ClockState:
-    row: Any                    # the clock's row (store.CLOCK_COLUMNS); its fields are properties below
+    row: tuple                  # the clock's row (store.CLOCK_COLUMNS); its fields are properties below
     started_s: float            # epoch seconds; `started_at`, `deadline`, `stopped_at` as datetimes
     deadline_s: float           # while paused: the deadline if it resumed now
     used: float                 # in `unit`
@@ -36,19 +34,19 @@ class ClockState:
     breached: bool              # deadline passed while it ran (or before it stopped)
     warning: bool               # open, not breached, used >= warn_at of the target
 
-    # The clock's own fields, read from its row: building 100,000 states stays cheap.
-    clock_id = property(lambda self: self.row.id)
-    case_type = property(lambda self: self.row.case_type)
-    case_ref = property(lambda self: self.row.case_ref)
-    leg = property(lambda self: self.row.leg, doc='"" = whole-service promise')
-    service = property(lambda self: self.row.service)
-    office = property(lambda self: self.row.office)
-    customer = property(lambda self: self.row.customer)
-    holder = property(lambda self: self.row.holder)
-    target = property(lambda self: float(self.row.target))
-    unit = property(lambda self: self.row.unit, doc="working_days | working_minutes")
-    warn_at = property(lambda self: float(self.row.warn_at))
-    credit_id = property(lambda self: self.row.credit_id)
+    # The clock's own fields, read from its row (store.CLOCK_COLUMNS): 100,000 states stay cheap.
+    clock_id = property(lambda self: self.row[store.COLUMN["id"]])
+    case_type = property(lambda self: self.row[store.COLUMN["case_type"]])
+    case_ref = property(lambda self: self.row[store.COLUMN["case_ref"]])
+    leg = property(lambda self: self.row[store.COLUMN["leg"]], doc='"" = whole-service promise')
+    service = property(lambda self: self.row[store.COLUMN["service"]])
+    office = property(lambda self: self.row[store.COLUMN["office"]])
+    customer = property(lambda self: self.row[store.COLUMN["customer"]])
+    holder = property(lambda self: self.row[store.COLUMN["holder"]])
+    target = property(lambda self: float(self.row[store.COLUMN["target"]]))
+    unit = property(lambda self: self.row[store.COLUMN["unit"]], doc="working_days | working_minutes")
+    warn_at = property(lambda self: float(self.row[store.COLUMN["warn_at"]]))
+    credit_id = property(lambda self: self.row[store.COLUMN["credit_id"]])
 
     @property
     def started_at(self) -> datetime:
@@ -214,23 +212,32 @@ def compute_states(rt, clock_rows: list[dict], ev_clock, ev_kind, ev_at, ev_reas
 
 def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) -> list[ClockState]:
     now_s = epoch(now or db.now())
-    by_office = defaultdict(list)
-    for i, row in enumerate(clock_rows):
-        by_office[row.office].append(i)
-    result: list[ClockState | None] = [None] * len(clock_rows)
-    for office, indices in by_office.items():
+    n = len(clock_rows)
+    if n == 0:
+        return []
+    # Columns in one C-speed transpose: a Row attribute per clock per field costs more.
+    columns = dict(zip(store.CLOCK_COLUMNS, zip(*clock_rows)))
+    target_all = np.array(columns["target"], dtype=float)
+    in_days_all = np.array(columns["unit"]) == DAYS
+    warn_all = np.array(columns["warn_at"], dtype=float)
+    offices = set(columns["office"])
+    if len(offices) == 1:
+        groups = {offices.pop(): np.arange(n)}
+    else:
+        office_of = np.array(columns["office"], dtype=object)
+        groups = {office: np.flatnonzero(office_of == office) for office in sorted(offices)}
+    result: list[ClockState | None] = [None] * n
+    for office, indices in groups.items():
         wt = worktime_for(rt.calendar.for_office(office))
-        indices = np.array(indices)
-        if len(by_office) == 1:
-            sel, remap = np.ones(len(ev_clock), dtype=bool), np.arange(len(clock_rows))
+        if len(groups) == 1:
+            sel, remap, rows = np.ones(len(ev_clock), dtype=bool), np.arange(n), clock_rows
         else:
-            member = np.zeros(len(clock_rows), dtype=bool)
+            member = np.zeros(n, dtype=bool)
             member[indices] = True
             sel = member[ev_clock]
             remap = np.cumsum(member) - 1
-        rows = [clock_rows[i] for i in indices]
-        logs = ClockLogs(target=np.array([r.target for r in rows], dtype=float),
-                         in_days=np.array([r.unit == DAYS for r in rows]),
+            rows = [clock_rows[i] for i in indices.tolist()]
+        logs = ClockLogs(target=target_all[indices], in_days=in_days_all[indices],
                          ev_clock=remap[ev_clock[sel]], ev_kind=ev_kind[sel], ev_at=ev_at[sel])
         s = compute(wt, logs, now_s)
         # The reason of each clock's last event (its pause reason when it is paused).
@@ -239,13 +246,11 @@ def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) ->
         ends[:-1] = logs.ev_clock[1:] != logs.ev_clock[:-1]
         last_reason = [ev_reason[p] for p in positions[ends].tolist()]
         kind = np.where(s.stopped, 2, np.where(s.paused, 1, 0)).tolist()
-        warn_at = np.array([r.warn_at for r in rows], dtype=float)
-        warning = (~s.stopped & ~s.breached & (s.share >= warn_at)).tolist()
-        stopped_at = s.stopped_at.tolist()
+        warning = (~s.stopped & ~s.breached & (s.share >= warn_all[indices])).tolist()
         for j, i, row, k, start_s, deadline_s, used, left, share, paused_min, breached, warned, stop_s in zip(
                 range(len(rows)), indices.tolist(), rows, kind, s.started_at.tolist(), s.deadline.tolist(),
                 s.used.tolist(), s.left.tolist(), s.share.tolist(), s.paused_minutes.tolist(),
-                s.breached.tolist(), warning, stopped_at):
+                s.breached.tolist(), warning, s.stopped_at.tolist()):
             result[i] = ClockState(row, start_s, deadline_s, used, left, share, paused_min, _STATE_NAMES[k],
                                    last_reason[j] if k == 1 else "", None if k != 2 else stop_s, breached, warned)
     return result

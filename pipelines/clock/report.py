@@ -137,12 +137,14 @@ def _paused_by_reason(rt, rows, ev_clock, ev_kind, ev_at, ev_reason, now, totals
     nxt[last] = now.timestamp()
     paused = ev_kind == KIND_CODES["paused"]
     reasons_of = defaultdict(set)
-    for office in {r.office for r in rows}:
+    office_of, service_of = store.COLUMN["office"], store.COLUMN["service"]
+    event_office = np.array([rows[c][office_of] for c in ev_clock], dtype=object)
+    for office in {r[office_of] for r in rows}:
         wt = worktime_for(rt.calendar.for_office(office))
-        sel = paused & np.array([rows[c].office == office for c in ev_clock])
+        sel = paused & (event_office == office)
         minutes = wt.minutes_at(nxt[sel]) - wt.minutes_at(ev_at[sel])
         for i, m in zip(np.flatnonzero(sel), minutes):
-            totals[_reason_label(rt, rows[ev_clock[i]].service, ev_reason[i])] += float(m)
+            totals[_reason_label(rt, rows[ev_clock[i]][service_of], ev_reason[i])] += float(m)
             reasons_of[int(ev_clock[i])].add(ev_reason[i])
     by_case = {(s.case_type, s.case_ref, s.leg or "seluruh layanan"): i for i, s in enumerate(states)}
     for breach in result.breaches:

@@ -73,6 +73,7 @@ def _epoch_column(conn, column):
 
 CLOCK_COLUMNS = ("id", "case_type", "case_ref", "leg", "service", "office", "target", "unit", "warn_at",
                  "customer", "holder", "credit_id")
+COLUMN = {name: i for i, name in enumerate(CLOCK_COLUMNS)}     # position in a loaded clock row
 
 
 @contextmanager
@@ -90,8 +91,9 @@ def no_gc_pauses():
 
 def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, case_refs=None,
               clock_ids=None, closed_since: datetime | None = None, closed_until: datetime | None = None):
-    """Clock rows (Rows of CLOCK_COLUMNS, ordered by id: `row.office`) and their events as
-    columns in log order (clock index, kind code, epoch seconds, reason): two lean queries."""
+    """Clock rows (tuples of CLOCK_COLUMNS, ordered by id: `row[COLUMN["office"]]`) and their
+    events as columns in log order (clock index, kind code, epoch seconds, reason): two lean
+    queries."""
     conditions = []
     if open_only:
         conditions.append(clocks.c.closed_at.is_(None))
@@ -110,23 +112,30 @@ def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, cas
 
 
 def _load(conn, where):
-    # Rows stay SQLAlchemy Rows (named tuples: row.office, row.target): a dict per clock costs
-    # more than the query. Events come in index order (clock, id) and a stable numpy sort puts
-    # them in log order (clock, moment, id) without the database sorting 100,000s of rows.
-    clock_rows = conn.execute(select(*[clocks.c[name] for name in CLOCK_COLUMNS]).where(where)
-                              .order_by(clocks.c.id)).all()
+    # Plain tuples straight from the DBAPI cursor (no SQLAlchemy Row per clock: it costs more
+    # than the query; these columns need no type conversion), ordered here rather than in a
+    # temporary B-tree. Events come in index order (clock, id); a stable numpy sort puts them
+    # in log order (clock, moment, id).
+    result = conn.execute(select(*[clocks.c[name] for name in CLOCK_COLUMNS]).where(where))
+    clock_rows = result.cursor.fetchall()
+    result.close()
+    ids = np.array([r[0] for r in clock_rows], dtype=np.int64)
+    if len(ids) > 1 and (ids[1:] < ids[:-1]).any():
+        by_id = np.argsort(ids, kind="stable")
+        clock_rows, ids = [clock_rows[i] for i in by_id.tolist()], ids[by_id]
     kind_code = case(*((clock_events.c.kind == kind, code) for kind, code in KIND_CODES.items()), else_=-1)
-    events = conn.execute(
+    result = conn.execute(
         select(clock_events.c.clock_id, kind_code, _epoch_column(conn, clock_events.c.at), clock_events.c.reason)
         .select_from(clock_events.join(clocks, clocks.c.id == clock_events.c.clock_id)).where(where)
-        .order_by(clock_events.c.clock_id, clock_events.c.id)).all()
+        .order_by(clock_events.c.clock_id, clock_events.c.id))
+    events = result.cursor.fetchall()
+    result.close()
     if not events:
         return clock_rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), np.zeros(0), []
     ev_ids, kinds, ats, reasons = zip(*events)
     ev_ids = np.array(ev_ids, dtype=np.int64)
     ats = np.round(np.array(ats, dtype=float), 3)   # julianday keeps milliseconds; drop its float noise
     order = np.lexsort((ats, ev_ids))          # stable: equal moments keep their id order
-    ids = np.array([r[0] for r in clock_rows], dtype=np.int64)
     ev_clock = np.searchsorted(ids, ev_ids[order])
     ev_kind = np.array(kinds, dtype=np.int8)[order]
     return clock_rows, ev_clock, ev_kind, ats[order], [reasons[i] for i in order.tolist()]

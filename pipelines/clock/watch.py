@@ -38,7 +38,7 @@ def sweep(rt, now: datetime | None = None) -> Sweep:
     with rt.engine.begin() as conn:
         open_logs = store.load_logs(conn, open_only=True)
         recent = store.load_logs(conn, open_only=False, closed_since=now - timedelta(days=14))
-        seen = store.seen_deadlines(conn, [r.id for r in open_logs[0]])
+        seen = store.seen_deadlines(conn, [r[store.COLUMN["id"]] for r in open_logs[0]])
         for logs, is_open in ((open_logs, True), (recent, False)):
             for state in compute_states(rt, *logs, now=now):
                 _mark(rt, conn, state, result)
