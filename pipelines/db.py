@@ -221,7 +221,6 @@ TABLE_MODULES = ("pipelines.fulfil.models", "pipelines.desk.models", "pipelines.
 _SCHEMA_LOCK = 0x5E27F0        # pg_advisory_xact_lock key: one schema creator at a time
 
 
-@lru_cache(maxsize=8)
 class _WriteTurn:
     """One SQLite transaction at a time per process, queued on a lock.
 
@@ -254,6 +253,7 @@ class _WriteTurn:
             self._lock.release()
 
 
+@lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per URL per process; the schema is created on first use."""
     import importlib
