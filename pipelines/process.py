@@ -29,6 +29,7 @@ from pipelines.offices import offers
 from pipelines.read import read_documents, walk_message
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import automatic_mail_count, enqueue
+from pipelines.threads import reply_subject
 from pipelines.write.dossier import render_dossier_documents
 from pipelines.write.email_text import render_email
 
@@ -461,9 +462,7 @@ def _queue_reply(rt: Runtime, conn, dossier: dict, lsp, facts: dict, found: list
     }
     subject, body = render_email(template, context)
     # Keep the LSP's own subject so every mail client threads the reply with the request.
-    original = DOSSIER_NUMBER.sub("", re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "",
-                                            content.subject or "", flags=re.I)).strip()
-    subject = f"Re: [{dossier['number']}] {original or subject}"
+    subject = reply_subject(dossier["number"], content.subject, subject)
     references = [*content.references, content.message_id]
     enqueue(conn, key=f"{template}:{dossier['id']}:{mail_id}", to=[recipient], subject=subject, body=body,
             sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],

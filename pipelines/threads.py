@@ -3,17 +3,31 @@ In-Reply-To, References). Mails of a group are processed one after the other in 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
-from pathlib import Path
 
 from sqlalchemy import select
 
 from pipelines import db
 
 HEADER_BYTES = 256 * 1024  # headers only: never parse a whole mail to group it
+REPLY_PREFIXES = re.compile(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", re.I)
+CASE_NUMBER = re.compile(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]\s*")
+
+
+def strip_reply_prefixes(subject: str | None) -> str:
+    """'Re: AW: Fwd: Permohonan' -> 'Permohonan'."""
+    return REPLY_PREFIXES.sub("", subject or "").strip()
+
+
+def reply_subject(number: str, original: str | None, fallback: str) -> str:
+    """'Re: [NUMBER] <the sender's own subject>': mail clients thread the answer with the
+    sender's mail, and the case number is in it once whatever the earlier replies carried."""
+    text = CASE_NUMBER.sub("", strip_reply_prefixes(original)).strip()
+    return f"Re: [{number}] {text or fallback}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pipelines import db
 from pipelines.applications import store
 from pipelines.calendar import local_date
 from pipelines.documents import Document
+from pipelines.threads import strip_reply_prefixes
 
 FOLLOWUP_ROLE = {"bukti_bayar": "petugas_layanan", "tindakan_perbaikan": "auditor",
                  "konfirmasi_audit": "seksi_pjt"}
@@ -129,7 +130,7 @@ def answer_question(rt, item_id: int, *, officer: str, answer: str) -> None:
     with rt.engine.begin() as conn:
         if not store.close_thread_item(conn, item_id, handled_by=officer, answer=answer):
             raise ApplicationError("Surel ini sudah ditangani petugas lain.")
-        original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", item["subject"] or "", flags=re.I).strip()
+        original = strip_reply_prefixes(item["subject"])
         enqueue(conn, key=f"jawaban:{item_id}", to=[mail["from_addr"] or context["customer"]["email"]],
                 subject=f"Re: {original or subject}", body=body,
                 sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],

@@ -8,12 +8,10 @@ of a case after intake is sorted by `followup`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
-import re
+from datetime import date
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from pipelines import db
 from pipelines.applications import clock, register, store
@@ -22,6 +20,7 @@ from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
 from pipelines.offices import office_by_id, office_of_case
 from pipelines.services import Service, role_labels
+from pipelines.threads import reply_subject
 from pipelines.write.docx import Image
 from pipelines.write.qr import qr_png
 
@@ -365,11 +364,9 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                                              f"Keputusan Komite Evaluasi pada berkas {number} ({outcome}).")
         if step.mail:
             subject, body = render_email(step.mail, context)
-            original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", dossier["subject"] or "", flags=re.I)
-            original = re.sub(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]\s*", "", original).strip()
             thread = dossier["thread_message_id"] or ""
             enqueue(conn, key=f"langkah:{step.id}:{dossier['id']}", to=[context["customer"]["email"]],
-                    subject=f"Re: [{number}] {original or subject}", body=body,
+                    subject=reply_subject(number, dossier["subject"], subject), body=body,
                     sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier["id"],
                     in_reply_to=thread, references=[thread] if thread else [],
                     attachments=[str(g["pdf"] or g["docx"]) for g in generated], automatic=False)

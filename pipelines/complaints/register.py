@@ -22,6 +22,7 @@ from pipelines.complaints import clock, store
 from pipelines.complaints.classify import (CHANNELS, TYPES, is_spam, language_of, proposed_type,
                                            target_number)
 from pipelines.send.outbox import automatic_mail_count, enqueue
+from pipelines.threads import strip_reply_prefixes
 from pipelines.write.email_text import render_email
 
 KIND = store.KIND
@@ -57,9 +58,7 @@ def answerable(entry: dict) -> bool:
 # ---------------------------------------------------------------- mail to the complainant
 
 def thread_subject(entry: dict) -> str:
-    original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", entry["subject"] or "", flags=re.I)
-    original = original.replace(f"[{entry['number']}]", "").strip()
-    return original
+    return strip_reply_prefixes(entry["subject"]).replace(f"[{entry['number']}]", "").strip()
 
 
 def complaints_sender(rt, conn, entry: dict) -> str:

@@ -20,6 +20,7 @@ from pipelines.desk.claims import hold
 from pipelines.desk.queries import NOT_RELEVANT, UNCLASSIFIED
 from pipelines.send.background import wake as wake_sender
 from pipelines.send.outbox import enqueue, resend
+from pipelines.threads import reply_subject
 
 log = logging.getLogger(__name__)
 RETURNED, CLOSED = "dikembalikan", "ditutup"
@@ -44,9 +45,7 @@ def _thread(conn, dossier: dict) -> tuple[str, list[str]]:
 
 
 def completion_subject(dossier: dict) -> str:
-    original = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", dossier["subject"] or "", flags=re.I)
-    original = re.sub(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]\s*", "", original).strip()
-    return f"Re: [{dossier['number']}] {original or 'Permohonan blanko sertifikat'}"
+    return reply_subject(dossier["number"], dossier["subject"], "Permohonan blanko sertifikat")
 
 
 def completion_body(dossier: dict, lsp, blocking: list[dict], office) -> str:

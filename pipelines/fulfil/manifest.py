@@ -27,6 +27,7 @@ from pipelines.fulfil.models import (certificates, courier_manifests, manifest_p
                                      parcels)
 from pipelines.fulfil.packing import PACKED, SHIPPED, range_dicts
 from pipelines.fulfil.settings import settings_for
+from pipelines.threads import reply_subject
 from pipelines.write.docx import atomic_write_bytes
 from pipelines.write.words import format_date_id
 
@@ -215,14 +216,6 @@ def _notice_attachments(rt, conn, dossier_id: int, number: str) -> list[str]:
     return [f for f in files if Path(f).exists()]
 
 
-def thread_subject(number: str, original: str, fallback: str) -> str:
-    """"Re: [NUMBER] <the LSP's own subject>", as process.py answers in the thread."""
-    import re
-    text = re.sub(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", "", original or "", flags=re.I)
-    text = re.sub(r"\[[A-Z]{2,6}-\d{4}-\d{6}\]", "", text).strip()
-    return f"Re: [{number}] {text or fallback}"
-
-
 def _thread_refs(conn, dossier_id: int, thread_id: str) -> list[str]:
     sent = conn.execute(select(db.outbox.c.message_id).where(db.outbox.c.dossier_id == dossier_id)
                         .order_by(db.outbox.c.id)).scalars().all()
@@ -255,7 +248,7 @@ def _queue_notice(rt, conn, row: dict, parcel: dict, manifest: dict) -> bool:
     if not recipient:
         return False
     queued = enqueue(conn, key=f"pemberitahuan_pengiriman:{parcel['dossier_id']}", to=[recipient],
-                     subject=thread_subject(parcel["dossier_number"], parcel["dossier_subject"],
+                     subject=reply_subject(parcel["dossier_number"], parcel["dossier_subject"],
                                             "Pemberitahuan Pengiriman Blanko Sertifikat"), body=body,
                      sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=parcel["dossier_id"],
                      in_reply_to=parcel["thread_message_id"] or "", references=refs,

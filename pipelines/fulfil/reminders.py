@@ -36,7 +36,8 @@ def _shipped(conn) -> list[dict]:
 
 
 def send_reminder(rt, conn, parcel: dict, days: int) -> bool:
-    from pipelines.fulfil.manifest import _thread_refs, thread_subject
+    from pipelines.fulfil.manifest import _thread_refs
+    from pipelines.threads import reply_subject
     from pipelines.fulfil.settings import settings_for
     from pipelines.send.outbox import enqueue
     from pipelines.write.email_text import render_email
@@ -55,7 +56,7 @@ def send_reminder(rt, conn, parcel: dict, days: int) -> bool:
     if not recipient:
         return False
     return enqueue(conn, key=f"pengingat_tanda_terima:{parcel['dossier_id']}", to=[recipient],
-                   subject=thread_subject(parcel["dossier_number"], parcel["dossier_subject"],
+                   subject=reply_subject(parcel["dossier_number"], parcel["dossier_subject"],
                                           "Pengingat Tanda Terima Blanko Sertifikat"), body=body,
                    sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=parcel["dossier_id"],
                    in_reply_to=parcel["thread_message_id"] or "",
