@@ -75,3 +75,13 @@ def walk_to_decision(rt, number: str) -> None:
         if step.outcomes:
             return
         advance(rt, number, officer=f"petugas.{step.role}", inputs=step_inputs(step, service))
+
+
+def received_application(office: Office, kind: str, company) -> tuple:
+    """One application of `kind` mailed by `company` and taken in by a poll: (runtime, its case)."""
+    from tests.applications.factories import application_mail
+    rt = office.runtime()
+    office.mailbox.append(application_mail(kind, company, rt.services[kind].name))
+    office.run()
+    [case] = office.dossiers()
+    return rt, case

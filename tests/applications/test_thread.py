@@ -12,8 +12,8 @@ from sqlalchemy import select
 from pipelines import db
 from pipelines.applications import ApplicationError, advance, answer_question, handle
 from pipelines.applications import store
-from tests.applications.factories import PUPUK_SRIWIJAYA, application_mail, form_pdf, reply
-from tests.applications.office import make_balai
+from tests.applications.factories import PUPUK_SRIWIJAYA, form_pdf, reply
+from tests.applications.office import make_balai, received_application
 
 
 @pytest.fixture
@@ -42,11 +42,8 @@ def events(rt, action):
 
 
 def test_corrected_documents_are_checked_again_and_questions_are_answered_in_the_thread(office):
-    rt = office.runtime()
     company = PUPUK_SRIWIJAYA
-    office.mailbox.append(application_mail("iso14001", company, rt.services["iso14001"].name))
-    office.run()
-    [case] = office.dossiers()
+    rt, case = received_application(office, "iso14001", company)
     number = case["number"]
     assert case["status"] == "disposisi"
     assert advance(rt, number, officer="kepala") == "verifikasi"

@@ -13,17 +13,9 @@ from openpyxl import load_workbook
 from pipelines import db
 from pipelines.calendar import JAKARTA
 from pipelines.clock import report
-from pipelines.complaints.register import confirm_record, register_entry, service
+from pipelines.complaints.register import service
 from pipelines.complaints.report import register_xlsx
-
-
-def _register_three(rt) -> None:
-    first = register_entry(rt, channel="telepon", actor="rina", name="A", email="a@contoh.id",
-                           text="Antrean layanan terlalu lama.")
-    register_entry(rt, channel="lapor", actor="rina", anonymous=True, text="Ada pungutan liar di loket.")
-    register_entry(rt, channel="telepon", actor="rina", name="C", text="Saran: buka layanan Sabtu.",
-                   entry_type="saran")
-    confirm_record(rt, first["number"], "rina", entry_type="keluhan", technical_lead="Hendra")
+from tests.complaints.office import register_three
 
 
 def _from_the_register(rt) -> dict:
@@ -61,7 +53,7 @@ def _tables_in_sheet(sheet) -> dict[str, list[tuple]]:
 
 
 def test_the_sla_report_carries_the_complaints_summary_as_the_register_has_it(rt, tmp_path):
-    _register_three(rt)
+    register_three(rt)
     expected = _from_the_register(rt)
     # The register: 3 entries, all 3 received and identified, 1 recorded and forwarded so far.
     assert expected["total"] == 3 and sorted(f for f, _ in expected["steps"].values()) == [0, 0, 0, 1, 3]
@@ -89,7 +81,7 @@ def test_the_sla_report_carries_the_complaints_summary_as_the_register_has_it(rt
 
 def test_the_sla_page_shows_the_complaints_summary(desk):
     rt, client = desk
-    _register_three(rt)
+    register_three(rt)
     expected = _from_the_register(rt)
     page = client.get("/kinerja-layanan")
     assert page.status_code == 200 and "Pengaduan dan banding" in page.text

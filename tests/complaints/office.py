@@ -79,3 +79,16 @@ def make_complaint_office(tmp_path: Path, mail_accounts, smtp_server, staff_path
     office = ComplaintOffice(config, blanko, smtp_server, outputs)
     office.complaints_box = pengaduan
     return office
+
+
+def register_three(rt) -> dict:
+    """A complaint by telephone (confirmed, to the technical lead), an anonymous one from LAPOR!
+    and a suggestion; returns the first."""
+    from pipelines.complaints.register import confirm_record, register_entry
+    first = register_entry(rt, channel="telepon", actor="rina", name="A", email="a@contoh.id",
+                           text="Antrean layanan terlalu lama.")
+    register_entry(rt, channel="lapor", actor="rina", anonymous=True, text="Ada pungutan liar di loket.")
+    register_entry(rt, channel="telepon", actor="rina", name="C", text="Saran: buka layanan Sabtu.",
+                   entry_type="saran")
+    confirm_record(rt, first["number"], "rina", entry_type="keluhan", technical_lead="Hendra")
+    return first

@@ -20,6 +20,12 @@ OFFICE = {"id": "balai-uji", "name": "Balai Uji", "address": "Jl. Uji No. 1", "c
           "officers": ["rina"]}
 
 
+def _runtime(tmp_path, *, sender: str) -> Runtime:
+    offices = tmp_path / "offices.yaml"
+    offices.write_text(yaml.safe_dump([OFFICE]), encoding="utf-8")
+    return Runtime(Settings(outputs_dir=tmp_path / "out", offices_path=offices, sender=sender))
+
+
 def _sent(rt) -> list:
     drain(rt.engine, transport_for(rt.settings), rt.worker)
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
@@ -27,9 +33,7 @@ def _sent(rt) -> list:
 
 
 def test_a_complainant_is_answered_from_the_offices_complaints_mailbox(tmp_path):
-    offices = tmp_path / "offices.yaml"
-    offices.write_text(yaml.safe_dump([OFFICE]), encoding="utf-8")
-    rt = Runtime(Settings(outputs_dir=tmp_path / "out", offices_path=offices, sender="layanan@balai-uji.example.go.id"))
+    rt = _runtime(tmp_path, sender="layanan@balai-uji.example.go.id")
     register_entry(rt, channel="telepon", actor="rina", name="Budi", email="budi@contoh.id",
                    text="Sertifikat kami belum juga dikirim sejak bulan lalu.")
     with rt.engine.begin() as conn:      # mail of another service: the settings' sender, as before
@@ -42,9 +46,7 @@ def test_a_complainant_is_answered_from_the_offices_complaints_mailbox(tmp_path)
 
 
 def test_a_complaint_recorded_by_an_officer_of_no_listed_office_keeps_the_sender(tmp_path):
-    offices = tmp_path / "offices.yaml"
-    offices.write_text(yaml.safe_dump([OFFICE]), encoding="utf-8")
-    rt = Runtime(Settings(outputs_dir=tmp_path / "out", offices_path=offices, sender="blanko@bnsp.example.go.id"))
+    rt = _runtime(tmp_path, sender="blanko@bnsp.example.go.id")
     register_entry(rt, channel="telepon", actor="andi", name="Budi", email="budi@contoh.id",
                    text="Sertifikat kami belum juga dikirim sejak bulan lalu.")
     [acknowledgement] = _sent(rt)

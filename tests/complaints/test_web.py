@@ -10,12 +10,13 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from pipelines.complaints import web
-from pipelines.complaints.register import confirm_record, register_entry
+from pipelines.complaints.register import register_entry
 from pipelines.complaints.report import monthly_summary
 from pipelines.config import Settings
 from pipelines.desk.app import create_app
 from pipelines.runtime import Runtime
 from tests.complaints.conftest import PASSWORD
+from tests.complaints.office import register_three
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -92,12 +93,7 @@ def test_desk_pages_need_login_and_show_the_register(rt, client):
 
 
 def test_register_export_and_monthly_summary(rt, client):
-    first = register_entry(rt, channel="telepon", actor="rina", name="A", email="a@contoh.id",
-                           text="Antrean layanan terlalu lama.")
-    register_entry(rt, channel="lapor", actor="rina", anonymous=True, text="Ada pungutan liar di loket.")
-    register_entry(rt, channel="telepon", actor="rina", name="C", text="Saran: buka layanan Sabtu.",
-                   entry_type="saran")
-    confirm_record(rt, first["number"], "rina", entry_type="keluhan", technical_lead="Hendra")
+    first = register_three(rt)
 
     login = token(client, "/masuk")
     client.post("/masuk", data={"csrf_token": login, "username": "budi", "password": PASSWORD, "lanjut": "/"})

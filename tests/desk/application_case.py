@@ -3,6 +3,7 @@ list whose people have desk accounts, and an ISO 9001 application entered at the
 went through the real mail-to-dossier path (read, checked, receipt written, clock started)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -68,3 +69,14 @@ def enter_iso9001(rt, officer: str = "rina") -> str:
         fields={"name": SINAR_BAJA.name, "nib": SINAR_BAJA.nib, "address": SINAR_BAJA.address,
                 "contact": SINAR_BAJA.contact, "phone": SINAR_BAJA.phone, "scope": "Produksi baja tulangan beton"},
         files=application_files(SERVICE, SINAR_BAJA, service.name), officer=officer)
+
+
+def login(rt, username: str):
+    """A desk client logged in as `username` (whose password is PASSWORD)."""
+    from fastapi.testclient import TestClient
+    from pipelines.desk.app import create_app
+    client = TestClient(create_app(rt, secret=b"uji-rahasia-" * 4, send_mail=False), base_url="http://127.0.0.1")
+    page = client.get("/masuk")
+    client.post("/masuk", data={"username": username, "password": PASSWORD, "lanjut": "/",
+                                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)})
+    return client

@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -19,7 +18,7 @@ from pipelines import db
 from pipelines.applications.models import register
 from pipelines.calendar import local_date
 from tests.applications.factories import SINAR_BAJA
-from tests.desk.application_case import NO_COMPETENCE, PASSWORD, application_runtime, enter_iso9001
+from tests.desk.application_case import NO_COMPETENCE, application_runtime, enter_iso9001, login
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -27,15 +26,6 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 def rt(tmp_path, monkeypatch):
     return application_runtime(tmp_path, monkeypatch)
-
-
-def login(rt, username: str) -> TestClient:
-    from pipelines.desk.app import create_app
-    client = TestClient(create_app(rt, secret=b"uji-rahasia-" * 4, send_mail=False), base_url="http://127.0.0.1")
-    page = client.get("/masuk")
-    client.post("/masuk", data={"username": username, "password": PASSWORD, "lanjut": "/",
-                                "csrf_token": CSRF.search(page.text).group(1)})
-    return client
 
 
 def post(client, url: str, data: dict | list) -> str:

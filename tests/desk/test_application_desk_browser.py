@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 
 from pipelines.applications import advance
-from test_desk_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401  (fixture)
-from tests.desk.application_case import NO_COMPETENCE, PASSWORD, application_runtime, enter_iso9001
+from test_desk_browser import ARTIFACTS, CHROMIUM, browser, browser_login  # noqa: F401  (fixture)
+from tests.desk.application_case import NO_COMPETENCE, application_runtime, enter_iso9001
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed")
 
@@ -27,14 +27,6 @@ def desk(tmp_path, monkeypatch):
     rt = application_runtime(tmp_path, monkeypatch)
     with served(create_app(rt, secret=b"e2e-rahasia-" * 4, send_mail=False)) as base:
         yield rt, base
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/masuk")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('Masuk')")
-    page.wait_for_load_state()
 
 
 def _shot(page, name: str) -> None:
@@ -53,7 +45,7 @@ def test_officer_and_auditor_work_an_application_case_in_the_browser(desk, brows
     page = context.new_page()
 
     # The counter officer: the case waits in "Surat pelaksanaan audit", done by Seksi PJT.
-    _login(page, base, "rina")
+    browser_login(page, base, "rina")
     page.click("nav.topbar a:has-text('Permohonan'), header nav a:has-text('Permohonan')")
     page.wait_for_url("**/permohonan")
     group = page.locator("#langkah-pemberitahuan_audit")
@@ -91,7 +83,7 @@ def test_officer_and_auditor_work_an_application_case_in_the_browser(desk, brows
     page.wait_for_url("**/masuk")
 
     # The auditor: the case is hers; a nonconformity pauses the clock, closing it resumes it.
-    _login(page, base, "dewi")
+    browser_login(page, base, "dewi")
     page.goto(f"{base}/permohonan?saya=1")
     page.click(f"tr[data-berkas='{number}'] a")
     page.wait_for_url(f"**/permohonan/{number}")
@@ -120,7 +112,7 @@ def test_officer_and_auditor_work_an_application_case_in_the_browser(desk, brows
     advance(rt, number, officer="kepala")
     page.click("button:has-text('Keluar')")
     page.wait_for_url("**/masuk")
-    _login(page, base, "pejabat1")
+    browser_login(page, base, "pejabat1")
     page.goto(f"{base}/register-sertifikat")
     row = page.locator("#register tbody tr").first
     assert "PT Sinar Baja Nusantara" in row.inner_text() and "Aktif" in row.inner_text()

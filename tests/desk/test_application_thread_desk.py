@@ -8,15 +8,14 @@ import re
 from dataclasses import replace
 
 import pytest
-from fastapi.testclient import TestClient
 
 from pipelines.applications import advance
 from pipelines.desk import auth
 from tests.applications.factories import PUPUK_SRIWIJAYA, application_mail, form_pdf, reply
-from tests.applications.office import make_balai
+from tests.applications.office import make_balai, received_application
+from tests.desk.application_case import PASSWORD, login
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD = "kata-sandi-uji-123"
 
 
 @pytest.fixture
@@ -24,14 +23,9 @@ def office(tmp_path, mailbox, smtp_server):
     return make_balai(tmp_path, mailbox, smtp_server)
 
 
-def officer_client(rt) -> TestClient:
-    from pipelines.desk.app import create_app
+def officer_client(rt):
     auth.create_user(rt.engine, "seksi.ss", "petugas", "Seksi Standardisasi dan Sertifikasi", PASSWORD)
-    client = TestClient(create_app(rt, secret=b"uji-rahasia-" * 4, send_mail=False), base_url="http://127.0.0.1")
-    page = client.get("/masuk")
-    client.post("/masuk", data={"username": "seksi.ss", "password": PASSWORD, "lanjut": "/",
-                                "csrf_token": CSRF.search(page.text).group(1)})
-    return client
+    return login(rt, "seksi.ss")
 
 
 def section(html: str, anchor: str) -> str:
@@ -47,11 +41,8 @@ def submit(client, page_url: str, action: str, data: dict) -> str:
 
 
 def test_officer_answers_a_question_and_files_a_corrected_document_from_the_case_page(office):
-    rt = office.runtime()
     company = PUPUK_SRIWIJAYA
-    office.mailbox.append(application_mail("iso14001", company, rt.services["iso14001"].name))
-    office.run()
-    [case] = office.dossiers()
+    rt, case = received_application(office, "iso14001", company)
     number = case["number"]
     advance(rt, number, officer="kepala")
     [receipt] = office.inbox_of(company.email)

@@ -52,7 +52,7 @@ def browser():
             b.close()
 
 
-def _login(page, base: str, username: str) -> None:
+def browser_login(page, base: str, username: str) -> None:
     page.goto(f"{base}/masuk")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -151,7 +151,7 @@ def test_officer_and_official_at_the_desk(desk_server, browser, smtp_server):
     from pipelines.fulfil.blanks import add_stock
     with rt.engine.begin() as conn:
         add_stock(conn, 1000001, 1000500, actor="admin")
-    _login(page, base, "pejabat1")
+    browser_login(page, base, "pejabat1")
     page.goto(f"{base}/berkas/BLK-2025-000002")
     page.click("summary:has-text('Setujui')")
     page.click("button:has-text('Ya, setujui')")
