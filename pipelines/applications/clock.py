@@ -54,7 +54,19 @@ def stop(rt, conn, dossier_id: int) -> None:
 
 
 def figures(rt, conn, service, dossier_id: int) -> ClockFigures:
-    found = engine.state(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id)
+    return _figures(service, engine.state(rt, conn, case_type=CASE_TYPE, case_ref=dossier_id))
+
+
+def figures_of_cases(rt, conn, services: dict[int, object]) -> dict[int, ClockFigures]:
+    """dossier id -> figures for a whole queue page, from one query (services: dossier id -> its service)."""
+    if not services:
+        return {}
+    found = {s.case_ref: s for s in engine.states(rt, conn, case_type=CASE_TYPE, open_only=False,
+                                                  case_refs=[str(i) for i in services]) if not s.leg}
+    return {i: _figures(service, found.get(str(i))) for i, service in services.items()}
+
+
+def _figures(service, found) -> ClockFigures:
     if found is None:
         return ClockFigures("belum", target_days(service), None)
     return ClockFigures(found.state, target_days(service), local_date(found.deadline), found.pause_reason,

@@ -22,6 +22,7 @@ flash and page helpers.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -215,9 +216,8 @@ def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
                                                   .where(db.events.c.dossier_id.in_(ids)).distinct()):
                 actors.setdefault(dossier_id, set()).add(actor)
         flags = queue_flags(rt, conn, clock.CASE_TYPE, ids)   # near or past a deadline (clock engine)
-        waiting_mail: dict[int, int] = {}
-        for item in store.thread_items_of(conn):
-            waiting_mail[item["dossier_id"]] = waiting_mail.get(item["dossier_id"], 0) + 1
+        case_figures = clock.figures_of_cases(rt, conn, {r["id"]: rt.services[r["kind"]] for r in rows})
+        waiting_mail = Counter(item["dossier_id"] for item in store.thread_items_of(conn))
         for row in rows:
             service = rt.services[row["kind"]]
             step = service.step(row["status"])
@@ -227,7 +227,6 @@ def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
             app = apps.get(row["id"]) or {}
             if user is not None and not is_mine(app.get("data") or {}, actors.get(row["id"], set()), user):
                 continue
-            figures = clock.figures(rt, conn, service, row["id"])
             customer = holders.get(app.get("customer_id"))
             order = [s.id for s in service.steps].index(step.id) if step else 999
             group = groups.setdefault(row["status"], {
@@ -236,7 +235,8 @@ def cases_by_step(rt, *, role: str = "", user=None) -> list[dict]:
             group["cases"].append({
                 "number": row["number"], "service": service.name, "received_at": db.aware(row["received_at"]),
                 "customer": customer["name"] if customer else row["sender"], "scope": app.get("scope") or "",
-                "promised": figures.promised_date, "clock": figures, "due_date": row["due_date"],
+                "promised": case_figures[row["id"]].promised_date, "clock": case_figures[row["id"]],
+                "due_date": row["due_date"],
                 "flag": flags.get(str(row["id"])), "waiting_mail": waiting_mail.get(row["id"], 0)})
     return sorted(groups.values(), key=lambda g: (g["order"], g["label"]))
 
