@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete
 
 from desk_seed import PASSWORD, seed_certificates, seed_dossier, write_documents
-from test_desk_browser import ARTIFACTS, CHROMIUM, _login, browser, desk_server  # noqa: F401  (fixtures)
+from test_desk_browser import ARTIFACTS, CHROMIUM, browser, browser_login, desk_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed")
 
@@ -33,7 +33,7 @@ def test_officer_return_reason_search_claim_flagged_cell_and_kept_text(desk_serv
     return_to_officer(rt, "BLK-2025-000002", "pejabat1", "Nomor surat pada lembar persetujuan keliru; mohon dicek.")
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
     page = context.new_page()
-    _login(page, base, "petugas1")
+    browser_login(page, base, "petugas1")
     page.goto(f"{base}/antrean")
     # The skip link is the first thing the keyboard reaches.
     page.keyboard.press("Tab")
@@ -100,7 +100,7 @@ def test_official_sees_the_sheets_approves_once_and_moves_on_also_on_a_phone(des
         add_stock(conn, 1000001, 1000500, actor="admin")
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
     page = context.new_page()
-    _login(page, base, "pejabat1")
+    browser_login(page, base, "pejabat1")
     page.goto(f"{base}/berkas/BLK-2025-000002")
     frames = page.locator("#lembar iframe")
     assert frames.count() == 2 and frames.first.is_visible()
@@ -125,7 +125,7 @@ def test_official_sees_the_sheets_approves_once_and_moves_on_also_on_a_phone(des
     # On a 390 px phone the decision is within the first screen, and nothing scrolls sideways.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID", device_scale_factor=2)
     page = phone.new_page()
-    _login(page, base, "pejabat1")
+    browser_login(page, base, "pejabat1")
     page.goto(f"{base}/berkas/BLK-2025-000032")
     approve = page.locator("summary:has-text('Setujui')")
     assert approve.is_visible() and approve.bounding_box()["y"] + approve.bounding_box()["height"] < 844
@@ -141,7 +141,7 @@ def test_print_shows_the_dossier_and_the_whole_participant_list(desk_server, bro
     rt, base = desk_server
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
     page = context.new_page()
-    _login(page, base, "petugas1")
+    browser_login(page, base, "petugas1")
     page.goto(f"{base}/berkas/BLK-2025-000001")
     page.emulate_media(media="print")
     assert not page.is_visible(".topbar") and not page.is_visible(".panel-tindakan")
@@ -162,7 +162,7 @@ def test_held_sender_linked_and_verification_states_differ(desk_server, browser)
     page = context.new_page()
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    _login(page, base, "petugas1")
+    browser_login(page, base, "petugas1")
     page.goto(f"{base}/berkas/BLK-2025-000010")
     page.select_option("#pengirim select[name=lsp]", "LSP-001")
     _shot(page, "held-link", full=False)
