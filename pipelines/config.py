@@ -78,6 +78,7 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "templates"
     calendar_path: Path = PROJECT_ROOT / "data" / "calendar.yaml"   # office hours, local holidays
     offices_path: Path = PROJECT_ROOT / "data" / "offices.yaml"   # offices sharing this Sertiflow
+    certsearch_path: Path = PROJECT_ROOT / "data" / "certsearch.yaml"   # IAF CertSearch upload tabs and columns
     auto_replies_per_sender_per_day: int = 3
     clock_officers: list[str] = field(default_factory=list)   # morning clock digest; default office.email
     head_of_office: str = ""      # SLA report recipient; default office.email
@@ -126,7 +127,7 @@ def load_settings(path: str | Path | None = None, env: dict | None = None) -> Se
     smtp = _build(Smtp, dict(data.pop("smtp", {}) or {}), "smtp")
 
     for key in ("outputs_dir", "outbox_dir", "registry_path", "rules_dir", "services_dir",
-                "templates_dir", "calendar_path", "offices_path"):
+                "templates_dir", "calendar_path", "offices_path", "certsearch_path"):
         if data.get(key):
             data[key] = (base / data[key]).resolve()
     for m in mailboxes:

@@ -17,7 +17,7 @@ flash and page helpers.
     POST /permohonan/{number}/jadwal      audit dates
     POST /permohonan/{number}/ketidaksesuaian, .../ketidaksesuaian/{nc}/tutup
     POST /permohonan/{number}/langkah     complete the current step
-    GET  /register-sertifikat             the certificate register; POST .../status; GET .../certsearch.{csv,xlsx}
+    GET  /register-sertifikat             the certificate register; POST .../status; GET .../certsearch.xlsx
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from sqlalchemy import insert, or_, select
 from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
-from pipelines.applications import clock, register, store
+from pipelines.applications import certsearch, clock, register, store
 from pipelines.applications.models import applications, customers, nonconformities
 from pipelines.applications.thread import answer_question, handle
 from pipelines.applications.walk import (ApplicationError, advance, close_nonconformity, is_application,
@@ -553,15 +553,16 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
         return redirect("/register-sertifikat", f"Status sertifikat {number} menjadi {label}.")
 
     @router.get("/register-sertifikat/certsearch.{fmt}")
-    def certsearch(fmt: str, user=Depends(require(*everyone))):
-        media = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        if fmt not in media:
+    def certsearch_download(fmt: str, user=Depends(require(*everyone))):
+        if fmt == "csv":        # the earlier download; CertSearch takes only its .xlsx template
+            return redirect("/register-sertifikat", "IAF CertSearch hanya menerima berkas Excel (.xlsx) dengan "
+                            "lembar Certified Entity dan Certification; unduh berkas XLSX.", "error")
+        if fmt != "xlsx":
             raise HTTPException(404)
         with tempfile.TemporaryDirectory() as tmp:
-            content = register.export_certsearch(rt, Path(tmp) / f"certsearch.{fmt}").read_bytes()
-        name = f"certsearch-{local_date(db.now()).isoformat()}.{fmt}"
-        return Response(content, media_type=media[fmt],
+            content = certsearch.export_certsearch(rt, Path(tmp) / "certsearch.xlsx").read_bytes()
+        name = f"{certsearch.layout(rt).file_name}_{local_date(db.now()).isoformat()}.xlsx"
+        return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return router

@@ -1,20 +1,10 @@
 """The certificate register: every certificate an application produced, its status as of a day
-(active, suspended, withdrawn, expired), its surveillance due dates, and the export the office
-uploads to IAF CertSearch.
-
-Export columns follow IAF CertSearch's "Certification Template for Certification Body"
-(support.iafcertsearch.org/docs/field-name-glossary/certification-template-for-certification-body,
-checked against the stored page): dates as YYYYMMDD; statuses among the accepted Active,
-Suspended, Withdrawn, Expired; "Certification Issue Date" is the most recent issue as printed,
-"Certification Original Issue Date" the first one (before any recertification). CertSearch
-uploads take .xlsx only (its "Excel General Rules"); the CSV is for the office's own use.
+(active, suspended, withdrawn, expired) and its surveillance due dates. Its IAF CertSearch
+upload is pipelines/applications/certsearch.py.
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -24,14 +14,6 @@ from pipelines.applications.models import customers, register
 from pipelines.calendar import local_date
 
 STATUS_LABELS = {"aktif": "Aktif", "dibekukan": "Dibekukan", "dicabut": "Dicabut", "kedaluwarsa": "Kedaluwarsa"}
-CERTSEARCH_STATUS = {"aktif": "Active", "dibekukan": "Suspended", "dicabut": "Withdrawn", "kedaluwarsa": "Expired"}
-CERTSEARCH_COLUMNS = [
-    "Certification Identity Number", "Certificate Number", "Certification Status", "Accreditation Status",
-    "Certification Type", "Certification Scope", "Certification Original Issue Date",
-    "Certification Issue Date", "Certification Expiry Date", "Certified Entity Unique ID",
-    "Certified Entity Name", "Certified Entity Trading Name", "Certified Entity Street Address",
-    "Certified Entity Country", "Standards",
-]
 
 
 def status_on(row, today: date) -> str:
@@ -109,10 +91,6 @@ def change_status(rt, number: str, status: str, reason: str, officer: str) -> No
                         alasan=reason.strip())
 
 
-def _ymd(value) -> str:
-    return value.strftime("%Y%m%d") if value else ""
-
-
 def original_issue_date(entry: dict) -> date:
     """The first issue of a certificate that recertification re-issued: each renewal starts a
     cycle of the service's validity where the last one ended, so the first cycle began that
@@ -124,36 +102,3 @@ def original_issue_date(entry: dict) -> date:
     expiry = entry["expiry_date"]
     year = expiry.year - years * (renewals + 1)
     return expiry.replace(year=year, day=min(expiry.day, 28) if expiry.month == 2 else expiry.day)
-
-
-def certsearch_rows(rt, today: date | None = None) -> list[list[str]]:
-    rows = []
-    for e in entries(rt, today):
-        rows.append([
-            e["token"][:24], e["number"], CERTSEARCH_STATUS[e["status"]], "Accredited",
-            e["certificate_type"], e["scope"], _ymd(original_issue_date(e)), _ymd(e["issue_date"]),
-            _ymd(e["expiry_date"]), e["nib"] or f"CUST-{e['customer_id']}", e["holder"], e["holder"],
-            e["site"] or e["customer_address"] or "", "Indonesia", e["standard"]])
-    return rows
-
-
-def export_certsearch(rt, path: str | Path, today: date | None = None) -> Path:
-    """Write the register in CertSearch's upload columns: .csv or .xlsx by the file name."""
-    path = Path(path)
-    rows = certsearch_rows(rt, today)
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "Certifications"
-        ws.append(CERTSEARCH_COLUMNS)
-        for row in rows:
-            ws.append(row)
-        wb.save(path)
-    else:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(CERTSEARCH_COLUMNS)
-        writer.writerows(rows)
-        path.write_text(buf.getvalue(), encoding="utf-8")
-    return path

@@ -190,26 +190,28 @@ def test_iso9001_application_from_first_mail_to_handed_over_certificate(office):
         advance(rt, number, officer="pjt")
 
     # 10. The register: status, scope, dates, surveillance; CertSearch export; a suspension shows publicly.
-    from pipelines.applications.register import change_status, entries, export_certsearch
+    from pipelines.applications.certsearch import export_certsearch
+    from pipelines.applications.register import change_status, entries
     [row] = entries(rt)
     assert row["status"] == "aktif" and row["next_surveillance"] == date.fromisoformat(entry["surveillance_dates"][0])
     assert row["scope"].startswith("Produksi baja tulangan beton") and "Mayor Zen" in row["site"]
-    import csv
     import openpyxl
-    csv_path = export_certsearch(rt, office.outputs / "certsearch.csv")
-    [header, line] = list(csv.reader(csv_path.open(encoding="utf-8")))
+    xlsx = openpyxl.load_workbook(export_certsearch(rt, office.outputs / "cb_certs.xlsx"))
+    [header, line] = [[c.value for c in r] for r in xlsx["Certification"].iter_rows()]
     record = dict(zip(header, line))
     assert record["Certificate Number"] == entry["number"] and record["Certification Status"] == "Active"
     assert record["Certification Type"] == "Management System" and record["Standards"] == "SNI ISO 9001:2015"
     assert record["Certification Issue Date"] == entry["issue_date"].strftime("%Y%m%d")
-    assert record["Certified Entity Name"] == "PT Sinar Baja Nusantara"
-    assert record["Certified Entity Unique ID"] == "8120001234567"
+    [header, line] = [[c.value for c in r] for r in xlsx["Certified Entity"].iter_rows()]
+    holder = dict(zip(header, line))
+    assert holder["Certified Entity Name"] == "PT Sinar Baja Nusantara"
+    assert holder["Certified Entity Unique ID"] == record["Certified Entity Unique ID"]
     with pytest.raises(ApplicationError, match="Alasan"):
         change_status(rt, entry["number"], "dibekukan", "", officer="komite")
     change_status(rt, entry["number"], "dibekukan", "Survailen 1 tidak dapat dilaksanakan.", officer="komite")
-    xlsx = openpyxl.load_workbook(export_certsearch(rt, office.outputs / "certsearch.xlsx"))
-    values = [c.value for c in xlsx.active[2]]
-    assert values[1] == entry["number"] and values[2] == "Suspended"
+    sheet = openpyxl.load_workbook(export_certsearch(rt, office.outputs / "cb_certs.xlsx"))["Certification"]
+    record = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]]))
+    assert record["Certificate Number"] == entry["number"] and record["Certification Status"] == "Suspended"
     assert "DIBEKUKAN" in client.get(url.split("example.go.id", 1)[1]).text
     # Past its expiry date a certificate counts as expired.
     [later] = entries(rt, today=entry["expiry_date"] + timedelta(days=1))

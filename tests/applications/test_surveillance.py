@@ -15,7 +15,8 @@ from sqlalchemy import select
 from pipelines import db
 from pipelines.applications import ApplicationError, advance, clock_figures
 from pipelines.applications.models import register
-from pipelines.applications.register import entries, export_certsearch
+from pipelines.applications.certsearch import export_certsearch
+from pipelines.applications.register import entries
 from pipelines.calendar import local_date
 from pipelines.write.words import format_date_id
 from tests.applications.factories import PUPUK_SRIWIJAYA, SINAR_BAJA, application_mail
@@ -119,7 +120,7 @@ def test_surveillance_maintains_and_recertification_extends_the_same_certificate
 
     # CertSearch: the most recent issue and the original one, one row for the one certificate.
     import openpyxl
-    sheet = openpyxl.load_workbook(export_certsearch(rt, tmp_path / "certsearch.xlsx")).active
+    sheet = openpyxl.load_workbook(export_certsearch(rt, tmp_path / "cb_certs.xlsx"))["Certification"]
     [header, line] = [[c.value for c in row] for row in sheet.iter_rows()]
     record = dict(zip(header, line))
     assert record["Certificate Number"] == issued["number"] and record["Certification Status"] == "Active"

@@ -126,7 +126,7 @@ def test_officer_and_auditor_work_an_application_case_in_the_browser(desk, brows
     _shot(page, "register")
     with page.expect_download() as download:
         page.click("a:has-text('XLSX')")
-    assert download.value.suggested_filename.startswith("certsearch-")
+    assert download.value.suggested_filename.startswith("cb_certs_")
     row.locator("a:has-text('halaman verifikasi')").click()
     page.wait_for_load_state()
     assert "DIBEKUKAN" in page.content()
