@@ -293,6 +293,17 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
     return documents
 
 
+def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
+    """Store the checklist type the service gave each document (`Service.recognise` runs after
+    the files are saved): the desk shows every file under its checklist item. Rows saved before
+    the type was stored get it the next time their case is checked; unchanged rows are not written."""
+    for d in documents:
+        conn.execute(update(db.documents).where(
+            db.documents.c.dossier_id == dossier_id, db.documents.c.sha256 == d.sha256,
+            db.documents.c.filename == d.filename, db.documents.c.doc_type != d.doc_type)
+            .values(doc_type=d.doc_type, evidence=d.evidence))
+
+
 def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:
     """Documents from earlier mails of the dossier, read again from the kept files."""
     with rt.engine.connect() as conn:
@@ -386,6 +397,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
         for g in generated:
             _upsert_generated(conn, dossier_id, g)
+        _record_types(conn, dossier_id, documents)
         if extension:
             extension.record(conn, rt, dossier, service, decision, extra)
         if decision.email and reply_held:

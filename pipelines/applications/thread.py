@@ -56,7 +56,7 @@ def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
     """Keep a thread mail with its application and queue it for the role that acts on it."""
     from pipelines.applications.walk import is_application
     from pipelines.check import check_dossier
-    from pipelines.process import _earlier_documents, _finish_mail, _save_attachments
+    from pipelines.process import _earlier_documents, _finish_mail, _record_types, _save_attachments
 
     service = rt.services.get(dossier["kind"])
     if service is None or not is_application(service):
@@ -67,7 +67,7 @@ def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
     step = service.step(dossier["status"])
     new = service.recognise(_save_attachments(rt, mail_id, dossier, content))
     own = {i.get("doc_type") or i["id"] for i in service.checklist}
-    found = None
+    found, earlier = None, []
     if kind not in NOT_DOCUMENTS and any(d.doc_type in own for d in new):
         kind = "dokumen" if kind == "lain" else kind     # a question with a corrected form stays a question
         earlier = service.recognise(_earlier_documents(rt, dossier["id"], mail_id))
@@ -79,6 +79,8 @@ def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
     with rt.engine.begin() as conn:
         if found is not None:
             _replace_findings(conn, dossier["id"], found)
+        if kind not in NOT_DOCUMENTS:    # payment proof and corrective-action evidence are no checklist items
+            _record_types(conn, dossier["id"], earlier + new)
         _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
         store.add_thread_item(conn, dossier["id"], mail_id, kind=kind, role=role, step=dossier["status"],
                               subject=content.subject, text=_own_words(content.text), findings=errors)
