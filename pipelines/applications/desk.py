@@ -37,11 +37,10 @@ from pipelines import db
 from pipelines.applications import certsearch, clock, register, store
 from pipelines.applications.models import applications, customers, nonconformities
 from pipelines.applications.thread import answer_question, handle
-from pipelines.applications.walk import (ApplicationError, advance, close_nonconformity, is_application,
-                                         record_nonconformity, staff)
+from pipelines.applications.walk import (ApplicationError, advance, audit_team_refusals, close_nonconformity,
+                                         is_application, record_nonconformity, staff)
 from pipelines.calendar import local_date
 from pipelines.clock.flags import queue_flags
-from pipelines.complaints.conflicts import refusal_reasons
 from pipelines.complaints.staff import competences_of
 from pipelines.desk import words
 from pipelines.mail.ingest import store_raw
@@ -116,36 +115,12 @@ def is_mine(data: dict, actors: set[str], user) -> bool:
     return bool(names & people) or user.username in actors
 
 
-def audit_team_refusals(service, names: list[str], customer: str, today: date) -> list[str]:
-    """Why this audit team cannot be assigned (Indonesian); empty when it can. Everyone must be
-    on the staff list, hold the service's competence, and not have consulted for or worked at
-    the applicant in the last two years (the rule the appeal team follows, conflicts.py)."""
-    known = staff()
-    if not names:
-        return ["Pilih ketua tim audit."]
-    problems = [f"{n} tidak ada dalam daftar personel." for n in names if n not in known]
-    if len(set(names)) != len(names):
-        problems.append("Nama yang sama dipilih dua kali.")
-    label = competences_of().get(service.competence, service.name)
-    for name in dict.fromkeys(n for n in names if n in known):
-        problems += refusal_reasons(known[name], matter=service.competence, matter_label=label, involved_roles=[],
-                                    appellant=customer, today=today)
-    return problems
-
-
-def _customer_name(conn, dossier_id: int, sender: str) -> str:
-    app = store.application(conn, dossier_id)
-    row = store.customer(conn, app["customer_id"]) if app else None
-    return row["name"] if row is not None else sender
-
-
 def assign_team(rt, number: str, names: list[str], officer: str) -> list[str]:
     """Record the audit team (chair first) on the case; refused with every reason."""
     dossier, service = _case(rt, number)
     names = [n for n in names if n]
     with rt.engine.begin() as conn:
-        problems = audit_team_refusals(service, names, _customer_name(conn, dossier["id"], dossier["sender"]),
-                                       local_date(db.now()))
+        problems = audit_team_refusals(conn, service, dossier, names)
         if problems:
             db.record_event(conn, "tim_audit_ditolak", actor=officer, dossier_id=dossier["id"], tim=names,
                             alasan=problems)

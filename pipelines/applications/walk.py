@@ -18,6 +18,8 @@ from pipelines.applications import clock, register, store
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
+from pipelines.complaints.conflicts import refusal_reasons
+from pipelines.complaints.staff import competences_of
 from pipelines.offices import office_by_id, office_of_case
 from pipelines.services import Service, role_labels
 from pipelines.threads import reply_subject
@@ -189,13 +191,25 @@ def _load(rt, number: str):
     return dict(dossier), service
 
 
-def _check_team(service: Service, names: list[str]) -> None:
+def audit_team_refusals(conn, service: Service, dossier: dict, names: list[str]) -> list[str]:
+    """Why this audit team cannot be assigned to the case (Indonesian); empty when it can. The
+    desk's team form and `advance` both ask here. Everyone must be on the staff list, hold the
+    service's competence, and not have consulted for or worked at the applicant in the last two
+    years (the rule the appeal team follows, complaints/conflicts.py)."""
     known = staff()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ApplicationError(f"Tidak ada dalam daftar personel: {', '.join(unknown)}.")
-    if not names or service.competence not in known[names[0]].competences:
-        raise ApplicationError(f"Ketua tim harus kompeten untuk {service.name}.")
+    if not names:
+        return ["Pilih ketua tim audit."]
+    problems = [f"{n} tidak ada dalam daftar personel." for n in names if n not in known]
+    if len(set(names)) != len(names):
+        problems.append("Nama yang sama dipilih dua kali.")
+    app = store.application(conn, dossier["id"])
+    customer = store.customer(conn, app["customer_id"]) if app else None
+    label = competences_of().get(service.competence, service.name)
+    for name in dict.fromkeys(n for n in names if n in known):
+        problems += refusal_reasons(known[name], matter=service.competence, matter_label=label, involved_roles=[],
+                                    appellant=customer["name"] if customer else dossier["sender"],
+                                    today=local_date(db.now()))
+    return problems
 
 
 def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: date) -> list[dict]:
@@ -286,11 +300,12 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         raise ApplicationError(f"Isian wajib belum diisi: {', '.join(missing)}.")
     if step.outcomes and outcome not in step.outcomes:
         raise ApplicationError(f"Pilih salah satu keputusan: {', '.join(step.outcomes)}.")
-    if "tim" in inputs:
-        _check_team(service, list(inputs["tim"]))
     if outcome:
         inputs["keputusan"] = outcome
     with rt.engine.connect() as conn:
+        problems = audit_team_refusals(conn, service, dossier, list(inputs["tim"])) if "tim" in inputs else []
+        if problems:
+            raise ApplicationError(" ".join(problems))
         open_ncs = store.open_nonconformities(conn, dossier["id"])
         if step.waits_for == "tindakan_perbaikan" and open_ncs:
             raise ApplicationError(f"Masih ada {len(open_ncs)} ketidaksesuaian terbuka: "
