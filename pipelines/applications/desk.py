@@ -43,6 +43,7 @@ from pipelines.calendar import local_date
 from pipelines.clock.flags import queue_flags
 from pipelines.complaints.staff import competences_of
 from pipelines.desk import words
+from pipelines.desk.offload import posted_form
 from pipelines.mail.ingest import store_raw
 from pipelines.read.names import sanitise_filename
 from pipelines.services import role_labels
@@ -387,9 +388,6 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
     officers, everyone = ("petugas", "admin"), ("petugas", "pejabat", "admin")
     router = APIRouter(dependencies=[Depends(csrf_check)])
 
-    async def form_of(request: Request):
-        return await request.form()
-
     def acted(number: str, do, done: str):
         try:
             do()
@@ -413,7 +411,8 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
 
     @router.post("/permohonan/baru")
     async def new_entry(request: Request, user=Depends(require(*officers))):
-        form = await form_of(request)
+        # async: the uploaded files are read here; the case is entered in the thread pool.
+        form = await request.form()
         files = {f.filename: await f.read() for f in form.getlist("berkas") if getattr(f, "filename", "")}
         try:
             number = await run_in_threadpool(lambda: enter_application(
@@ -435,23 +434,18 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
                       STATUS_LABELS_REGISTER=register.STATUS_LABELS, today=local_date(db.now()))
 
     @router.post("/permohonan/{number}/tim")
-    async def team(request: Request, number: str, user=Depends(require(*officers))):
-        form = await form_of(request)
-        chair = str(form.get("ketua", ""))
-        members = [chair] + [str(m) for m in form.getlist("anggota") if str(m) != chair]
-        return await run_in_threadpool(acted, number, lambda: assign_team(rt, number, members, user.username),
-                                       "Tim audit ditetapkan.")
+    def team(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
+        chair = form.get("ketua", "")
+        members = [chair] + [m for m in form.getlist("anggota") if m != chair]
+        return acted(number, lambda: assign_team(rt, number, members, user.username), "Tim audit ditetapkan.")
 
     @router.post("/permohonan/{number}/jadwal")
-    async def dates(request: Request, number: str, user=Depends(require(*officers))):
-        form = await form_of(request)
-        return await run_in_threadpool(acted, number, lambda: record_audit_dates(
-            rt, number, str(form.get("tahap1", "")), str(form.get("tahap2", "")), user.username),
-            "Jadwal audit dicatat.")
+    def dates(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
+        return acted(number, lambda: record_audit_dates(
+            rt, number, form.get("tahap1", ""), form.get("tahap2", ""), user.username), "Jadwal audit dicatat.")
 
     @router.post("/permohonan/{number}/ketidaksesuaian")
-    async def nonconformity(request: Request, number: str, user=Depends(require(*officers))):
-        form = await form_of(request)
+    def nonconformity(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
 
         def do():
             try:
@@ -462,38 +456,33 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
                 raise ApplicationError("Uraian ketidaksesuaian wajib diisi.")
             record_nonconformity(rt, number, grade=str(form.get("kategori", "")), clause=str(form.get("klausul", "")),
                                  description=str(form.get("uraian", "")).strip(), due_date=due, officer=user.username)
-        return await run_in_threadpool(acted, number, do, "Ketidaksesuaian dicatat.")
+        return acted(number, do, "Ketidaksesuaian dicatat.")
 
     @router.post("/permohonan/{number}/ketidaksesuaian/{nc}/tutup")
-    async def close_nc(request: Request, number: str, nc: str, user=Depends(require(*officers))):
-        form = await form_of(request)
+    def close_nc(number: str, nc: str, form=Depends(posted_form), user=Depends(require(*officers))):
 
         def do():
             if len(str(form.get("bukti", "")).strip()) < 5:
                 raise ApplicationError("Tuliskan bukti tindakan perbaikan yang diperiksa.")
             close_nonconformity(rt, number, nc, officer=user.username, evidence=str(form.get("bukti", "")).strip())
-        return await run_in_threadpool(acted, number, do, f"Ketidaksesuaian {nc} ditutup.")
+        return acted(number, do, f"Ketidaksesuaian {nc} ditutup.")
 
     @router.post("/permohonan/{number}/langkah")
-    async def step(request: Request, number: str, user=Depends(require(*officers))):
-        form = await form_of(request)
-        people = [str(p) for p in form.getlist("orang")]
-        values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-        return await run_in_threadpool(acted, number, lambda: complete_step(rt, number, values, people, user.username),
-                                       "Langkah selesai.")
+    def step(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
+        people = form.getlist("orang")
+        values = dict(form.items())
+        return acted(number, lambda: complete_step(rt, number, values, people, user.username), "Langkah selesai.")
 
     @router.post("/permohonan/{number}/surel/{item_id}/jawab")
-    async def answer(request: Request, number: str, item_id: int, user=Depends(require(*officers))):
-        form = await form_of(request)
-        return await run_in_threadpool(acted, number, lambda: answer_question(
-            rt, _item_of(rt, number, item_id), officer=user.username, answer=str(form.get("jawaban", ""))),
+    def answer(number: str, item_id: int, form=Depends(posted_form), user=Depends(require(*officers))):
+        return acted(number, lambda: answer_question(
+            rt, _item_of(rt, number, item_id), officer=user.username, answer=form.get("jawaban", "")),
             "Jawaban diantrekan untuk dikirim ke pemohon.")
 
     @router.post("/permohonan/{number}/surel/{item_id}/selesai")
-    async def handled(request: Request, number: str, item_id: int, user=Depends(require(*officers))):
-        form = await form_of(request)
-        return await run_in_threadpool(acted, number, lambda: handle(
-            rt, _item_of(rt, number, item_id), officer=user.username, note=str(form.get("catatan", "")).strip()),
+    def handled(number: str, item_id: int, form=Depends(posted_form), user=Depends(require(*officers))):
+        return acted(number, lambda: handle(
+            rt, _item_of(rt, number, item_id), officer=user.username, note=form.get("catatan", "").strip()),
             "Surel ditandai sudah ditangani.")
 
     # ------------------------------------------------------------ certificate register
@@ -516,15 +505,13 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
                       can_edit=user.role in REGISTER_EDITORS)
 
     @router.post("/register-sertifikat/status")
-    async def change_status(request: Request, user=Depends(require(*REGISTER_EDITORS))):
-        form = await form_of(request)
-        number = str(form.get("nomor", ""))
+    def change_status(form=Depends(posted_form), user=Depends(require(*REGISTER_EDITORS))):
+        number = form.get("nomor", "")
         try:
-            await run_in_threadpool(register.change_status, rt, number, str(form.get("status", "")),
-                                    str(form.get("alasan", "")), user.username)
+            register.change_status(rt, number, form.get("status", ""), form.get("alasan", ""), user.username)
         except ApplicationError as exc:
             return redirect("/register-sertifikat", str(exc), "error")
-        label = register.STATUS_LABELS.get(str(form.get("status", "")), "")
+        label = register.STATUS_LABELS.get(form.get("status", ""), "")
         return redirect("/register-sertifikat", f"Status sertifikat {number} menjadi {label}.")
 
     @router.get("/register-sertifikat/certsearch.{fmt}")

@@ -24,7 +24,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
 from pipelines.calendar import JAKARTA, local_date
@@ -36,6 +35,7 @@ from pipelines.complaints.register import (ComplaintError, add_involved, check_e
 from pipelines.complaints.staff import INVOLVEMENT_ROLES, competences_of, load_staff
 from pipelines.complaints.team import candidates, confirm_declaration, form_team
 from pipelines.desk import auth, words
+from pipelines.desk.offload import posted_form
 from pipelines.send.background import wake as wake_sender
 from pipelines.write.words import format_date_id
 
@@ -81,9 +81,6 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
                        flash=request.state.flash, path=request.url.path)
         return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
 
-    async def form_of(request: Request) -> dict:
-        return {k: str(v) for k, v in (await request.form()).items()}
-
     router = APIRouter(dependencies=[Depends(csrf_check)])
 
     # ------------------------------------------------------------------ desk: register
@@ -109,15 +106,14 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         return render(request, "pengaduan_baru.html", channels=PUBLIC_CHANNELS, form={}, error=None)
 
     @router.post("/pengaduan/baru")
-    async def new_entry(request: Request, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def new_entry(request: Request, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
-            entry = await run_in_threadpool(lambda: register_entry(
+            entry = register_entry(
                 rt, channel=form.get("saluran", ""), text=form.get("isi", ""), actor=user.username,
                 name=form.get("nama", ""), email=form.get("surel", ""), phone=form.get("telepon", ""),
                 organisation=form.get("organisasi", ""), anonymous=form.get("anonim") == "1",
                 subject=form.get("perihal", ""), entry_type=form.get("jenis") or None,
-                target=form.get("sasaran", "")))
+                target=form.get("sasaran", ""))
         except ComplaintError as exc:
             return render(request, "pengaduan_baru.html", status_code=400, channels=PUBLIC_CHANNELS,
                           form=form, error=str(exc))
@@ -144,8 +140,7 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         return render(request, "pengaduan_ringkasan.html", summary=summary)
 
     @router.post("/pengaduan/tindakan/{action_id}/cek")
-    async def action_check(request: Request, action_id: int, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def action_check(action_id: int, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
             check_effectiveness(rt, action_id, user.username, form.get("efektif") == "1", form.get("catatan", ""))
         except ComplaintError as exc:
@@ -181,31 +176,30 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
                       statuses=svc.statuses, staff=load_staff(), competences=competences, matter=matter,
                       pool=pool, today=local_date(db.now()))
 
-    async def act(request: Request, number: str, do, done: str):
-        """Run an officer's action off the event loop (a decision letter waits on LibreOffice),
-        then let the desk's sender send the mail it queued."""
-        form = await form_of(request)
+    def act(form, number: str, do, done: str):
+        """Run an officer's action (in the thread pool: the routes are plain `def`; a decision
+        letter waits on LibreOffice), then let the desk's sender send the mail it queued."""
         try:
-            await run_in_threadpool(do, form)
+            do(form)
         except ComplaintError as exc:
             return redirect(f"/pengaduan/{number}", str(exc), "error")
         wake_sender()
         return redirect(f"/pengaduan/{number}", done)
 
     @router.post("/pengaduan/{number}/catat")
-    async def record(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        return await act(request, number, lambda f: confirm_record(
+    def record(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
+        return act(form, number, lambda f: confirm_record(
             rt, number, user.username, entry_type=f.get("jenis", ""), technical_lead=f.get("pjt", ""),
             target=f.get("sasaran"), organisation=f.get("organisasi")),
             "Dicatat dan diteruskan ke Penanggung Jawab Teknis.")
 
     @router.post("/pengaduan/{number}/keterlibatan")
-    async def involvement(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        return await act(request, number, lambda f: add_involved(rt, number, f.get("pegawai", ""), f.get("peran", ""),
-                                                                 user.username), "Keterlibatan dicatat.")
+    def involvement(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
+        return act(form, number, lambda f: add_involved(rt, number, f.get("pegawai", ""), f.get("peran", ""),
+                                                        user.username), "Keterlibatan dicatat.")
 
     @router.post("/pengaduan/{number}/investigasi")
-    async def investigation(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+    def investigation(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         def do(f):
             actions = []
             if f.get("tindakan", "").strip():
@@ -216,24 +210,24 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
                 actions.append((f["tindakan"], f.get("penanggung_jawab", ""), check_on))
             record_investigation(rt, number, user.username, cause=f.get("penyebab", ""),
                                  correction=f.get("perbaikan", ""), actions=actions)
-        return await act(request, number, do, "Hasil investigasi dicatat.")
+        return act(form, number, do, "Hasil investigasi dicatat.")
 
     @router.post("/pengaduan/{number}/tim")
-    async def team_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        return await act(request, number, lambda f: form_team(
+    def team_route(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
+        return act(form, number, lambda f: form_team(
             rt, number, user.username, matter=f.get("materi", ""), chair_id=f.get("ketua", ""),
             member_ids=[f.get("anggota1", ""), f.get("anggota2", ""), f.get("anggota3", "")]),
             "Tim Penyelesaian Banding dibentuk; pernyataan ketidakberpihakan diterbitkan.")
 
     @router.post("/pengaduan/{number}/pernyataan/{staff_id}")
-    async def declaration(request: Request, number: str, staff_id: str,
-                          user: auth.User = Depends(require(*OFFICERS))):
-        return await act(request, number, lambda f: confirm_declaration(rt, number, staff_id, user.username),
-                         "Pernyataan ketidakberpihakan dicatat.")
+    def declaration(number: str, staff_id: str, form=Depends(posted_form),
+                    user: auth.User = Depends(require(*OFFICERS))):
+        return act(form, number, lambda f: confirm_declaration(rt, number, staff_id, user.username),
+                   "Pernyataan ketidakberpihakan dicatat.")
 
     @router.post("/pengaduan/{number}/keputusan")
-    async def decision(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        return await act(request, number, lambda f: issue_decision(
+    def decision(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
+        return act(form, number, lambda f: issue_decision(
             rt, number, user.username, outcome=f.get("hasil", ""), decision_text=f.get("keputusan", ""),
             publicity=f.get("publikasi", ""), publicity_reason=f.get("alasan_publikasi", "")),
             "Surat keputusan diterbitkan dan dikirim; pengaduan ditutup.")
@@ -262,9 +256,8 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         return public(request, "publik_formulir.html", form={}, error=None, entry=None)
 
     @router.post("/layanan-pengaduan")
-    async def public_submit(request: Request):
-        form = await form_of(request)
-        if await run_in_threadpool(over_limit, request, "kirim", SUBMIT_LIMIT, SUBMIT_WINDOW):
+    def public_submit(request: Request, form=Depends(posted_form)):
+        if over_limit(request, "kirim", SUBMIT_LIMIT, SUBMIT_WINDOW):
             return public(request, "publik_formulir.html", status_code=429, form=form, entry=None,
                           error="Terlalu banyak pengaduan dari alamat ini dalam satu jam. Silakan coba lagi nanti "
                                 "atau hubungi kami melalui telepon atau surel.")
@@ -276,12 +269,12 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
             return public(request, "publik_formulir.html", status_code=400, form=form, entry=None,
                           error="Isi alamat surel agar kami dapat menjawab, atau pilih pengaduan anonim.")
         try:
-            entry = await run_in_threadpool(lambda: register_entry(
+            entry = register_entry(
                 rt, channel="formulir_web", text=form.get("isi", ""), actor="formulir-web",
                 name=form.get("nama", ""), email=form.get("surel", ""), phone=form.get("telepon", ""),
                 organisation=form.get("organisasi", ""), anonymous=anonymous, subject=form.get("perihal", ""),
                 entry_type=form.get("jenis") if form.get("jenis") in ("keluhan", "banding", "saran") else None,
-                target=form.get("sasaran", "")))
+                target=form.get("sasaran", ""))
         except ComplaintError as exc:
             return public(request, "publik_formulir.html", status_code=400, form=form, entry=None, error=str(exc))
         wake_sender()
@@ -292,11 +285,10 @@ def complaints_router(rt, *, require, csrf_check, csrf_for, redirect) -> APIRout
         return public(request, "publik_lacak.html", status=None, error=None, number="")
 
     @router.post("/layanan-pengaduan/lacak")
-    async def public_lookup(request: Request):
-        form = await form_of(request)
+    def public_lookup(request: Request, form=Depends(posted_form)):
         number = form.get("nomor", "").strip().upper()[:40]
         email = form.get("surel", "").strip().lower()[:320]
-        if await run_in_threadpool(over_limit, request, "lacak", LOOKUP_LIMIT, LOOKUP_WINDOW):
+        if over_limit(request, "lacak", LOOKUP_LIMIT, LOOKUP_WINDOW):
             return public(request, "publik_lacak.html", status_code=429, status=None, number=number,
                           error="Terlalu banyak pencarian dari alamat ini. Silakan coba lagi dalam 15 menit.")
         svc = service(rt)

@@ -42,7 +42,7 @@ from pipelines.desk.actions import (add_note, close_dossier, close_mail, complet
                                     completion_subject, link_lsp, mail_to_dossier, override_finding, resubmit,
                                     resend_mail, send_completion_request)
 from pipelines.desk.mailview import read_mail
-from pipelines.desk.offload import one_hash_at_a_time
+from pipelines.desk.offload import one_hash_at_a_time, posted_form
 from pipelines.send.background import sending_beside
 from pipelines.desk.models import ROLE_LABELS
 from pipelines.write.words import format_date_id
@@ -391,8 +391,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return render(request, "queue.html", **context)
 
     @router.post("/antrean/saringan")
-    async def save_filter(request: Request, user: auth.User = Depends(require(*STAFF))):
-        form = await form_of(request)
+    def save_filter(form=Depends(posted_form), user: auth.User = Depends(require(*STAFF))):
         name = form.get("nama", "").strip()[:80]
         flt = queries.QueueFilter.from_query(dict(parse_qsl(form.get("saringan", ""))))
         if not name:
@@ -429,20 +428,17 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                       held=mail["classification"] == queries.UNCLASSIFIED and mail["dossier_id"] is None)
 
     @router.post("/surel/{mail_id}/jadikan-berkas")
-    async def mail_convert(request: Request, mail_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
-        form = await request.form()
+    def mail_convert(mail_id: RowId, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
-            number = await run_in_threadpool(mail_to_dossier, rt, mail_id, str(form.get("jenis", "")),
-                                             user.username)
+            number = mail_to_dossier(rt, mail_id, form.get("jenis", ""), user.username)
         except DeskError as exc:
             return redirect(f"/surel/{mail_id}", str(exc), "error")
         return redirect(f"/berkas/{number}", f"Berkas {number} dibuat dari surel dan diproses.")
 
     @router.post("/surel/{mail_id}/tutup")
-    async def mail_close(request: Request, mail_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
-        form = await request.form()
+    def mail_close(mail_id: RowId, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
-            close_mail(rt, mail_id, user.username, str(form.get("alasan", "")))
+            close_mail(rt, mail_id, user.username, form.get("alasan", ""))
         except DeskError as exc:
             return redirect(f"/surel/{mail_id}", str(exc), "error")
         return redirect("/antrean/tertahan", "Surel ditutup sebagai tidak relevan.")
@@ -506,15 +502,11 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return file_response(path, f"{row['kind']}-{number}.{fmt}", media)
 
-    async def form_of(request: Request) -> dict:
-        return {k: str(v) for k, v in (await request.form()).items()}
-
-    def taking_over(form: dict) -> bool:
+    def taking_over(form) -> bool:
         return form.get("ambil_alih") == "1"
 
     @router.post("/berkas/{number}/ambil")
-    async def claim_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def claim_route(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
             with engine.begin() as conn:
                 dossier = db.dossier_by_number(conn, number)
@@ -526,7 +518,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect(f"/berkas/{number}", "Berkas ini sekarang Anda pegang.")
 
     @router.post("/berkas/{number}/lepas")
-    async def release_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+    def release_route(number: str, user: auth.User = Depends(require(*OFFICERS))):
         with engine.begin() as conn:
             dossier = db.dossier_by_number(conn, number)
             if dossier is None:
@@ -536,12 +528,10 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                         if released else "Berkas ini tidak sedang Anda pegang.")
 
     @router.post("/berkas/{number}/kelengkapan")
-    async def completion(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def completion(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
-            result = await run_in_threadpool(send_completion_request, rt, number, user.username,
-                                             form.get("subjek", ""), form.get("isi", ""), form.get("nonce", ""),
-                                             taking_over(form))
+            result = send_completion_request(rt, number, user.username, form.get("subjek", ""), form.get("isi", ""),
+                                             form.get("nonce", ""), taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         if not result["queued"]:
@@ -550,17 +540,16 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                         "dalam beberapa saat (statusnya tampil di bagian Surel).")
 
     @router.post("/surel-keluar/{outbox_id}/kirim-ulang")
-    async def resend_route(request: Request, outbox_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
+    def resend_route(outbox_id: RowId, user: auth.User = Depends(require(*OFFICERS))):
         try:
-            number = await run_in_threadpool(resend_mail, rt, outbox_id, user.username)
+            number = resend_mail(rt, outbox_id, user.username)
         except DeskError as exc:
             return redirect("/", str(exc), "error")
         return redirect(f"/berkas/{number}#surel", "Surel diantrekan untuk dikirim ulang.")
 
     @router.post("/berkas/{number}/temuan/{finding_id}/kesampingkan")
-    async def override(request: Request, number: str, finding_id: RowId,
-                       user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def override(number: str, finding_id: RowId, form=Depends(posted_form),
+                 user: auth.User = Depends(require(*OFFICERS))):
         try:
             override_finding(rt, number, finding_id, user.username, form.get("alasan", ""), taking_over(form))
         except DeskError as exc:
@@ -568,18 +557,16 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect(f"/berkas/{number}#temuan", "Temuan dikesampingkan dan dicatat di riwayat.")
 
     @router.post("/berkas/{number}/periksa-ulang")
-    async def recheck(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
+    def recheck(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         from pipelines.desk.recheck import recheck_dossier
-        form = await form_of(request)
         try:
-            status = await run_in_threadpool(recheck_dossier, rt, number, user.username, taking_over(form))
+            status = recheck_dossier(rt, number, user.username, taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
         return redirect(f"/berkas/{number}", f"Berkas diperiksa ulang: {STATUS_LABELS.get(status, status)}.")
 
     @router.post("/berkas/{number}/catatan")
-    async def note(request: Request, number: str, user: auth.User = Depends(require(*STAFF))):
-        form = await form_of(request)
+    def note(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*STAFF))):
         try:
             add_note(rt, number, user.username, form.get("catatan", ""))
         except DeskError as exc:
@@ -587,8 +574,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect(f"/berkas/{number}#riwayat", "Catatan ditambahkan.")
 
     @router.post("/berkas/{number}/tutup")
-    async def close(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def close(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
             close_dossier(rt, number, user.username, form.get("alasan", ""), taking_over(form))
         except DeskError as exc:
@@ -596,8 +582,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect(f"/berkas/{number}", "Berkas ditutup.")
 
     @router.post("/berkas/{number}/ajukan-kembali")
-    async def resubmit_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def resubmit_route(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
             resubmit(rt, number, user.username, form.get("catatan", ""), taking_over(form))
         except DeskError as exc:
@@ -613,19 +598,16 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                         f"{STATUS_LABELS.get(status, status)}.")
 
     @router.post("/berkas/{number}/hubungkan-lsp")
-    async def link_route(request: Request, number: str, user: auth.User = Depends(require(*OFFICERS))):
-        form = await form_of(request)
+    def link_route(number: str, form=Depends(posted_form), user: auth.User = Depends(require(*OFFICERS))):
         try:
-            return await run_in_threadpool(link_and_recheck, number, form.get("lsp", ""), user,
-                                           taking_over(form))
+            return link_and_recheck(number, form.get("lsp", ""), user, taking_over(form))
         except DeskError as exc:
             return redirect(f"/berkas/{number}", str(exc), "error")
 
     @router.post("/berkas/{number}/daftarkan-pengirim")
-    async def register_sender(request: Request, number: str, user: auth.User = Depends(require("admin"))):
+    def register_sender(number: str, form=Depends(posted_form), user: auth.User = Depends(require("admin"))):
         """Admin: the held sender becomes a registered address of an LSP (existing or new)."""
         from pipelines.registry import RegistryError, add_address, add_lsp
-        form = await form_of(request)
         with engine.connect() as conn:
             dossier = db.dossier_by_number(conn, number)
         if dossier is None:
@@ -693,11 +675,10 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect(f"/berkas/{number}", message + " Tidak ada lagi berkas yang menunggu persetujuan.")
 
     @router.post("/setujui-terpilih")
-    async def approve_selected(request: Request, user: auth.User = Depends(approver_only)):
+    def approve_selected(request: Request, form=Depends(posted_form), user: auth.User = Depends(approver_only)):
         """Several clean dossiers at once: the first POST shows what will be approved (asked
         once), the second (yakin=1) approves them."""
-        form = await request.form()
-        numbers = list(dict.fromkeys(str(n) for n in form.getlist("berkas")))[:100]
+        numbers = list(dict.fromkeys(form.getlist("berkas")))[:100]
         with engine.connect() as conn:
             clean = queries.clean_awaiting(conn, numbers)
         skipped = [n for n in numbers if n not in clean]
@@ -707,7 +688,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         if form.get("yakin") != "1":
             return render(request, "approve_many.html", dossiers=list(clean.values()), skipped=skipped,
                           lsps={l.code: l for l in rt.registry.lsps})
-        done, errors = await run_in_threadpool(approve_now, list(clean), user)
+        done, errors = approve_now(list(clean), user)
         text = f"{len(done)} berkas disetujui: {', '.join(done)}."
         if errors or skipped:
             text += f" {len(errors) + len(skipped)} tidak disetujui: " + " ".join(
@@ -715,9 +696,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return redirect("/antrean?status=menunggu_persetujuan", text, "error" if errors or skipped else "ok")
 
     @router.post("/berkas/{number}/kembalikan")
-    async def return_route(request: Request, number: str, user: auth.User = Depends(approver_only)):
+    def return_route(number: str, form=Depends(posted_form), user: auth.User = Depends(approver_only)):
         from pipelines.decide.approval import ApprovalError, return_to_officer
-        form = await form_of(request)
         try:
             return_to_officer(rt, number, user.username, form.get("catatan", ""))
         except ApprovalError as exc:
@@ -752,8 +732,8 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
         return render(request, "users.html", users=rows, ROLES=models.ROLES)
 
     @router.post("/pengguna/{username}/{action}")
-    async def user_admin(request: Request, username: str, action: str, user: auth.User = Depends(require("admin"))):
-        form = await form_of(request)
+    def user_admin(request: Request, username: str, action: str, form=Depends(posted_form),
+                   user: auth.User = Depends(require("admin"))):
         if username == user.username and action in ("nonaktifkan", "peran"):
             return redirect("/pengguna", "Anda tidak dapat menonaktifkan atau mengubah peran akun Anda sendiri.", "error")
         try:
@@ -767,7 +747,7 @@ def create_app(rt, *, secure_cookies: bool = False, secret: bytes | None = None,
                 auth.change_role(engine, username, form.get("peran", ""), user.username)
                 text = f"Peran {username} diubah menjadi {ROLE_LABELS.get(form.get('peran'), form.get('peran'))}."
             elif action == "kata-sandi":
-                password = await run_in_threadpool(auth.reset_password, engine, username, None, user.username)
+                password = auth.reset_password(engine, username, None, user.username)
                 with engine.connect() as conn:
                     rows = conn.execute(select(models.users).order_by(models.users.c.username)).mappings().all()
                 # Shown once, in this response only (never in a cookie or a URL).

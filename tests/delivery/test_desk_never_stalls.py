@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -23,28 +22,10 @@ import yaml
 from sqlalchemy import select
 
 from pipelines import db
-from pipelines.config import PROJECT_ROOT
 from pipelines.runtime import Runtime
 from tests.delivery.faults import SmtpTarpit
-from tests.desk.desk_seed import PASSWORD, add_users, seed_dossier
-from tests.servers import free_port, wait_for_port
-
-SERVE = ("import sys, uvicorn; from pipelines.runtime import Runtime; from pipelines.desk.app import create_app; "
-         "app = create_app(Runtime.load(sys.argv[1]), secret=b'uji-macet-' * 5); "
-         "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')")
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def logged_in(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
-    page = client.get("/masuk").text
-    answer = client.post("/masuk", data={"csrf_token": csrf(page), "username": username, "password": PASSWORD,
-                                         "lanjut": "/antrean"})
-    assert answer.status_code == 303, answer.text[:500]
-    return client
+from tests.desk.desk_seed import add_users, seed_dossier
+from tests.desk_served import csrf, logged_in, p95, page_times, served_desk
 
 
 @pytest.fixture
@@ -58,16 +39,9 @@ def desk(tmp_path):
         add_users(rt.engine)
         for i in range(1, 41):
             seed_dossier(rt.engine, rt.settings.outputs_dir, number=f"BLK-2025-{i:06d}", status="menunggu_kelengkapan")
-        port = free_port()
         # the desk sits behind the office's reverse proxy (here: the test's own address)
-        env = {**os.environ, "SERTIFLOW_DESK_TRUSTED_PROXIES": "127.0.0.1"}
-        server = subprocess.Popen([sys.executable, "-c", SERVE, str(config), str(port)], cwd=PROJECT_ROOT, env=env)
-        try:
-            wait_for_port("127.0.0.1", port, timeout=60)
-            yield rt, f"http://127.0.0.1:{port}", tarpit
-        finally:
-            server.terminate()
-            server.wait(10)
+        with served_desk(config, env={**os.environ, "SERTIFLOW_DESK_TRUSTED_PROXIES": "127.0.0.1"}) as base:
+            yield rt, base, tarpit
 
 
 # Six clients posting wrong passwords for made-up users from ever new addresses (password
@@ -98,23 +72,9 @@ print(len(tried))
 """
 
 
-def p95(latencies: list[float]) -> float:
-    return statistics.quantiles(latencies, n=20)[-1]
-
-
 def browse(client: httpx.Client, seconds: float) -> list[float]:
     """An officer reading the queue and dossiers one after the other; each page's time."""
-    latencies, i = [], 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        path = "/antrean" if i % 2 == 0 else f"/berkas/BLK-2025-{10 + i % 30:06d}"
-        started = time.perf_counter()
-        answer = client.get(path)
-        latencies.append(time.perf_counter() - started)
-        assert answer.status_code == 200, (path, answer.status_code)
-        i += 1
-        time.sleep(0.02)
-    return latencies
+    return page_times(client, lambda i: "/antrean" if i % 2 == 0 else f"/berkas/BLK-2025-{10 + i % 30:06d}", seconds)
 
 
 def test_pages_stay_fast_while_smtp_hangs_and_logins_are_hammered(desk):
