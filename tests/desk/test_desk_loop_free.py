@@ -132,13 +132,15 @@ def test_no_desk_action_takes_a_database_connection_on_the_event_loop(client, se
         ("/berkas/BLK-2025-000007/kembalikan", {"catatan": "Jumlah blanko tidak sesuai surat permohonan."}),
         ("/setujui-terpilih", {"berkas": ["BLK-2025-000002"], "yakin": "1"}),
     ])
+    posts("admin1", [("/berkas/BLK-2025-000007/ajukan-kembali", {"catatan": "Jumlah blanko sudah dibetulkan."})])
     lookup = client.post("/layanan-pengaduan/lacak", data={
         "nomor": "ADU-2025-000001", "surel": "x@example.id", "csrf_token": csrf_of(client.get("/layanan-pengaduan/lacak").text)})
     assert lookup.status_code == 404
     with seeded.engine.connect() as conn:       # the actions were done, not refused
         assert db.dossier_by_number(conn, "BLK-2025-000006")["lsp_code"] == "LSP-002"
         assert db.dossier_by_number(conn, "BLK-2025-000002")["status"] != "menunggu_persetujuan"
-        assert db.dossier_by_number(conn, "BLK-2025-000007")["status"] != "menunggu_persetujuan"
+        assert db.dossier_by_number(conn, "BLK-2025-000007")["status"] == "menunggu_persetujuan"   # returned, resubmitted
+        assert db.dossier_by_number(conn, "BLK-2025-000001")["status"] == "ditutup"
     assert not loop_watch, "database work on the event loop:\n" + "\n---\n".join(loop_watch)
 
 
