@@ -178,17 +178,27 @@ def _read(path: Path) -> dict:
 def load_service(path: Path) -> Service:
     data = _read(path)
     steps_after = data.pop("steps_after", None) or {}
+    step_changes = data.pop("step_changes", None) or {}
     unknown = set(data) - _SERVICE_FIELDS
     if unknown:
         raise ServiceError(f"{path.name}: unknown field(s) {', '.join(sorted(unknown))}")
     raw_steps = list(data.pop("steps", None) or [])
-    # `steps_after: {step_id: [steps]}` adds steps to those of the base (product testing after
-    # the audit) without copying the base's whole list
-    for after, added in steps_after.items():
-        position = next((i for i, s in enumerate(raw_steps) if s.get("id") == after), None)
+
+    def position_of(step_id: str, where: str) -> int:
+        position = next((i for i, s in enumerate(raw_steps) if s.get("id") == step_id), None)
         if position is None:
-            raise ServiceError(f"{path.name} steps_after: no step {after!r}")
-        raw_steps[position + 1:position + 1] = added
+            raise ServiceError(f"{path.name} {where}: no step {step_id!r}")
+        return position
+
+    # `steps_after: {step_id: [steps]}` adds steps to those of the base (product testing after
+    # the audit), `step_changes: {step_id: {field: value}}` rewords one of them (the lot sampling
+    # of SPPT SNI type 1 in place of the audit), without copying the base's whole list
+    for after, added in steps_after.items():
+        position = position_of(after, "steps_after") + 1
+        raw_steps[position:position] = added
+    for step_id, changes in step_changes.items():
+        position = position_of(step_id, "step_changes")
+        raw_steps[position] = {**raw_steps[position], **changes}
     steps = []
     for i, raw in enumerate(raw_steps):
         bad = set(raw) - _STEP_FIELDS

@@ -57,6 +57,33 @@ def test_every_service_is_well_formed():
         assert SERVICES[kind].clock["target_working_days"] == days
 
 
+def test_sppt_sni_type_1_samples_the_lot_instead_of_an_audit():
+    """Type 1 has no factory audit: its YAML rewords the base's audit steps (step_changes) as the
+    sampling and verification of the lot; type 5 keeps the audit. Step ids stay the same."""
+    type1, type5 = SERVICES["sppt_sni_tipe1"], SERVICES["sppt_sni_tipe5"]
+    assert [s.id for s in type1.steps] == [s.id for s in type5.steps]
+    assert type1.step("audit").label == "Pengambilan contoh dan verifikasi lot"
+    assert type1.step("pemberitahuan_audit").label == "Surat pelaksanaan pengambilan contoh (tanggal, petugas, biaya)"
+    assert [i["label"] for i in type1.step("pemberitahuan_audit").inputs] == [
+        "Tanggal pengambilan contoh", "Tanggal selesai verifikasi lot",
+        "Petugas pengambil contoh dari daftar personel (ketua lebih dulu, dipisah ;)"]
+    assert type1.certificate["activity"] == "pengambilan contoh"
+    words = [s.label for s in type1.steps] + [i["label"] for s in type1.steps for i in s.inputs]
+    assert not [w for w in words if "audit" in w.lower()]
+    assert type1.step("audit").minutes is None       # not the type 5 factory audit's 41 working days
+    assert type5.step("audit").label == "Audit tahap 1 dan tahap 2" and "activity" not in type5.certificate
+
+
+def test_a_step_change_must_name_a_step_of_the_base(tmp_path):
+    import pytest
+    from pipelines.services import ServiceError, load_service
+    path = tmp_path / "salah.yaml"
+    path.write_text("kind: salah\nname: Salah\nnumber_prefix: SLH\nchecklist: []\nbase: _sertifikasi_balai.yaml\n"
+                    "step_changes:\n  audit_pabrik: {label: Audit pabrik}\n", encoding="utf-8")
+    with pytest.raises(ServiceError, match="step_changes: no step 'audit_pabrik'"):
+        load_service(path)
+
+
 def test_a_committee_withdrawal_withdraws_the_customers_certificate(tmp_path):
     """A surveillance case decided 'pencabutan' withdraws the customer's certificate of that service."""
     from datetime import date

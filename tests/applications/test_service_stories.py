@@ -120,6 +120,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
     participants = len(PEOPLE) if any(i["id"] == "participant_list" for i in service.checklist) else 0
     tariff = offer(service.tariff, participants)
     nonconformity = ""
+    activity = service.certificate.get("activity") or "audit"
     seen_mail = len(office.inbox_of(company.email))
     walked = []
     while case["status"] != "selesai":
@@ -182,6 +183,8 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
                 assert BILLING_CODE in text
             if written["kind"].startswith("pemberitahuan_"):
                 assert "5 Oktober 2026" in text and "6 Oktober 2026" in text and team_for(service)[0] in text
+                # worded by the service's data: an audit, the lot sampling of SPPT SNI type 1, a training
+                assert f"pelaksanaan {activity}" in text
         # Its mail goes to the applicant in the case's thread with those documents.
         if step.mail:
             office.run()
@@ -190,6 +193,8 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             assert f"[{number}]" in inbox[-1]["Subject"] and inbox[-1]["In-Reply-To"]
             assert sorted(p.get_filename() for p in inbox[-1].iter_attachments()) == sorted(
                 f"{w['kind']}.docx" for w in step.writes)
+            if step.mail == "pemberitahuan_audit":
+                assert f"{activity.capitalize()} akan dilaksanakan" in body_of(inbox[-1])
         seen_mail = len(office.inbox_of(company.email))
     pauses = [s.id for s in service.steps if s.waits_for and s.id in walked]
     assert "menunggu_pembayaran" in pauses
