@@ -57,16 +57,21 @@ class TreePeak:
         self._thread.join()
 
     @staticmethod
-    def _tree() -> list[tuple[int, int, str]]:
-        parents, me = {}, os.getpid()
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as f:
-                        parents[int(entry)] = int(f.read().rsplit(") ", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    pass
-        tree, frontier = [], [me]
+    def _children(pid: int) -> list[int]:
+        """Children of every thread of `pid` (/proc/PID/task/TID/children): the sampler runs in
+        the measured process, and scanning all of /proc every 50 ms took ~6% of its CPU."""
+        children = []
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    children += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+        return children
+
+    @classmethod
+    def _tree(cls) -> list[tuple[int, int, str]]:
+        tree, frontier = [], [os.getpid()]
         while frontier:
             pid = frontier.pop()
             try:
@@ -77,7 +82,7 @@ class TreePeak:
             except (OSError, IndexError, ValueError):
                 continue
             tree.append((pid, rss, cmd))
-            frontier += [child for child, parent in parents.items() if parent == pid]
+            frontier += cls._children(pid)
         return tree
 
     def _run(self):
