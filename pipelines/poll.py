@@ -25,6 +25,7 @@ from pipelines.threads import MailGroup, mail_groups
 from pipelines.write.dossier import close_render_pool, convert_pending
 
 BATCH = 200
+MAIL_THREADS = 4  # groups of one batch processed side by side
 READ_AHEAD = 3   # mails of a group read ahead of the one being checked
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,22 @@ def fetch_new(rt: Runtime, mailbox: str) -> int:
 
 def pending_batches(rt: Runtime) -> list[list[int]]:
     """Unfinished mail in batches of about BATCH; the mails of one sender or one conversation
-    stay in one batch, so they are checked in order (see `pipelines.threads`)."""
+    stay in one batch, so they are checked in order (see `pipelines.threads`). A batch holds
+    at least MAIL_THREADS groups when there are that many, however large they are: the groups
+    of a batch are processed side by side, and three senders of 300 mails each in batches of
+    one group were processed one mail at a time."""
     batches: list[list[int]] = []
+    groups_in_last = 0
     for group in mail_groups(rt, unfinished_mail(rt.engine)):
-        if not batches or batches[-1] and len(batches[-1]) + len(group.mail_ids) > BATCH:
+        if not batches or (groups_in_last >= MAIL_THREADS and len(batches[-1]) + len(group.mail_ids) > BATCH):
             batches.append([])
+            groups_in_last = 0
         batches[-1].extend(group.mail_ids)
+        groups_in_last += 1
     return batches
 
 
-def process_batch(rt: Runtime, mail_ids: list[int], workers: int = 4) -> Counter:
+def process_batch(rt: Runtime, mail_ids: list[int], workers: int = MAIL_THREADS) -> Counter:
     """Process mails side by side: each spends most of its time waiting on the reader
     subprocesses, and claims in the database keep two threads off the same mail. The mails of
     one group (a sender, a conversation) go one after the other in arrival order, so a reply never
