@@ -26,7 +26,7 @@ from pipelines.findings import Finding
 from pipelines.classify.rules import UNCLASSIFIED
 from pipelines.mail.ingest import claim_mail
 from pipelines.offices import offers
-from pipelines.read import read_documents, walk_message
+from pipelines.read import read_documents, read_message, walk_message
 from pipelines.runtime import Runtime
 from pipelines.send.outbox import automatic_mail_count, enqueue
 from pipelines.threads import reply_subject
@@ -59,8 +59,7 @@ def read_mail(rt: Runtime, mail_id: int) -> tuple[MailContent, list[Document]]:
     of the mail's turn (poll.process_batch reads the next mails of a sender meanwhile)."""
     with rt.engine.connect() as conn:
         raw_path = conn.execute(select(db.mails.c.raw_path).where(db.mails.c.id == mail_id)).scalar_one()
-    content = walk_message(Path(raw_path).read_bytes())
-    return content, read_documents(content.attachments)
+    return read_message(Path(raw_path).read_bytes())
 
 
 def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:

@@ -4,6 +4,7 @@
   mails and ZIP archives included), types sniffed from the bytes, names made safe.
 - `read_document(att)` -> Document: type recognised by content, text (OCR for scans), facts,
   roster for participant lists, findings.
+- `read_message(raw)` -> both: the mail and its documents in one worker task.
 
 Both parse hostile input in a reused worker process bounded in time and memory
 (see sandbox.py); neither raises. Findings carry Indonesian messages.
@@ -18,7 +19,7 @@ from pipelines.findings import Finding
 from pipelines.read import sandbox
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
 
-__all__ = ["walk_message", "read_document", "read_documents", "ReadLimits", "DEFAULT_LIMITS"]
+__all__ = ["walk_message", "read_document", "read_documents", "read_message", "ReadLimits", "DEFAULT_LIMITS"]
 
 # pdfium is not thread-safe: reading in this process (debug mode, or no worker available) is serialised
 _INPROCESS = threading.Lock()
@@ -131,3 +132,25 @@ def read_documents(attachments: list[Attachment], *, limits: ReadLimits = DEFAUL
         return [read_document(a, limits=limits) for a in attachments]
     with ThreadPoolExecutor(max_workers=sandbox.pool().size) as ex:
         return list(ex.map(lambda a: read_document(a, limits=limits), attachments))
+
+
+def read_message(raw: bytes, *, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[MailContent, list[Document]]:
+    """`walk_message` and `read_documents` of its attachments, in one worker task: the
+    attachments do not travel back to this process and out again (five round trips of pickled
+    bytes a mail, and the unpickling on this process's GIL). When that task fails (a file past
+    its time or memory, a crash) the mail is read again the usual way, so each attachment gets
+    its own finding. Never raises."""
+    if not sandbox.inprocess_requested():
+        try:
+            raw = bytes(raw) if raw is not None else b""
+        except Exception:
+            raw = b""
+        out = sandbox.pool().run("message", raw, limits)
+        if out.ok and isinstance(out.value, tuple) and len(out.value) == 2:
+            content, documents = out.value
+            if isinstance(content, MailContent) and isinstance(documents, list) \
+                    and len(documents) == len(content.attachments) \
+                    and all(isinstance(d, Document) for d in documents):
+                return content, documents
+    content = walk_message(raw, limits=limits)
+    return content, read_documents(content.attachments, limits=limits)

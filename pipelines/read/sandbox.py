@@ -163,6 +163,9 @@ class Worker:
             if kind == "extend":
                 deadline = min(hard, max(deadline, time.monotonic()) + float(msg[1]))
                 continue
+            if kind == "deadline":  # the next part of the task starts now with its own time
+                deadline = min(hard, time.monotonic() + float(msg[1]))
+                continue
             elapsed = time.monotonic() - start
             if kind == "done":
                 if self.tasks >= RECYCLE_AFTER:

@@ -61,6 +61,15 @@ def _tasks():
     def walk_task(payload, limits, progress):
         return walk(payload, limits)
 
+    def message(payload, limits, progress):
+        """A mail and its attachments in one round trip; each document gets its own time."""
+        content = walk(payload, limits)
+        documents = []
+        for attachment in content.attachments:
+            progress(limits.timeout_s, fresh=True)
+            documents.append(read_inprocess(attachment, limits, progress))
+        return content, documents
+
     def sleep(payload, limits, progress):  # used by tests of the bound itself
         import time
         time.sleep(float(payload))
@@ -73,7 +82,7 @@ def _tasks():
     def crash(payload, limits, progress):  # used by tests of the bound itself
         os._exit(int(payload or 70))
 
-    return {"read": read, "walk": walk_task, "sleep": sleep, "allocate": allocate, "crash": crash}
+    return {"read": read, "walk": walk_task, "message": message, "sleep": sleep, "allocate": allocate, "crash": crash}
 
 
 def main(fd: int) -> None:
@@ -91,8 +100,9 @@ def main(fd: int) -> None:
     base = _vm_bytes()
     conn.send_bytes(pickle.dumps(("ready", {"pid": os.getpid(), "vm_mb": base >> 20})))
 
-    def progress(seconds: float) -> None:
-        conn.send_bytes(pickle.dumps(("extend", float(seconds))))
+    def progress(seconds: float, fresh: bool = False) -> None:
+        """More time for the running task: `seconds` more, or (fresh) `seconds` from now."""
+        conn.send_bytes(pickle.dumps(("deadline" if fresh else "extend", float(seconds))))
 
     while True:
         try:

@@ -7,7 +7,7 @@ import pytest
 from read_builders import (attachment, balloon_pdf, dossier_files, request_mail, scanned_pdf)
 
 from pipelines.documents import CERTIFICATION_DECISION
-from pipelines.read import ReadLimits, ocr, read_document, read_documents, sandbox, walk_message
+from pipelines.read import ReadLimits, ocr, read_document, read_documents, read_message, sandbox, walk_message
 
 
 def codes(doc):
@@ -40,6 +40,29 @@ def test_ballooning_pdf_is_stopped_by_memory_bound_and_mail_continues():
     assert by_name["berita_acara.pdf"].facts["assessment_date"] == "2026-10-05"
     # and the pool still works afterwards
     assert read_document(attachment("lagi.pdf", files["surat_permohonan.pdf"])).facts["blanks_requested"] == 3
+
+
+def test_a_mail_read_in_one_task_gives_what_reading_it_file_by_file_gives():
+    raw = request_mail(dossier_files())
+    content, documents = read_message(raw)
+    walked = walk_message(raw)
+    assert [a.filename for a in content.attachments] == [a.filename for a in walked.attachments]
+    assert [(d.filename, d.doc_type, d.facts, d.text, codes(d)) for d in documents] == \
+        [(d.filename, d.doc_type, d.facts, d.text, codes(d)) for d in read_documents(walked.attachments)]
+    assert {d.doc_type for d in documents} >= {CERTIFICATION_DECISION}
+
+
+def test_a_mail_with_a_ballooning_pdf_read_in_one_task_still_gets_a_finding_for_that_file():
+    files = dossier_files()
+    files["keputusan.pdf"] = balloon_pdf(1200)
+    t = time.monotonic()
+    content, documents = read_message(request_mail(files))
+    assert time.monotonic() - t < 60
+    by_name = {d.filename: d for d in documents}
+    assert len(documents) == len(content.attachments) == 4
+    assert codes(by_name["keputusan.pdf"]) == ["BATAS_MEMORI_TERLAMPAUI"]
+    assert by_name["surat_permohonan.pdf"].facts["blanks_requested"] == 3
+    assert by_name["daftar_peserta.xlsx"].roster.competent_count == 3
 
 
 @pytest.mark.skipif(bool(ocr.available()), reason="Tesseract with Indonesian data not installed")
