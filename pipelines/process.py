@@ -275,20 +275,24 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
         paths.append(path)
     with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
         recorded = set(conn.execute(select(db.documents.c.position).where(db.documents.c.mail_id == mail_id)).scalars())
-        for position, (attachment, document, path) in enumerate(zip(content.attachments, documents, paths)):
-            if position in recorded:
-                continue
-            document_id = conn.execute(insert(db.documents).values(
-                dossier_id=dossier["id"], mail_id=mail_id, position=position,
-                filename=attachment.filename, path=str(path), media_type=document.media_type,
-                sha256=document.sha256, size=document.size, doc_type=document.doc_type,
-                evidence=document.evidence, facts=document.facts,
-                needs_manual_review=1 if document.needs_manual_review else 0)).inserted_primary_key[0]
-            if document.roster is not None and document.roster.rows:
-                conn.execute(insert(db.participants), [
-                    {"dossier_id": dossier["id"], "document_id": document_id, "sheet": r.sheet, "row": r.row,
-                     "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
-                    for r in document.roster.rows])
+        todo = [(position, attachment, document, path) for position, (attachment, document, path)
+                in enumerate(zip(content.attachments, documents, paths)) if position not in recorded]
+        if todo:   # one INSERT .. RETURNING for the mail's documents, one for their participants
+            ids = dict(conn.execute(
+                insert(db.documents).returning(db.documents.c.position, db.documents.c.id,
+                                               sort_by_parameter_order=True),
+                [{"dossier_id": dossier["id"], "mail_id": mail_id, "position": position,
+                  "filename": attachment.filename, "path": str(path), "media_type": document.media_type,
+                  "sha256": document.sha256, "size": document.size, "doc_type": document.doc_type,
+                  "evidence": document.evidence, "facts": document.facts,
+                  "needs_manual_review": 1 if document.needs_manual_review else 0}
+                 for position, attachment, document, path in todo]).all())
+            participants = [
+                {"dossier_id": dossier["id"], "document_id": ids[position], "sheet": r.sheet, "row": r.row,
+                 "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
+                for position, _, document, _ in todo if document.roster is not None for r in document.roster.rows]
+            if participants:
+                conn.execute(insert(db.participants), participants)
     return documents
 
 
@@ -296,11 +300,14 @@ def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
     """Store the checklist type the service gave each document (`Service.recognise` runs after
     the files are saved): the desk shows every file under its checklist item. Rows saved before
     the type was stored get it the next time their case is checked; unchanged rows are not written."""
-    for d in documents:
-        conn.execute(update(db.documents).where(
-            db.documents.c.dossier_id == dossier_id, db.documents.c.sha256 == d.sha256,
-            db.documents.c.filename == d.filename, db.documents.c.doc_type != d.doc_type)
-            .values(doc_type=d.doc_type, evidence=d.evidence))
+    wanted = {(d.sha256, d.filename): d for d in documents}
+    stored = conn.execute(select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
+                                 db.documents.c.doc_type).where(db.documents.c.dossier_id == dossier_id))
+    for row in stored.all():   # one read, and a write only for a row whose type changed
+        d = wanted.get((row.sha256, row.filename))
+        if d is not None and row.doc_type != d.doc_type:
+            conn.execute(update(db.documents).where(db.documents.c.id == row.id)
+                         .values(doc_type=d.doc_type, evidence=d.evidence))
 
 
 def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:
@@ -361,9 +368,11 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
 
     found = [_with_override(f, overrides) for f in found]
     recipient = _reply_recipient(dossier, content)
-    with rt.engine.connect() as conn:
-        replies_left = automatic_mail_count(conn, recipient) < rt.settings.auto_replies_per_sender_per_day
-    decision = decide(service, dossier["status"], found, sender_known, replies_left=replies_left)
+    decision = decide(service, dossier["status"], found, sender_known)
+    if decision.email:   # only a decision that mails depends on today's count (decide is pure)
+        with rt.engine.connect() as conn:
+            replies_left = automatic_mail_count(conn, recipient) < rt.settings.auto_replies_per_sender_per_day
+        decision = decide(service, dossier["status"], found, sender_known, replies_left=replies_left)
 
     extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
     extra = extension.context(rt, dossier, service, documents, content) if extension else {}
@@ -381,11 +390,11 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
             raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
         conn.execute(delete(db.findings).where(db.findings.c.dossier_id == dossier_id))
         now = db.now()
-        for f in found:
-            conn.execute(insert(db.findings).values(
-                dossier_id=dossier_id, code=f.code, severity=f.severity.value, message=f.message,
-                location=f.where, overridden_by=f.details.get("overridden_by", ""),
-                override_reason=f.details.get("override_reason", ""), created_at=now))
+        if found:
+            conn.execute(insert(db.findings), [
+                {"dossier_id": dossier_id, "code": f.code, "severity": f.severity.value, "message": f.message,
+                 "location": f.where, "overridden_by": f.details.get("overridden_by", ""),
+                 "override_reason": f.details.get("override_reason", ""), "created_at": now} for f in found])
         values = {"facts": facts, "updated_at": now, "status": decision.status}
         if decision.complete:
             values["completed_at"] = now
@@ -445,6 +454,13 @@ def _with_override(finding: Finding, overrides: dict) -> Finding:
 def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
     values = {"docx_path": str(generated["docx"]), "pdf_path": str(generated.get("pdf") or ""),
               "created_at": db.now()}
+    if conn.dialect.name in ("sqlite", "postgresql"):   # one statement (uq_generated_kind)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(db.generated_files)
+        conn.execute(upsert.values(dossier_id=dossier_id, kind=generated["kind"], **values)
+                     .on_conflict_do_update(index_elements=["dossier_id", "kind"], set_=values))
+        return
     done = conn.execute(update(db.generated_files).where(
         db.generated_files.c.dossier_id == dossier_id,
         db.generated_files.c.kind == generated["kind"]).values(**values)).rowcount
