@@ -121,6 +121,13 @@ def _render_pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
+def warm_render_pool() -> None:
+    """Start the render worker now (see poll.process_batch) rather than at the first document."""
+    pool = _render_pool()
+    if pool is not None:
+        pool.submit(os.getpid).result()
+
+
 def close_render_pool() -> None:
     """Stop the render workers at the end of a pass (a multiprocessing child would otherwise
     wait for them forever when it exits)."""
