@@ -96,8 +96,11 @@ def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None
 
 
 def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
-    with rt.engine.connect() as conn:
+    with rt.engine.connect() as conn:   # reads only: no write lock for the usual, unique mail
         row = _mail_row(conn, mail_id)
+        earlier = conn.execute(select(db.mails.c.id, db.mails.c.dossier_id).where(
+            db.mails.c.message_id == row["message_id"], db.mails.c.id < mail_id)
+            .order_by(db.mails.c.id)).first()
     documents = None
     if read is not None:
         content, documents = read.result()
@@ -105,11 +108,8 @@ def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future |
         content = walk_message(Path(row["raw_path"]).read_bytes())
     crash_point("after_parse")
 
-    with rt.engine.begin() as conn:
-        earlier = conn.execute(select(db.mails.c.id, db.mails.c.dossier_id).where(
-            db.mails.c.message_id == row["message_id"], db.mails.c.id < mail_id)
-            .order_by(db.mails.c.id)).first()
-        if earlier is not None:
+    if earlier is not None:
+        with rt.engine.begin() as conn:
             _finish_mail(conn, mail_id, "duplikat", earlier.dossier_id)
             db.record_event(conn, "surel_duplikat", mail_id=mail_id, dossier_id=earlier.dossier_id,
                             sama_dengan=earlier.id)
