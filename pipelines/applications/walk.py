@@ -212,6 +212,23 @@ def audit_team_refusals(conn, service: Service, dossier: dict, names: list[str])
     return problems
 
 
+def _same_person(name: str) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def certificates_in_question(conn, service: Service, dossier_id: int) -> list:
+    """The customer's active or suspended certificates of this service that a decision on the case
+    acts on: all of an organisation's; where each participant holds a certificate (`holder:
+    peserta`), only those of the persons the case's participant list names (ISO/IEC 17024:
+    surveillance, suspension and withdrawal are per certified person)."""
+    app_row = store.application(conn, dossier_id)
+    current = store.active_certificates(conn, app_row["customer_id"] if app_row else None, service.kind)
+    if service.certificate.get("holder") != "peserta":
+        return current
+    named = {_same_person(p["name"]) for p in _participants(conn, dossier_id)}
+    return [c for c in current if _same_person(c["holder"]) in named]
+
+
 def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: date) -> list[dict]:
     """New certificates: one per organisation, or one per participant for person certification."""
     cert = service.certificate
@@ -316,8 +333,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
             following = service.next_step(following.id)
         if outcome in MAINTAINS:
             # surveillance and recertification act on the customer's certificates of this service
-            app_row = store.application(conn, dossier["id"])
-            current = store.active_certificates(conn, app_row["customer_id"] if app_row else None, service.kind)
+            current = certificates_in_question(conn, service, dossier["id"])
             if not current:
                 raise ApplicationError(f"Pemohon belum memiliki sertifikat {service.name} yang aktif untuk "
                                        f"{MAINTAINS[outcome]}; pilih keputusan lain.")
@@ -347,7 +363,6 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         if not moved:
             raise ApplicationError(f"Berkas {number} sudah diubah orang lain; muat ulang halaman.")
         store.add_step_data(conn, dossier["id"], inputs)
-        app_row = store.application(conn, dossier["id"])
         for g in generated:
             _upsert_generated(conn, dossier["id"], g)
         if outcome == "pemeliharaan":
@@ -372,9 +387,9 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                 "issue_date": cert["issue_date"], "expiry_date": cert["expiry_date"],
                 "surveillance_dates": [d.isoformat() for d in cert["surveillance_dates"]], "status": "aktif"}
                 for h in holders])
-        if outcome in REGISTER_EFFECT and app_row is not None:
+        if outcome in REGISTER_EFFECT:
             # a committee suspends or withdraws the customer's certificates of this service
-            for cert in store.active_certificates(conn, app_row["customer_id"], service.kind):
+            for cert in certificates_in_question(conn, service, dossier["id"]):
                 store.set_certificate_status(conn, cert["number"], REGISTER_EFFECT[outcome],
                                              f"Keputusan Komite Evaluasi pada berkas {number} ({outcome}).")
         if step.mail:

@@ -1,7 +1,7 @@
-"""Surveillance of person certificates in the certificate register (over HTTP): a person
-certificate (ISO/IEC 17024) carries the surveillance dates of services/sertifikasi_person.yaml and
-the register shows the next one due; a training certificate (bimtek) has none and the register
-shows none for it. Both applications arrive by mail through real Dovecot."""
+"""Surveillance of person certificates (ISO/IEC 17024) over real Dovecot and SMTP: a person
+certificate carries the surveillance dates of services/sertifikasi_person.yaml and the register page
+shows the next one due (a training certificate, bimtek, has none); a surveillance case for one
+certified person maintains or withdraws that person's certificate only."""
 from __future__ import annotations
 
 import html
@@ -10,12 +10,15 @@ from datetime import date
 
 from sqlalchemy import select
 
+from pipelines import db
 from pipelines.applications import advance
 from pipelines.applications.models import register
+from pipelines.calendar import local_date
 from pipelines.desk import auth
 from pipelines.write.words import format_date_id
-from tests.applications.factories import AKADEMI, PEOPLE, application_mail
-from tests.applications.office import make_balai, walk_to_decision
+from tests.applications.factories import (AKADEMI, PEOPLE, application_mail, candidate_list_xlsx, letter_pdf,
+                                          text_pdf)
+from tests.applications.office import docx_text, make_balai, walk_to_decision
 from tests.desk.application_case import PASSWORD, login
 
 CELLS = re.compile(r"<td>(.*?)</td>", re.S)
@@ -74,3 +77,74 @@ def test_person_certificates_have_surveillance_and_training_certificates_none(tm
         assert rows[e["number"]][1] == e["holder"] and rows[e["number"]][due] == format_date_id(first)
     for e in issued["bimtek"]:
         assert rows[e["number"]][1] == e["holder"] and rows[e["number"]][due] == "-"
+
+
+def test_a_person_surveillance_maintains_that_persons_certificate_only(tmp_path, mailbox, smtp_server):
+    """ISO/IEC 17024 surveillance is per certified person: the LSP's surveillance application names
+    one of its three certified persons; after the assessment the committee maintains her
+    certificate, the register records the surveillance and moves her next due date on, and the
+    other two persons' certificates are untouched. A later withdrawal names one person too."""
+    office = make_balai(tmp_path, mailbox, smtp_server)
+    rt = office.runtime()
+    service = rt.services["sertifikasi_person"]
+    assert "pemeliharaan" in service.step("keputusan").outcomes
+    office.mailbox.append(application_mail(service.kind, AKADEMI, service.name))
+    office.run()
+    [first] = office.dossiers()
+    certify(rt, first["number"])
+    assert advance(rt, first["number"], officer="pjt") == "selesai"   # hand-over, not the maintain letter
+    with rt.engine.connect() as conn:
+        issued = {e["holder"]: e for e in conn.execute(select(register)).mappings()}
+    assert len(issued) == len(PEOPLE)
+
+    def surveillance_case(person: tuple, subject: str) -> str:
+        files = {"surat_permohonan.pdf": letter_pdf(AKADEMI, "survailen sertifikasi person"),
+                 "daftar_peserta.xlsx": candidate_list_xlsx("Petugas Pengambil Contoh", people=[person]),
+                 "ijazah_peserta.pdf": text_pdf(["IJAZAH", f"Nama: {person[0]}", person[2]])}
+        before = {c["number"] for c in office.dossiers()}
+        office.mailbox.append(application_mail(service.kind, AKADEMI, service.name, files=files, subject=subject))
+        office.run()
+        [case] = [c for c in office.dossiers() if c["number"] not in before]
+        assert case["kind"] == service.kind and case["status"] == "disposisi", case
+        walk_to_decision(rt, case["number"])
+        return case["number"]
+
+    siti = PEOPLE[1]
+    number = surveillance_case(siti, f"Permohonan Survailen Sertifikasi Person a.n. {siti[0]} - {AKADEMI.name}")
+    assert advance(rt, number, officer="komite", outcome="pemeliharaan") == "surat_pemeliharaan"
+    assert advance(rt, number, officer="kepala") == "selesai"
+    today = local_date(db.now())
+    ours = issued[siti[0]]
+    second_due = date.fromisoformat(ours["surveillance_dates"][1])
+    folder = office.outputs / number / "dokumen"
+    assert not (folder / "sertifikat.docx").exists()
+    letter = docx_text(folder / "surat_pemeliharaan.docx")
+    assert "DIPELIHARA" in letter and ours["number"] in letter and siti[0] in letter
+    assert format_date_id(second_due) in letter
+    assert all(issued[p[0]]["number"] not in letter for p in PEOPLE if p != siti)
+    office.run()
+    mail = office.inbox_of(AKADEMI.email)[-1]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"[{number}]" in mail["Subject"] and ours["number"] in body and format_date_id(second_due) in body
+
+    auth.create_user(rt.engine, "rina", "petugas", "Rina Kartika", PASSWORD)
+    client = login(rt, "rina")
+    rows = register_rows(client)
+    due = 7        # "Surveilan berikutnya"
+    assert rows[ours["number"]][due] == f"{format_date_id(second_due)} Survailen dilakukan: {format_date_id(today)}"
+    for other in (PEOPLE[0], PEOPLE[2]):
+        entry = issued[other[0]]
+        assert rows[entry["number"]][due] == format_date_id(date.fromisoformat(entry["surveillance_dates"][0]))
+    with rt.engine.connect() as conn:
+        after = {e["holder"]: e for e in conn.execute(select(register)).mappings()}
+    assert {h: (e["number"], e["issue_date"], e["expiry_date"], e["status"]) for h, e in after.items()} == {
+        h: (e["number"], e["issue_date"], e["expiry_date"], "aktif") for h, e in issued.items()}
+
+    # Withdrawal after a surveillance is per person too.
+    bayu = PEOPLE[2]
+    number = surveillance_case(bayu, f"Permohonan Survailen Sertifikasi Person a.n. {bayu[0]} - {AKADEMI.name}")
+    assert advance(rt, number, officer="komite", outcome="pencabutan") == "selesai"
+    with rt.engine.connect() as conn:
+        status = {e["holder"]: e["status"] for e in conn.execute(select(register)).mappings()}
+    assert status == {PEOPLE[0][0]: "aktif", siti[0]: "aktif", bayu[0]: "dicabut"}
+    assert register_rows(client)[issued[bayu[0]]["number"]][8].startswith("Dicabut")
