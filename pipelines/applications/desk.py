@@ -324,6 +324,7 @@ def case_view(rt, number: str) -> dict:
                                                         key=lambda p: (competence not in p.competences, p.name))],
         "audit_dates": [_iso_date(data.get("tanggal_audit_tahap1")), _iso_date(data.get("tanggal_audit_tahap2"))],
         "used": _amount(state, state.used) if state else "-", "left": _amount(state, state.left) if state else "-",
+        "titles": titles(service),
         "competence": competence, "competence_label": competences_of().get(competence, competence),
         "competences": competences_of(),
         "step_inputs": [i for i in (step.inputs if step else []) if i["id"] not in
@@ -342,6 +343,20 @@ def _person(person, competence: str = "") -> dict:
     labels = competences_of()
     return {"name": person.name, "position": person.position, "competent": competence in person.competences,
             "competences": ", ".join(labels.get(c, c) for c in person.competences) or "-"}
+
+
+def titles(service) -> dict:
+    """The desk's names for the team and the schedule of what the service carries out: an audit by
+    default, the lot sampling of SPPT SNI type 1 (its `certificate.activity` and `certificate.team`)."""
+    cert = service.certificate
+    return {"team": f"Tim {cert.get('team') or 'audit'}", "schedule": f"Jadwal {cert.get('activity') or 'audit'}"}
+
+
+def _case_titles(rt, number: str) -> dict:
+    with rt.engine.connect() as conn:
+        dossier = db.dossier_by_number(conn, number)
+    service = rt.services.get(dossier["kind"]) if dossier else None
+    return titles(service) if service else {"team": "Tim audit", "schedule": "Jadwal audit"}
 
 
 def _iso_date(value) -> date | None:
@@ -437,12 +452,12 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
     def team(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
         chair = form.get("ketua", "")
         members = [chair] + [m for m in form.getlist("anggota") if m != chair]
-        return acted(number, lambda: assign_team(rt, number, members, user.username), "Tim audit ditetapkan.")
+        return acted(number, lambda: assign_team(rt, number, members, user.username), f"{_case_titles(rt, number)['team']} ditetapkan.")
 
     @router.post("/permohonan/{number}/jadwal")
     def dates(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
         return acted(number, lambda: record_audit_dates(
-            rt, number, form.get("tahap1", ""), form.get("tahap2", ""), user.username), "Jadwal audit dicatat.")
+            rt, number, form.get("tahap1", ""), form.get("tahap2", ""), user.username), f"{_case_titles(rt, number)['schedule']} dicatat.")
 
     @router.post("/permohonan/{number}/ketidaksesuaian")
     def nonconformity(number: str, form=Depends(posted_form), user=Depends(require(*officers))):
