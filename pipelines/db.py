@@ -224,7 +224,7 @@ _SCHEMA_LOCK = 0x5E27F0        # pg_advisory_xact_lock key: one schema creator a
 class _WriteTurn:
     """One SQLite transaction at a time per process, queued on a lock.
 
-    SQLite lets one transaction hold the write lock (every transaction here begins IMMEDIATE);
+    SQLite lets one transaction hold the write lock (every write transaction here begins IMMEDIATE);
     a connection that finds it taken polls, its busy handler sleeping 1, 2, 5 ... up to 100 ms
     between tries. Four mail threads waiting on each other that way spent ~20 ms a mail asleep
     while the lock was free. Threads of one process now wait their turn here and start the moment
@@ -273,10 +273,17 @@ def engine_for(url: str) -> Engine:
             cur.close()
 
         turn = _WriteTurn()
+        # Writes go through engine.begin() and take the write lock at BEGIN (IMMEDIATE), so a
+        # read-then-write transaction cannot deadlock. Reads go through engine.connect() (no
+        # code path writes there) and begin DEFERRED: in WAL mode they read the last committed
+        # state without waiting, so a desk page never waits for the pipeline's write.
+        engine.begin = engine.execution_options(sqlite_writes=True).begin
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
-            # Take the write lock at BEGIN: read-then-write transactions cannot deadlock.
+        def _begin(conn):
+            if not conn.get_execution_options().get("sqlite_writes"):
+                conn.exec_driver_sql("BEGIN")
+                return
             turn.take(conn)
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
