@@ -337,6 +337,13 @@ def _add_missing_indexes(engine: Engine) -> None:
                     index.create(conn, checkfirst=True)
 
 
+def dialect_insert(conn, table):
+    """INSERT for `table` with ON CONFLICT clauses (on_conflict_do_nothing/do_update), in the
+    dialect of the database Sertiflow runs on (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 def next_number(conn, name: str) -> int:
     """Atomically take the next value of a named counter inside the caller's transaction.
 

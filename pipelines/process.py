@@ -405,7 +405,8 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
         conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
         for g in generated:
             _upsert_generated(conn, dossier_id, g)
-        _record_types(conn, dossier_id, documents)
+        if service.recognition_items:   # otherwise every stored type is the reader's own
+            _record_types(conn, dossier_id, documents)
         if extension:
             extension.record(conn, rt, dossier, service, decision, extra)
         if decision.email and reply_held:
@@ -454,18 +455,9 @@ def _with_override(finding: Finding, overrides: dict) -> Finding:
 def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
     values = {"docx_path": str(generated["docx"]), "pdf_path": str(generated.get("pdf") or ""),
               "created_at": db.now()}
-    if conn.dialect.name in ("sqlite", "postgresql"):   # one statement (uq_generated_kind)
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-        upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(db.generated_files)
-        conn.execute(upsert.values(dossier_id=dossier_id, kind=generated["kind"], **values)
-                     .on_conflict_do_update(index_elements=["dossier_id", "kind"], set_=values))
-        return
-    done = conn.execute(update(db.generated_files).where(
-        db.generated_files.c.dossier_id == dossier_id,
-        db.generated_files.c.kind == generated["kind"]).values(**values)).rowcount
-    if not done:
-        conn.execute(insert(db.generated_files).values(dossier_id=dossier_id, kind=generated["kind"], **values))
+    conn.execute(db.dialect_insert(conn, db.generated_files)   # one statement (uq_generated_kind)
+                 .values(dossier_id=dossier_id, kind=generated["kind"], **values)
+                 .on_conflict_do_update(index_elements=["dossier_id", "kind"], set_=values))
 
 
 def _reply_recipient(dossier: dict, content: MailContent) -> str:

@@ -107,6 +107,11 @@ class Service:
         step = self.step(status)
         return step.label if step else ""
 
+    @property
+    def recognition_items(self) -> list[dict]:
+        """Checklist items with words to recognise their document by (`phrases`, `filename`)."""
+        return [i for i in self.checklist if i.get("phrases") or i.get("filename")]
+
     def recognise(self, documents: list[Document]) -> list[Document]:
         """Give each unrecognised document the checklist item its words or name point to.
 
@@ -114,7 +119,7 @@ class Service:
         name); the item with the most hits wins, and needs at least one phrase in the text or
         two name hints. Documents the generic readers recognised as one of this checklist's
         types keep their type."""
-        items = [i for i in self.checklist if i.get("phrases") or i.get("filename")]
+        items = self.recognition_items
         own = {i.get("doc_type") or i["id"] for i in self.checklist}
         for doc in documents if items else []:
             if doc.doc_type in own:

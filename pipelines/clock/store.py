@@ -20,12 +20,7 @@ def utc(moment: datetime | None) -> datetime | None:
 
 def _insert_ignoring_duplicate(conn, table, values: dict, key: list[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    result = conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=key))
+    result = conn.execute(db.dialect_insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=key))
     return result.rowcount == 1
 
 
