@@ -21,6 +21,7 @@ import re
 import tempfile
 import threading
 import zipfile
+from glob import escape as glob_escape
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -172,6 +173,7 @@ def atomic_write_bytes(out_path: Path, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out_path)
+        _remove_stale_temporaries(out_path, older_than=os.stat(out_path).st_mtime)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -179,6 +181,21 @@ def atomic_write_bytes(out_path: Path, data: bytes) -> Path:
             pass
         raise
     return out_path
+
+
+def _remove_stale_temporaries(out_path: Path, older_than: float) -> None:
+    """Delete temporaries of `out_path` that a killed writer left behind.
+
+    A crash between mkstemp and os.replace leaves `.<name>.<random>.tmp`; the rerun that writes the
+    file again is the moment we know it is garbage. Only files older than our own write go, so a
+    writer that is still busy keeps its file.
+    """
+    for leftover in out_path.parent.glob(f".{glob_escape(out_path.name)}.*.tmp"):
+        try:
+            if leftover.stat().st_mtime < older_than:
+                leftover.unlink()
+        except FileNotFoundError:
+            pass
 
 
 _TEMPLATE_CACHE: dict[tuple[str, int, int], bytes] = {}

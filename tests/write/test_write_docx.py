@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import time
 import zipfile
 
 import pytest
@@ -133,3 +134,23 @@ def test_build_script_regenerates(tmp_path):
                    check=True, capture_output=True)
     for name in ["lembar_persetujuan", "tanda_terima", "sertifikat"]:
         assert (tmp_path / f"{name}.docx").stat().st_size > 5000
+
+
+def test_a_rewrite_clears_what_a_killed_writer_left_and_spares_a_busy_one(tmp_path):
+    from pipelines.write.docx import atomic_write_bytes
+    target = tmp_path / "tanda_terima.docx"
+    killed = tmp_path / ".tanda_terima.docx.ab12cd.tmp"
+    killed.write_bytes(b"half a file")
+    os.utime(killed, (time.time() - 60, time.time() - 60))
+    busy = tmp_path / ".tanda_terima.docx.zz99yy.tmp"
+    busy.write_bytes(b"being written")
+    os.utime(busy, (time.time() + 60, time.time() + 60))
+    other = tmp_path / ".lembar_persetujuan.docx.ab12cd.tmp"
+    other.write_bytes(b"another file's temporary")
+    os.utime(other, (time.time() - 60, time.time() - 60))
+
+    atomic_write_bytes(target, b"complete")
+
+    assert target.read_bytes() == b"complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".lembar_persetujuan.docx.ab12cd.tmp", ".tanda_terima.docx.zz99yy.tmp", "tanda_terima.docx"]
