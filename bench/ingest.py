@@ -37,14 +37,17 @@ from tests.servers import DovecotServer  # noqa: E402
 
 LSPS = ["LSP-001", "LSP-002", "LSP-003"]
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class TreePeak:
-    """Samples the resident memory of this process and all its descendants every 50 ms."""
+    """Samples the resident memory of this process and all its descendants every 50 ms, and the
+    CPU time each of them used (the last sample of a process that exited since)."""
 
     def __init__(self):
         self.peak = self.peak_worker = 0
         self.at_peak: list[tuple[int, str]] = []
+        self.cpu: dict[int, tuple[float, str]] = {}   # pid -> (CPU seconds, command line)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -69,6 +72,12 @@ class TreePeak:
             pass
         return children
 
+    @staticmethod
+    def _cpu_seconds(pid: int) -> float:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS   # utime + stime
+
     @classmethod
     def _tree(cls) -> list[tuple[int, int, str]]:
         tree, frontier = [], [os.getpid()]
@@ -85,9 +94,32 @@ class TreePeak:
             frontier += cls._children(pid)
         return tree
 
+    def _note_cpu(self, tree) -> None:
+        for pid, _, cmd in tree:
+            try:
+                self.cpu[pid] = (self._cpu_seconds(pid), cmd)
+            except (OSError, IndexError, ValueError):
+                pass
+
+    def cpu_by_role(self, start: dict[int, float]) -> dict[str, float]:
+        """CPU seconds spent during the measurement, by kind of process."""
+        roles: dict[str, float] = {}
+        for pid, (seconds, cmd) in self.cpu.items():
+            role = ("Prefect API" if "uvicorn" in cmd or "prefect.server" in cmd else
+                    "pipeline" if pid == os.getpid() else
+                    "LibreOffice" if "soffice" in cmd else "workers (readers, renderer)")
+            roles[role] = roles.get(role, 0.0) + seconds - start.get(pid, 0.0)
+        return roles
+
+    def snapshot(self) -> dict[int, float]:
+        tree = self._tree()
+        self._note_cpu(tree)
+        return {pid: seconds for pid, (seconds, _) in self.cpu.items()}
+
     def _run(self):
         while not self._stop.wait(0.05):
             tree = self._tree()
+            self._note_cpu(tree)
             total = sum(rss for _, rss, _ in tree)
             worker = sum(rss for _, rss, cmd in tree if "uvicorn" not in cmd and "prefect.server" not in cmd)
             if total > self.peak:
@@ -192,10 +224,13 @@ def main(n: int, pdf: bool = False) -> None:
         account.append_many(raws)
         print(f"appended {n} mails to Dovecot in {time.perf_counter() - t:.1f} s")
 
+        memory = TreePeak()
+        cpu_before = memory.snapshot()
         t = time.perf_counter()
-        with TreePeak() as memory:
+        with memory:
             result = ingest_mailbox(str(config))
         flow_s = time.perf_counter() - t
+        memory.snapshot()
         outcomes = result["outcomes"]
         dossiers = sum(v for k, v in outcomes.items() if k.startswith(("menunggu", "ditahan")))
         print(f"flow: {result['mail_new']} mails, outcomes {outcomes}, {flow_s:.1f} s "
@@ -217,6 +252,10 @@ def main(n: int, pdf: bool = False) -> None:
         print(f"peak RSS of the process tree during the flow: {memory.peak / 2**20:.0f} MiB; without "
               f"Prefect's temporary API server (a deployed worker): {memory.peak_worker / 2**20:.0f} MiB "
               f"(target < 600)")
+        cpu = memory.cpu_by_role(cpu_before)
+        print(f"CPU during the flow: {sum(cpu.values()) / max(dossiers, 1) * 1000:.1f} ms a dossier = "
+              + " + ".join(f"{role} {seconds / max(dossiers, 1) * 1000:.1f}" for role, seconds in
+                           sorted(cpu.items(), key=lambda kv: -kv[1])))
         print("  at the peak: " + "; ".join(f"{rss / 2**20:.0f} MiB {cmd[:60]}" for rss, cmd in memory.at_peak[:8]))
 
 
