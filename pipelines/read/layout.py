@@ -7,8 +7,8 @@ whose pieces all start where the pieces of the line above start (not at its left
 continuation of those pieces. Runs inside the bounded reader worker.
 
 pdfplumber interprets the whole page in Python (~100 ms a page); the words alone come from
-pdfium's character boxes in ~3 ms. So a page goes to pdfplumber only when pdfium's words could
-be wrong or miss something: a drawn shape that could rule a table (pdfplumber finds its cells),
+pdfium's character boxes in ~2 ms, grouped into words as pdfplumber groups them. So a page goes
+to pdfplumber only when pdfium's words could be wrong or miss something: a drawn shape that could rule a table (pdfplumber finds its cells),
 rotated text, characters outside the Latin scripts or without a Unicode mapping.
 """
 from __future__ import annotations
@@ -71,11 +71,7 @@ def pdfium_page_text(page, textpage) -> str | None:
     chars = _pdfium_chars(page, textpage, pdfium_c)
     if chars is None:
         return None
-    from pdfplumber.utils.text import WordExtractor
-
-    words = WordExtractor(x_tolerance=_X_TOLERANCE, y_tolerance=_Y_TOLERANCE,
-                          keep_blank_chars=False).extract_words(chars)
-    return _compose([], words)
+    return _compose([], _words(chars))
 
 
 def _may_hold_table(page, pdfium_c) -> bool:
@@ -99,37 +95,104 @@ def _may_hold_table(page, pdfium_c) -> bool:
         return True
 
 
-def _latin(code: int) -> bool:
-    return code <= 0x24F or 0x2000 <= code <= 0x206F   # Latin scripts, general punctuation
-
-
-def _pdfium_chars(page, textpage, pdfium_c) -> list[dict] | None:
-    """pdfplumber-shaped characters (pdfminer's boxes, top-down coordinates), or None when unsure.
-    About 1,000 characters a page, four pdfium calls each: the loop is kept lean."""
+def _pdfium_chars(page, textpage, pdfium_c) -> list[tuple] | None:
+    """Characters as (top, x0, x1, bottom, text) in pdfminer's boxes (top-down coordinates), in
+    pdfium's order, or None when unsure. About 1,000 characters a page and each pdfium call costs
+    about a microsecond through ctypes, so the loop makes two calls a character: the code points
+    come in one call, and rotation is ruled out per text object, not per character."""
     raw, height, box = textpage.raw, page.get_height(), pdfium_c.FS_RECTF()
-    unicode, angle, loose_box, font_size = (pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetCharAngle,
-                                            pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize)
+    count = pdfium_c.FPDFText_CountChars(raw)
+    codes = _code_points(raw, count, pdfium_c)
+    upright = _all_text_upright(page, pdfium_c)
+    angle, loose_box, font_size = (pdfium_c.FPDFText_GetCharAngle, pdfium_c.FPDFText_GetLooseCharBox,
+                                   pdfium_c.FPDFText_GetFontSize)
     chars = []
-    for i in range(pdfium_c.FPDFText_CountChars(raw)):
-        code = unicode(raw, i)
+    for i, code in enumerate(codes):
         if code in _SPECIAL:
+            if code not in (10, 13, 32):
+                code = pdfium_c.FPDFText_GetUnicode(raw, i)   # FPDFText_GetText writes 0xFFFE for 2
             if code in (2, 0xAD) and pdfium_c.FPDFText_IsHyphen(raw, i) == 1:
                 code = 0x2D   # a hyphen at the end of a line, as drawn
             elif code in (10, 13) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
                 continue      # spaces and line breaks pdfium inferred; pdfplumber infers its own from gaps
             elif code != 32:
                 return None
-        elif not _latin(code):
+        elif not (code <= 0x24F or 0x2000 <= code <= 0x206F):   # Latin scripts, general punctuation
             return None
-        if angle(raw, i) != 0 or not loose_box(raw, i, box):
+        if not loose_box(raw, i, box) or (not upright and angle(raw, i) != 0):
             return None
         # pdfminer's box, which pdfplumber's word and line grouping is tuned to: from the descent
         # up one font size (pdfium's loose box goes up to the font's ascent).
         bottom = height - box.bottom
-        top = bottom - font_size(raw, i)
-        chars.append({"text": chr(code), "x0": box.left, "x1": box.right, "top": top, "bottom": bottom,
-                      "doctop": top, "upright": True})
+        chars.append((bottom - font_size(raw, i), box.left, box.right, bottom, chr(code)))
     return chars
+
+
+def _code_points(raw, count: int, pdfium_c) -> list[int]:
+    """Every character's code point: one FPDFText_GetText call (UTF-16) when it gives one unit per
+    character, else one FPDFText_GetUnicode call each (a character outside the BMP, for one)."""
+    buffer = ctypes.create_string_buffer(2 * count + 2)
+    written = pdfium_c.FPDFText_GetText(raw, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    if written == count + 1:
+        units = memoryview(buffer.raw[:2 * count]).cast("H")
+        if not any(0xD800 <= unit <= 0xDFFF for unit in units):
+            return list(units)
+    return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
+
+
+def _all_text_upright(page, pdfium_c) -> bool:
+    """No text object (nor a form holding one) is rotated, skewed or mirrored, and the page is not
+    rotated: then no character has an angle and none needs asking. Unsure means False."""
+    try:
+        if page.get_rotation() != 0:
+            return False
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM],
+                                    max_depth=8):
+            matrix = pdfium_c.FS_MATRIX()
+            if not pdfium_c.FPDFPageObj_GetMatrix(obj.raw, matrix) or matrix.b != 0 or matrix.c != 0 \
+                    or matrix.a <= 0 or matrix.d <= 0:
+                return False
+        return True
+    except Exception:
+        return False
+
+
+def _words(chars: list[tuple]) -> list[dict]:
+    """pdfplumber's word grouping (WordExtractor with x_tolerance 1.5, y_tolerance 3, upright text,
+    blank characters ending words), on tuples: lines are clusters of `top` within the tolerance of
+    the previous value, in order of `top`; characters of a line in order of x0; a word ends at a
+    blank, a step back, a gap over the x tolerance or a jump over the y tolerance."""
+    tops = sorted({c[0] for c in chars})
+    line_of, line = {}, 0
+    for k, top in enumerate(tops):
+        if k and top > tops[k - 1] + _Y_TOLERANCE:
+            line += 1
+        line_of[top] = line
+    lines: dict[int, list[tuple]] = {}
+    for c in chars:
+        lines.setdefault(line_of[c[0]], []).append(c)
+    words: list[dict] = []
+    for number in sorted(lines):
+        word: list[tuple] = []
+        for c in sorted(lines[number], key=lambda c: c[1]):
+            if c[4].isspace():
+                if word:
+                    words.append(_merge(word))
+                word = []
+            elif word and (c[1] < word[-1][1] or c[1] > word[-1][2] + _X_TOLERANCE
+                           or abs(c[0] - word[-1][0]) > _Y_TOLERANCE):
+                words.append(_merge(word))
+                word = [c]
+            else:
+                word.append(c)
+        if word:
+            words.append(_merge(word))
+    return words
+
+
+def _merge(word: list[tuple]) -> dict:
+    return {"text": "".join(c[4] for c in word), "x0": min(c[1] for c in word), "x1": max(c[2] for c in word),
+            "top": min(c[0] for c in word), "bottom": max(c[3] for c in word)}
 
 
 _SPECIAL = frozenset((0, 2, 10, 13, 32, 0xAD, 0xFFFD, 0xFFFE))

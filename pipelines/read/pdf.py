@@ -35,9 +35,10 @@ def _garbled(text: str) -> bool:
     """A text layer of unmapped glyphs ("\ufffd", private-use, control chars) is not text."""
     if not text:
         return False
-    bad = sum(1 for ch in text if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff"
-              or (ord(ch) < 32 and ch not in "\r\n\t\f"))
-    return bad > 0.3 * len(text)
+    return len(_UNREADABLE.findall(text)) > 0.3 * len(text)
+
+
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd\ue000-\uf8ff]")
 
 
 def _has_image(page, pdfium_c) -> bool:
@@ -215,7 +216,7 @@ def _use_layout(data: bytes, out: PdfText, laid_out: dict[int, str | None]) -> N
 
 
 def _chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return sum(map(len, text.split()))   # characters other than white space
 
 
 def _ocr_page(page, number: int, filename: str, limits: ReadLimits, progress, out: PdfText) -> str:

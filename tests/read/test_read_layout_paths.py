@@ -3,6 +3,7 @@ wrong; then from pdfplumber (~100 ms). Both paths must give the same text on wha
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -103,3 +104,81 @@ def test_the_read_text_is_the_layout_text(name, data):
     assert fast is not None
     first_line = fast.splitlines()[0]
     assert first_line in document.text
+
+
+def _corpus_pdfs() -> list[tuple[str, bytes]]:
+    corpora = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+    return [(str(p.relative_to(corpora)), p.read_bytes()) for p in sorted(corpora.rglob("*.pdf"))
+            if _opens(p.read_bytes())]
+
+
+def _chars_one_call_at_a_time(page, textpage) -> list[tuple] | None:
+    """The plain reading: four pdfium calls a character (what the fast path must equal)."""
+    import pypdfium2.raw as c
+
+    raw, height, box, chars = textpage.raw, page.get_height(), c.FS_RECTF(), []
+    for i in range(c.FPDFText_CountChars(raw)):
+        code = c.FPDFText_GetUnicode(raw, i)
+        if code in (0, 2, 10, 13, 32, 0xAD, 0xFFFD, 0xFFFE):
+            if code in (2, 0xAD) and c.FPDFText_IsHyphen(raw, i) == 1:
+                code = 0x2D
+            elif code in (10, 13) or c.FPDFText_IsGenerated(raw, i) == 1:
+                continue
+            elif code != 32:
+                return None
+        elif not (code <= 0x24F or 0x2000 <= code <= 0x206F):
+            return None
+        if c.FPDFText_GetCharAngle(raw, i) != 0 or not c.FPDFText_GetLooseCharBox(raw, i, box):
+            return None
+        bottom = height - box.bottom
+        chars.append((bottom - c.FPDFText_GetFontSize(raw, i), box.left, box.right, bottom, chr(code)))
+    return chars
+
+
+def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping():
+    """The fast path asks pdfium for all code points at once and for angles only where a text
+    object is turned; its words are grouped without pdfplumber. On PDFs nobody here wrote
+    (pdfminer's samples) and on generated requests, both must give exactly what the plain,
+    one-call-a-character reading and pdfplumber's WordExtractor give."""
+    import pypdfium2.raw as pdfium_c
+    from pdfplumber.utils.text import WordExtractor
+
+    from pipelines.read.layout import _pdfium_chars, _words
+
+    compared = 0
+    for name, data in _corpus_pdfs() + _pdfs():
+        doc = pdfium.PdfDocument(data)
+        for number, page in enumerate(doc):
+            if number >= 8:
+                break
+            textpage = page.get_textpage()
+            fast, plain = _pdfium_chars(page, textpage, pdfium_c), _chars_one_call_at_a_time(page, textpage)
+            assert fast == plain, (name, number)
+            if fast:
+                as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                             "upright": True} for top, x0, x1, bottom, t in fast]
+                reference = WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)
+                assert _words(fast) == [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
+                                        for w in reference], (name, number)
+                compared += 1
+            textpage.close()
+        doc.close()
+    assert compared > 40
+
+
+def test_turned_text_is_left_to_pdfplumber():
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.drawString(72, 750, "Berita Acara Uji Kompetensi")
+    c.saveState()
+    c.translate(500, 300)
+    c.rotate(90)
+    c.drawString(0, 0, "Nomor: 012/LSP/XI/2026")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    [(fast, reference)] = _both(buf.getvalue())
+    assert fast is None
+    assert "Berita Acara Uji Kompetensi" in reference
