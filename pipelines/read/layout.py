@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 LAYOUT_MAX_PAGES = 8        # pdfplumber costs ~130 ms a dense page; requests have a few pages
@@ -173,26 +174,21 @@ def _words(chars: list[tuple]) -> list[dict]:
         lines.setdefault(line_of[c[0]], []).append(c)
     words: list[dict] = []
     for number in sorted(lines):
-        word: list[tuple] = []
-        for c in sorted(lines[number], key=lambda c: c[1]):
-            if c[4].isspace():
-                if word:
-                    words.append(_merge(word))
-                word = []
-            elif word and (c[1] < word[-1][1] or c[1] > word[-1][2] + _X_TOLERANCE
-                           or abs(c[0] - word[-1][0]) > _Y_TOLERANCE):
-                words.append(_merge(word))
-                word = [c]
-            else:
-                word.append(c)
-        if word:
-            words.append(_merge(word))
+        word = None   # the word being built; its last character's x0, x1 and top
+        for top, x0, x1, bottom, text in sorted(lines[number], key=itemgetter(1)):
+            if text.isspace():
+                word = None
+            elif word is not None and not (x0 < last_x0 or x0 > last_x1 + _X_TOLERANCE
+                                           or abs(top - last_top) > _Y_TOLERANCE):
+                word["text"] += text
+                word["x1"] = max(word["x1"], x1)
+                word["top"] = min(word["top"], top)
+                word["bottom"] = max(word["bottom"], bottom)
+            else:   # characters of a line come in order of x0: the first one's x0 is the word's
+                word = {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom}
+                words.append(word)
+            last_x0, last_x1, last_top = x0, x1, top
     return words
-
-
-def _merge(word: list[tuple]) -> dict:
-    return {"text": "".join(c[4] for c in word), "x0": min(c[1] for c in word), "x1": max(c[2] for c in word),
-            "top": min(c[0] for c in word), "bottom": max(c[3] for c in word)}
 
 
 _SPECIAL = frozenset((0, 2, 10, 13, 32, 0xAD, 0xFFFD, 0xFFFE))
