@@ -186,12 +186,12 @@ def build_pemberitahuan_audit(path: Path):
                    "telah kami terima, dengan ini kami beritahukan pelaksanaan "
                    "{{ certificate.activity or 'audit' }} sebagai berikut:")
     label_table(doc, [
-        ("Tahap 1 / mulai", "{{ audit.stage1_date|tanggal }}"),
-        ("Tahap 2 / selesai", "{{ audit.stage2_date|tanggal }}"),
+        ("{{ audit.stage1_label }}", "{{ audit.stage1_date|tanggal }}"),
+        ("{{ audit.stage2_label }}", "{{ audit.stage2_date|tanggal }}"),
         ("Lokasi", "{{ site or customer.address or '-' }}"),
         ("Biaya", "Rp {{ tariff.total|ribuan }} ({{ tariff.total_words }} rupiah)"),
     ])
-    para(doc, "Tim:", space_before=8)
+    para(doc, "{{ certificate.team_name|capitalize }}:", space_before=8)
     grid_table(doc, ["No.", "Nama", "Peran", "Kompetensi"], "{%tr for m in audit.team %}",
                [("{{ loop.index }}", C), ("{{ m.name }}", None), ("{{ m.role }}", None),
                 ("{{ m.competences }}", None)], "{%tr endfor %}", widths=(10, 60, 40, 55))

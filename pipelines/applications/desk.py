@@ -34,7 +34,7 @@ from sqlalchemy import insert, or_, select
 from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
-from pipelines.applications import certsearch, clock, register, store
+from pipelines.applications import certsearch, clock, register, store, wording
 from pipelines.applications.models import applications, customers, nonconformities
 from pipelines.applications.thread import answer_question, handle
 from pipelines.applications.walk import (ApplicationError, advance, audit_team_refusals, close_nonconformity,
@@ -134,13 +134,15 @@ def assign_team(rt, number: str, names: list[str], officer: str) -> list[str]:
 
 
 def record_audit_dates(rt, number: str, stage1: str, stage2: str, officer: str) -> None:
-    dossier, _ = _case(rt, number)
+    """Record the schedule's two dates, named in messages as the service names them."""
+    dossier, service = _case(rt, number)
+    first_name, second_name = wording.schedule_names(service)
     try:
         first, second = date.fromisoformat(stage1), date.fromisoformat(stage2)
     except ValueError:
-        raise ApplicationError("Tanggal audit tahap 1 dan tahap 2 wajib diisi (tanggal yang sah).") from None
+        raise ApplicationError(f"Tanggal {first_name} dan tanggal {second_name} wajib diisi (tanggal yang sah).") from None
     if second < first:
-        raise ApplicationError("Audit tahap 2 tidak boleh sebelum audit tahap 1.")
+        raise ApplicationError(f"{wording.capitalised(second_name)} tidak boleh sebelum {first_name}.")
     with rt.engine.begin() as conn:
         store.add_step_data(conn, dossier["id"], {"tanggal_audit_tahap1": first.isoformat(),
                                                   "tanggal_audit_tahap2": second.isoformat()})
@@ -246,10 +248,18 @@ def _history(service, events: list[dict]) -> list[dict]:
         step = service.step(step_id)
         return step.label if step else ("Selesai" if step_id == "selesai" else words.spelled(step_id))
 
+    names = wording.titles(service)
+    team, first, second = names["team"], *wording.schedule_names(service)
+    # events of the team, the schedule and thread mail, in the service's own words
+    own_labels = {"tim_audit_ditetapkan": f"{team} ditetapkan", "tim_audit_ditolak": f"Usulan {team.lower()} ditolak",
+                  "jadwal_audit_dicatat": f"{names['schedule']} dicatat",
+                  **{f"surel_{kind}": f"{label} diterima" for kind, label in wording.followup_labels(service).items()}}
     out = []
     for e in events:
         detail = dict(e["detail"] or {})
-        label = words.event_label(e["action"])
+        label = own_labels.get(e["action"]) or words.event_label(e["action"])
+        if "tahap1" in detail or "tahap2" in detail:
+            detail = {{"tahap1": first, "tahap2": second}.get(k, k): v for k, v in detail.items()}
         if e["action"] == "langkah_selesai":
             label = f"{label}: {step_label(e['status_before'])} → {step_label(e['status_after'])}"
         for key in ("langkah", "berikutnya"):
@@ -324,11 +334,12 @@ def case_view(rt, number: str) -> dict:
                                                         key=lambda p: (competence not in p.competences, p.name))],
         "audit_dates": [_iso_date(data.get("tanggal_audit_tahap1")), _iso_date(data.get("tanggal_audit_tahap2"))],
         "used": _amount(state, state.used) if state else "-", "left": _amount(state, state.left) if state else "-",
-        "titles": titles(service),
+        "titles": wording.titles(service),
+        "followup_labels": wording.followup_labels(service),
+        "generated_labels": wording.generated_labels(service),
         "competence": competence, "competence_label": competences_of().get(competence, competence),
         "competences": competences_of(),
-        "step_inputs": [i for i in (step.inputs if step else []) if i["id"] not in
-                        ("tim", "tanggal_audit_tahap1", "tanggal_audit_tahap2")],
+        "step_inputs": [i for i in (step.inputs if step else []) if i["id"] not in ("tim", *wording.SCHEDULE_INPUTS)],
         "needs_team": bool(step and any(i["id"] == "tim" for i in step.inputs)),
         "outcomes": [(o, OUTCOME_LABELS.get(o, words.spelled(o))) for o in (step.outcomes if step else [])],
         "people_key": {"tim_evaluasi": "tim_evaluasi", "komite": "komite"}.get(step.role) if step else None,
@@ -345,18 +356,11 @@ def _person(person, competence: str = "") -> dict:
             "competences": ", ".join(labels.get(c, c) for c in person.competences) or "-"}
 
 
-def titles(service) -> dict:
-    """The desk's names for the team and the schedule of what the service carries out: an audit by
-    default, the lot sampling of SPPT SNI type 1 (its `certificate.activity` and `certificate.team`)."""
-    cert = service.certificate
-    return {"team": f"Tim {cert.get('team') or 'audit'}", "schedule": f"Jadwal {cert.get('activity') or 'audit'}"}
-
-
 def _case_titles(rt, number: str) -> dict:
     with rt.engine.connect() as conn:
         dossier = db.dossier_by_number(conn, number)
     service = rt.services.get(dossier["kind"]) if dossier else None
-    return titles(service) if service else {"team": "Tim audit", "schedule": "Jadwal audit"}
+    return wording.titles(service) if service else {"team": "Tim audit", "schedule": "Jadwal audit"}
 
 
 def _iso_date(value) -> date | None:

@@ -30,6 +30,17 @@ def followup_kind(followups: list[dict], subject: str, body: str, filenames: lis
     return None
 
 
+def followup_role(service, kind: str, step) -> str:
+    """Who acts on a thread mail: the role of the service's step the mail moves on (corrective-action
+    evidence goes to whoever verifies it: the auditor, the sampling officer of SPPT SNI type 1),
+    else the usual role of its kind, else the current step's, else the front desk. Pure."""
+    moved = [s.role for s in service.steps if kind in s.moved_by_mail and s.role not in ("pemohon", "sistem")]
+    if moved:
+        return moved[0]
+    return FOLLOWUP_ROLE.get(kind) or (
+        step.role if step and step.role not in ("pemohon", "sistem") else "petugas_layanan")
+
+
 def current_documents(earlier: list[Document], new: list[Document], checklist: list[dict]) -> list[Document]:
     """The case's checklist documents once a thread mail brought `new` ones. Pure.
 
@@ -73,8 +84,7 @@ def followup(rt, mail_id: int, dossier: dict, content) -> str | None:
         earlier = service.recognise(_earlier_documents(rt, dossier["id"], mail_id))
         found = check_dossier(current_documents(earlier, new, service.checklist), service.checklist,
                               {"today": local_date(db.now())})
-    role = FOLLOWUP_ROLE.get(kind) or (
-        step.role if step and step.role not in ("pemohon", "sistem") else "petugas_layanan")
+    role = followup_role(service, kind, step)
     errors = sum(1 for f in found if f.is_error) if found is not None else 0
     with rt.engine.begin() as conn:
         if found is not None:

@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import select, update
 
 from pipelines import db
-from pipelines.applications import clock, register, store
+from pipelines.applications import clock, register, store, wording
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
@@ -98,10 +98,12 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
     known = staff()
     labels = role_labels()
     step = service.step(dossier["status"])
+    first_date, second_date = (wording.capitalised(n) for n in wording.schedule_names(service))
     return {
         "office": letterhead, "signatory": signatory,
         "service": {"kind": service.kind, "name": service.name},
-        "certificate": {**service.certificate},
+        "certificate": {**service.certificate, "activity": wording.activity(service),
+                        "team_name": wording.team_name(service)},
         "case": {"number": dossier["number"],
                  "received_at": local_date(received) if received else today,
                  "complete_at": local_date(dossier["completed_at"]) if dossier.get("completed_at") else today,
@@ -116,8 +118,10 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
                     "due_date": rt.calendar.add_working_days(today, 5)},
         "audit": {"stage1_date": data.get("tanggal_audit_tahap1", ""),
                   "stage2_date": data.get("tanggal_audit_tahap2", ""),
+                  "stage1_label": first_date, "stage2_label": second_date,
                   "team": [{"name": n, "role": known[n].position if n in known else "",
-                            "competences": ", ".join(known[n].competences) if n in known else ""}
+                            "competences": ", ".join(competences_of().get(c, c) for c in known[n].competences)
+                            if n in known else ""}
                            for n in team_names]},
         "decision": {"recommendation": data.get("rekomendasi", ""), "outcome": data.get("keputusan", "")},
         "letter_number": f"{dossier['number']}/{today.month:02d}/{today.year}",
@@ -198,7 +202,7 @@ def audit_team_refusals(conn, service: Service, dossier: dict, names: list[str])
     years (the rule the appeal team follows, complaints/conflicts.py)."""
     known = staff()
     if not names:
-        return ["Pilih ketua tim audit."]
+        return [f"Pilih ketua {wording.team_name(service)}."]
     problems = [f"{n} tidak ada dalam daftar personel." for n in names if n not in known]
     if len(set(names)) != len(names):
         problems.append("Nama yang sama dipilih dua kali.")

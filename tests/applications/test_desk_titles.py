@@ -64,3 +64,49 @@ def test_sampling_case_page_says_sampling_and_an_audit_case_page_says_audit(rt):
     assert heading(page, "tim-audit") == "Tim audit" and heading(page, "jadwal-audit") == "Jadwal audit"
     assert "Tim audit belum ditetapkan." in page and "Tetapkan tim audit" in page
     assert "pengambil" not in page
+
+
+def visible_text(html: str) -> str:
+    """What the officer reads: the page without its markup, scripts and styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+([;,.:])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", html).split()))
+
+
+def audit_words(page: str) -> set[str]:
+    """Words about audits the officer reads; staff job titles ("Auditor", "Auditor Utama" in the
+    team form's staff list) are who people are, not what the service does."""
+    return set(re.findall(r"\w*audit\w*", visible_text(page), re.I))
+
+
+def test_sampling_schedule_has_no_audit_stages_and_audit_cases_keep_them(rt):
+    """SPPT SNI type 1 takes samples from a lot: its case page, its messages and its history speak of
+    the sampling date and the end of the lot verification (the labels of its YAML's scheduling step),
+    never of audit stages; ISO 9001 keeps stage 1 and stage 2 audits."""
+    sampling, audit = enter_sampling_case(rt), enter_iso9001(rt)
+    rina = login(rt, "rina")
+
+    page = rina.get(f"/permohonan/{sampling}").text
+    schedule = section(page, "jadwal-audit")
+    assert "<dt>Pengambilan contoh</dt>" in schedule and "<dt>Selesai verifikasi lot</dt>" in schedule
+    assert "Pengambilan contoh <input" in schedule and "Selesai verifikasi lot <input" in schedule
+    assert audit_words(page) <= {"Auditor"} and "tahap" not in visible_text(page).lower()
+
+    page = post(rina, f"/permohonan/{sampling}/jadwal", [("tahap1", "2026-12-08"), ("tahap2", "2026-12-07")])
+    assert "Selesai verifikasi lot tidak boleh sebelum pengambilan contoh." in page
+    page = post(rina, f"/permohonan/{sampling}/jadwal", [("tahap1", "2026-12-07"), ("tahap2", "2026-12-08")])
+    assert "Jadwal pengambilan contoh dicatat." in page
+    history = visible_text(section(page, "riwayat"))
+    assert "Jadwal pengambilan contoh dicatat pengambilan contoh: 7 Desember 2026; selesai verifikasi lot: " \
+           "8 Desember 2026" in history
+    page = post(rina, f"/permohonan/{sampling}/tim", [("ketua", "Dewi Lestari, S.T.")])
+    assert "Tim pengambil contoh ditetapkan" in visible_text(section(page, "riwayat"))
+    assert audit_words(page) <= {"Auditor"} and "tahap" not in visible_text(page).lower()
+
+    page = rina.get(f"/permohonan/{audit}").text
+    schedule = section(page, "jadwal-audit")
+    assert "<dt>Audit tahap 1</dt>" in schedule and "<dt>Audit tahap 2</dt>" in schedule
+    page = post(rina, f"/permohonan/{audit}/jadwal", [("tahap1", "2026-12-08"), ("tahap2", "2026-12-07")])
+    assert "Audit tahap 2 tidak boleh sebelum audit tahap 1." in page
+    page = post(rina, f"/permohonan/{audit}/jadwal", [("tahap1", "2026-12-07"), ("tahap2", "2026-12-09")])
+    assert "Jadwal audit dicatat audit tahap 1: 7 Desember 2026; audit tahap 2: 9 Desember 2026" \
+           in visible_text(section(page, "riwayat"))

@@ -9,6 +9,7 @@ Time is the office's: the test moves `db.now` through working days, so the clock
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -22,6 +23,7 @@ from pipelines import db
 from pipelines.applications import advance, clock_figures, close_nonconformity, record_nonconformity, store
 from pipelines.applications.models import register
 from pipelines.applications.tariff import offer
+from pipelines.applications.wording import schedule_names
 from pipelines.write.words import format_date_id
 from tests.applications.factories import (AKADEMI, KOPI_MUSI, PEOPLE, PUPUK_SRIWIJAYA, SINAR_BAJA, Company,
                                           application_files, application_mail, payment_proof_pdf, reply)
@@ -59,6 +61,11 @@ class OfficeTime:
 
 def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def audit_words(text: str) -> set[str]:
+    """Words about audits; a team member's job title ("Auditor") is who they are, not the activity."""
+    return set(re.findall(r"\w*audit\w*", text, re.I))
 
 
 def open_items(rt) -> list[tuple[str, str]]:
@@ -121,6 +128,7 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
     tariff = offer(service.tariff, participants)
     nonconformity = ""
     activity = service.certificate.get("activity") or "audit"
+    first, second = schedule_names(service)        # the schedule's dates as the service's YAML names them
     seen_mail = len(office.inbox_of(company.email))
     walked = []
     while case["status"] != "selesai":
@@ -151,10 +159,11 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             with rt.engine.connect() as conn:
                 event = conn.execute(select(db.events).where(
                     db.events.c.action == "surel_tindakan_perbaikan")).mappings().one()
-            assert event["detail"]["untuk"] == "auditor"
-            assert open_items(rt) == [("tindakan_perbaikan", "auditor")]
+            verifier = service.step("tindakan_perbaikan").role     # the auditor; type 1's sampling officer
+            assert event["detail"]["untuk"] == verifier
+            assert open_items(rt) == [("tindakan_perbaikan", verifier)]
             close_nonconformity(rt, number, nonconformity, officer="auditor", evidence="Bukti diverifikasi di lokasi.")
-        if step.role == "auditor" and service.step("tindakan_perbaikan") and not nonconformity:
+        if step.id == "audit" and service.step("tindakan_perbaikan") and not nonconformity:
             nonconformity = record_nonconformity(rt, number, grade="minor", clause="8.1",
                                                  description="Rekaman pengendalian operasional belum lengkap.",
                                                  due_date=date(2026, 11, 30), officer="auditor")
@@ -185,6 +194,10 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
                 assert "5 Oktober 2026" in text and "6 Oktober 2026" in text and team_for(service)[0] in text
                 # worded by the service's data: an audit, the lot sampling of SPPT SNI type 1, a training
                 assert f"pelaksanaan {activity}" in text
+                assert re.search(rf"{first.capitalize()}\W+5 Oktober 2026", text), text
+                assert re.search(rf"{second.capitalize()}\W+6 Oktober 2026", text), text
+                if activity != "audit":      # no audit stages where nothing is audited
+                    assert audit_words(text) <= {"Auditor"} and "tahap" not in text.lower(), text
         # Its mail goes to the applicant in the case's thread with those documents.
         if step.mail:
             office.run()
@@ -194,7 +207,11 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
             assert sorted(p.get_filename() for p in inbox[-1].iter_attachments()) == sorted(
                 f"{w['kind']}.docx" for w in step.writes)
             if step.mail == "pemberitahuan_audit":
-                assert f"{activity.capitalize()} akan dilaksanakan" in body_of(inbox[-1])
+                body = body_of(inbox[-1])
+                assert f"{activity.capitalize()} akan dilaksanakan" in body
+                assert f"{first.capitalize()}: 5 Oktober 2026" in body and f"{second.capitalize()}: 6 Oktober 2026" in body
+                if activity != "audit":
+                    assert audit_words(body + inbox[-1]["Subject"]) <= {"Auditor"} and "tahap" not in body.lower(), body
         seen_mail = len(office.inbox_of(company.email))
     pauses = [s.id for s in service.steps if s.waits_for and s.id in walked]
     assert "menunggu_pembayaran" in pauses
