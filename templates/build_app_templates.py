@@ -258,7 +258,7 @@ def build_surat_pemeliharaan(path: Path):
     para(doc, "Perihal: Keputusan pemeliharaan sertifikat {{ service.name }}", space_after=10)
     addressee(doc)
     heading(doc, "SURAT KEPUTUSAN PEMELIHARAAN SERTIFIKAT", number="Permohonan {{ case.number }}")
-    justified(doc, "Berdasarkan hasil audit survailen dan keputusan Komite Evaluasi atas permohonan nomor "
+    justified(doc, "Berdasarkan hasil {{ certificate.surveillance_activity }} dan keputusan Komite Evaluasi atas permohonan nomor "
                    "{{ case.number }}, dengan ini kami sampaikan bahwa sertifikat {{ service.name }} berikut "
                    "DIPELIHARA dan tetap berlaku:")
     grid_table(doc, ["No.", "Nomor Sertifikat", "Atas Nama", "Survailen Dilaksanakan", "Survailen Berikutnya",

@@ -18,6 +18,13 @@ def team_name(service: Service) -> str:
     return f"tim {service.certificate.get('team') or 'audit'}"
 
 
+def surveillance_activity(service: Service) -> str:
+    """What a surveillance is called: "audit survailen" of an organisation's system, the
+    `certificate.surveillance_activity` a service names otherwise ("survailen pemegang sertifikat"
+    of a certified person, ISO/IEC 17024 9.6: no audit of a company)."""
+    return service.certificate.get("surveillance_activity") or f"{activity(service)} survailen"
+
+
 def schedule_names(service: Service) -> tuple[str, str]:
     """The two dates of the schedule as the scheduling step's inputs label them, without their
     leading "Tanggal": ("audit tahap 1", "audit tahap 2"), ("pengambilan contoh", "selesai

@@ -126,6 +126,10 @@ def test_a_person_surveillance_maintains_that_persons_certificate_only(tmp_path,
     mail = office.inbox_of(AKADEMI.email)[-1]
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert f"[{number}]" in mail["Subject"] and ours["number"] in body and format_date_id(second_due) in body
+    # a person's surveillance is no audit of a company: the letter and the mail say what the YAML says
+    assert "hasil survailen pemegang sertifikat dan keputusan Komite Evaluasi" in letter
+    assert "Berdasarkan hasil survailen pemegang sertifikat atas permohonan" in body
+    assert "audit" not in (letter + body + mail["Subject"]).lower()
 
     auth.create_user(rt.engine, "rina", "petugas", "Rina Kartika", PASSWORD)
     client = login(rt, "rina")

@@ -117,3 +117,27 @@ def test_a_committee_withdrawal_withdraws_the_customers_certificate(tmp_path):
     with rt.engine.connect() as conn:
         row = conn.execute(select(register)).mappings().one()
     assert row["status"] == "dicabut" and "SMM-2026-000002" in row["status_reason"]
+
+
+def test_the_maintain_mail_words_the_surveillance_as_the_service_does():
+    """The committee's maintain mail says "audit survailen" for ISO 9001 (an audit of the company's
+    system) and "survailen pemegang sertifikat" for person certification (no audit of a company)."""
+    from datetime import date
+
+    from pipelines.applications.wording import surveillance_activity
+    from pipelines.write.email_text import render_email
+    services = load_services(PROJECT_ROOT / "services")
+
+    def maintain_mail(kind: str) -> str:
+        service = services[kind]
+        _, body = render_email("pemeliharaan_sertifikat", {
+            "case": {"number": "X-2026-000002"}, "service": {"name": service.name},
+            "certificate": {"surveillance_activity": surveillance_activity(service)},
+            "customer": {"name": "PT Contoh"}, "office": {"name": "Balai"},
+            "maintained": [{"number": "S/1", "holder": "Siti", "next_due": date(2027, 12, 1),
+                            "expiry_date": date(2028, 12, 1)}]})
+        return body
+
+    assert "Berdasarkan hasil audit survailen atas permohonan nomor X-2026-000002" in maintain_mail("iso9001_lsbbk")
+    person = maintain_mail("sertifikasi_person")
+    assert "Berdasarkan hasil survailen pemegang sertifikat atas permohonan" in person and "audit" not in person

@@ -91,6 +91,9 @@ def test_surveillance_maintains_and_recertification_extends_the_same_certificate
     mail = office.inbox_of(company.email)[-1]
     assert f"[{second}]" in mail["Subject"] and issued["number"] in body_of(mail)
     assert format_date_id(scheduled[1]) in body_of(mail)
+    # an organisation's surveillance is an audit, as its service says (certificate.activity)
+    assert "Berdasarkan hasil audit survailen dan keputusan Komite Evaluasi" in letter
+    assert "Berdasarkan hasil audit survailen atas permohonan" in body_of(mail)
     assert [p.get_filename() for p in mail.iter_attachments()] == ["surat_pemeliharaan.docx"]
 
     # Recertification: the same certificate, number and QR code, for a new three-year cycle
