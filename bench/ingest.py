@@ -80,9 +80,12 @@ class TreePeak:
 
     @classmethod
     def _tree(cls) -> list[tuple[int, int, str]]:
-        tree, frontier = [], [os.getpid()]
+        """(pid, resident bytes, command line) of the tree. A child whose command line is still
+        its parent's is a fork or vfork on its way to run its own program (every worker here is
+        started that way): its pages are the parent's, so it counts 0 until it runs its program."""
+        tree, frontier = [], [(os.getpid(), None)]
         while frontier:
-            pid = frontier.pop()
+            pid, parent_cmd = frontier.pop()
             try:
                 with open(f"/proc/{pid}/statm") as f:
                     rss = int(f.read().split()[1]) * PAGE
@@ -90,8 +93,8 @@ class TreePeak:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
             except (OSError, IndexError, ValueError):
                 continue
-            tree.append((pid, rss, cmd))
-            frontier += cls._children(pid)
+            tree.append((pid, 0 if cmd == parent_cmd else rss, cmd))
+            frontier += [(child, cmd) for child in cls._children(pid)]
         return tree
 
     def _note_cpu(self, tree) -> None:
