@@ -145,7 +145,7 @@ def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future |
         if documents is None:
             documents = read_documents(content.attachments)
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
-    dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided)
+    dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided, row["mailbox"])
     crash_point("after_dossier")
     return _work_on_dossier(rt, mail_id, dossier_id, content, reply_held, documents)
 
@@ -233,7 +233,7 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     return match.id
 
 
-def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification) -> int:
+def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification, mailbox: str) -> int:
     service = rt.services[decided.kind]
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     with rt.engine.begin() as conn:
@@ -251,7 +251,7 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
             thread_message_id=content.message_id or "", received_at=now, facts={},
             created_at=now, updated_at=now)).inserted_primary_key[0]
         conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=dossier_id))
-        clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower())
+        clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                         nomor=number, jenis=service.kind, aturan=decided.rule)
     return dossier_id

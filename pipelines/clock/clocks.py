@@ -105,18 +105,19 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
     at = at or db.now()
     office = office or targets.office or rt.calendar.office.code
     rt.calendar.for_office(office)      # an unknown office fails here, not when computing
-    inserted = store.insert_clock(conn, {
+    clock_id = store.insert_clock(conn, {
         "case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,
         "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,
         "customer": (customer or "").lower(), "holder": holder, "opened_at": at})
-    clock = store.find_clock(conn, case_type, str(case_ref), leg)
-    # rowcount is not a reliable "inserted" on every driver (INSERT .. ON CONFLICT .. RETURNING):
-    # the clock's own log says whether it has started.
-    if inserted or store.last_event(conn, clock["id"]) is None:
-        store.add_event(conn, clock["id"], STARTED, at, actor=actor)
-        if not leg and targets.compensation and (customer or letter_number):
-            _apply_credit(conn, clock, customer, service, letter_number, actor)
-    return clock["id"]
+    if clock_id is None:   # another worker inserted it meanwhile: its log says whether it started
+        clock_id = store.find_clock(conn, case_type, str(case_ref), leg)["id"]
+        if store.last_event(conn, clock_id) is not None:
+            return clock_id
+    store.add_event(conn, clock_id, STARTED, at, actor=actor)
+    if not leg and targets.compensation and (customer or letter_number):
+        _apply_credit(conn, store.find_clock(conn, case_type, str(case_ref), leg), customer, service,
+                      letter_number, actor)
+    return clock_id
 
 
 def _apply_credit(conn, clock, customer: str, service: str, letter_number: str | None, actor: str) -> None:
@@ -161,15 +162,36 @@ def pause(rt, conn, *, case_type: str, case_ref, reason: str, leg: str = "", at:
     """Stop counting while the office waits on the customer. `reason` must be one of the
     service's `pause_reasons`. False when it was already paused or is stopped."""
     clock = _clock_or_fail(conn, case_type, case_ref, leg)
-    allowed = _targets(rt, clock["service"]).pause_reasons
-    if reason not in allowed:
-        raise ClockError(f"Alasan jeda '{reason}' tidak diizinkan untuk layanan {clock['service']} "
-                         f"(yang diizinkan: {', '.join(allowed) or '-'}).")
+    _check_pause_reason(rt, clock, reason)
     last = store.last_event(conn, clock["id"])
     if last["kind"] in (PAUSED, STOPPED):
         return False
     store.add_event(conn, clock["id"], PAUSED, at or db.now(), reason=reason, actor=actor, note=note)
     return True
+
+
+def _check_pause_reason(rt, clock, reason: str) -> None:
+    allowed = _targets(rt, clock["service"]).pause_reasons
+    if reason not in allowed:
+        raise ClockError(f"Alasan jeda '{reason}' tidak diizinkan untuk layanan {clock['service']} "
+                         f"(yang diizinkan: {', '.join(allowed) or '-'}).")
+
+
+def pause_or_resume(rt, conn, clock, *, reason: str, at: datetime, actor: str = "sistem") -> ClockState:
+    """A started clock (a row of store.find_clock) paused for `reason`, or resumed when it is "",
+    exactly as pause and resume do; returns its state at `at`. Its log is read once (again only
+    when an event was added): the mail path calls this for every dossier it checks."""
+    if reason:
+        _check_pause_reason(rt, clock, reason)
+    log, last_kind = store.load_log(conn, clock)
+    if reason and last_kind not in (PAUSED, STOPPED):
+        store.add_event(conn, clock["id"], PAUSED, at, reason=reason, actor=actor)
+    elif not reason and last_kind == PAUSED:
+        store.add_event(conn, clock["id"], RESUMED, at, actor=actor)
+    else:
+        return compute_states(rt, *log, now=at)[0]
+    log, _ = store.load_log(conn, clock)
+    return compute_states(rt, *log, now=at)[0]
 
 
 def resume(rt, conn, *, case_type: str, case_ref, leg: str = "", at: datetime | None = None,

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from pipelines import db
 from pipelines.clock import clocks, store
 from pipelines.decide import approval
-from pipelines.offices import office_of_case
+from pipelines.offices import office_of_case, office_of_mailbox
 
 CASE = "dossier"
 
@@ -30,10 +30,17 @@ def _has_clock(rt, kind: str) -> bool:
         clocks.service_clock(service).promise is not None
 
 
-def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str) -> None:
+def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str, mailbox: str | None = None) -> None:
+    """`mailbox`: where the mail that opened the dossier came (its office); else looked up."""
     if _has_clock(rt, kind):
+        office = office_of_case(conn, rt, dossier_id) if mailbox is None else _office_of_mailbox(rt, mailbox)
         clocks.start(rt, conn, case_type=CASE, case_ref=dossier_id, service=kind, at=at, customer=sender,
-                     office=office_of_case(conn, rt, dossier_id))
+                     office=office)
+
+
+def _office_of_mailbox(rt, mailbox: str) -> str:
+    unit = office_of_mailbox(rt, mailbox)
+    return unit.id if unit else ""
 
 
 def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
@@ -41,16 +48,14 @@ def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
     kind = dossier["kind"]
     if not _has_clock(rt, kind):
         return None
-    clocks.start(rt, conn, case_type=CASE, case_ref=dossier["id"], service=kind,
-                 at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""),
-                 office=office_of_case(conn, rt, dossier["id"]))
+    clock = store.find_clock(conn, CASE, str(dossier["id"]))
+    if clock is None:   # a dossier opened before its service had a clock
+        clocks.start(rt, conn, case_type=CASE, case_ref=dossier["id"], service=kind,
+                     at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""),
+                     office=office_of_case(conn, rt, dossier["id"]))
+        clock = store.find_clock(conn, CASE, str(dossier["id"]))
     waits = {step["id"]: step.get("waits_for") for step in rt.services[kind].steps}
-    reason = waits.get(status) or ""
-    if reason:
-        clocks.pause(rt, conn, case_type=CASE, case_ref=dossier["id"], reason=reason, at=at)
-    else:
-        clocks.resume(rt, conn, case_type=CASE, case_ref=dossier["id"], at=at)
-    current = clocks.state(rt, conn, case_type=CASE, case_ref=dossier["id"], now=at)
+    current = clocks.pause_or_resume(rt, conn, clock, reason=waits.get(status) or "", at=at)
     return rt.calendar.for_office(current.office).local_date(current.deadline)
 
 

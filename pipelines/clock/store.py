@@ -31,9 +31,13 @@ def find_clock(conn, case_type: str, case_ref: str, leg: str = ""):
     ).mappings().first()
 
 
-def insert_clock(conn, values: dict) -> bool:
+def insert_clock(conn, values: dict) -> int | None:
+    """The new clock's id; None when the case's clock (case_type, case_ref, leg) exists already.
+    RETURNING says it reliably where rowcount of INSERT .. ON CONFLICT does not (every driver)."""
     values = {**values, "opened_at": utc(values["opened_at"])}
-    return _insert_ignoring_duplicate(conn, clocks, values, ["case_type", "case_ref", "leg"])
+    return conn.execute(db.dialect_insert(conn, clocks).values(**values)
+                        .on_conflict_do_nothing(index_elements=["case_type", "case_ref", "leg"])
+                        .returning(clocks.c.id)).scalar()
 
 
 def set_clock(conn, clock_id: int, **values) -> None:
@@ -109,8 +113,7 @@ def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, cas
 def _load(conn, where):
     # Plain tuples straight from the DBAPI cursor (no SQLAlchemy Row per clock: it costs more
     # than the query; these columns need no type conversion), ordered here rather than in a
-    # temporary B-tree. Events come in index order (clock, id); a stable numpy sort puts them
-    # in log order (clock, moment, id).
+    # temporary B-tree.
     result = conn.execute(select(*[clocks.c[name] for name in CLOCK_COLUMNS]).where(where))
     clock_rows = result.cursor.fetchall()
     result.close()
@@ -118,13 +121,38 @@ def _load(conn, where):
     if len(ids) > 1 and (ids[1:] < ids[:-1]).any():
         by_id = np.argsort(ids, kind="stable")
         clock_rows, ids = [clock_rows[i] for i in by_id.tolist()], ids[by_id]
-    kind_code = case(*((clock_events.c.kind == kind, code) for kind, code in KIND_CODES.items()), else_=-1)
     result = conn.execute(
-        select(clock_events.c.clock_id, kind_code, _epoch_column(conn, clock_events.c.at), clock_events.c.reason)
+        select(*_log_columns(conn))
         .select_from(clock_events.join(clocks, clocks.c.id == clock_events.c.clock_id)).where(where)
         .order_by(clock_events.c.clock_id, clock_events.c.id))
     events = result.cursor.fetchall()
     result.close()
+    return _as_logs(clock_rows, ids, events)
+
+
+def load_log(conn, clock) -> tuple[tuple, str | None]:
+    """One clock (a row of find_clock) and its log as load_logs gives them, read in one query;
+    and the kind of its last event as last_event orders them (None: no event yet)."""
+    result = conn.execute(select(*_log_columns(conn), clock_events.c.at, clock_events.c.kind)
+                          .where(clock_events.c.clock_id == clock["id"]).order_by(clock_events.c.id))
+    rows = result.cursor.fetchall()
+    result.close()
+    # rows come in id order: the last of the latest moment is last_event's (at desc, id desc)
+    last_kind = max(enumerate(rows), key=lambda ir: (ir[1][4], ir[0]))[1][5] if rows else None
+    logs = _as_logs([tuple(clock[name] for name in CLOCK_COLUMNS)], np.array([clock["id"]], dtype=np.int64),
+                    [r[:4] for r in rows])
+    return logs, last_kind
+
+
+def _log_columns(conn):
+    """clock id, kind code, epoch seconds, reason: the columns of a loaded log."""
+    kind_code = case(*((clock_events.c.kind == kind, code) for kind, code in KIND_CODES.items()), else_=-1)
+    return clock_events.c.clock_id, kind_code, _epoch_column(conn, clock_events.c.at), clock_events.c.reason
+
+
+def _as_logs(clock_rows, ids, events):
+    # Events come in index order (clock, id); a stable numpy sort puts them in log order
+    # (clock, moment, id).
     if not events:
         return clock_rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), np.zeros(0), []
     ev_ids, kinds, ats, reasons = zip(*events)
