@@ -76,6 +76,15 @@ register = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# The NIK of a certified person (person certification), where the participant list gave one the
+# reader trusts: surveillance, suspension and withdrawal find the person by it, not by name. Its own
+# table, so registers made before it gain it from create_all with no migration.
+certificate_niks = Table(
+    "certificate_holder_niks", metadata,
+    Column("number", String(80), ForeignKey("certificate_register.number"), primary_key=True),
+    Column("nik", String(16), nullable=False, index=True),
+)
+
 # Mail in a case's thread after intake, waiting for the role that acts on it: payment proof
 # (the service officer confirms it), corrective-action evidence (the auditor), new or corrected
 # documents (checked again; an officer reads the findings), questions (an officer answers).

@@ -63,6 +63,7 @@ def entries(rt, today: date | None = None) -> list[dict]:
                             .select_from(register.outerjoin(customers, customers.c.id == register.c.customer_id))
                             .order_by(register.c.id)).mappings().all()
         history = store.history_of(conn, [r["number"] for r in rows])
+        niks = store.holder_niks(conn)
     out = []
     for r in rows:
         status = status_on(r, today)
@@ -72,7 +73,7 @@ def entries(rt, today: date | None = None) -> list[dict]:
                     "service_name": service.name if service else r["service"],
                     "certificate_type": (service.certificate.get("type") if service else "") or "",
                     "validity_years": int((service.certificate.get("validity_years") if service else 0) or 0),
-                    "surveillances_done": done, "history": history[r["number"]],
+                    "surveillances_done": done, "history": history[r["number"]], "nik": niks.get(r["number"], ""),
                     "next_surveillance": next_surveillance(r, done)})
     return out
 

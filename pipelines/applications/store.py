@@ -7,8 +7,8 @@ from sqlalchemy import insert, select, update
 
 from pipelines import db
 from pipelines.applications.form import Applicant, name_key
-from pipelines.applications.models import (applications, certificate_history, customers, nonconformities,
-                                           register, thread_items)
+from pipelines.applications.models import (applications, certificate_history, certificate_niks, customers,
+                                           nonconformities, register, thread_items)
 
 
 def find_customer(conn, applicant: Applicant, sender: str, office: str = ""):
@@ -174,6 +174,24 @@ def close_thread_item(conn, item_id: int, *, handled_by: str, answer: str = "") 
 
 
 # ---------------------------------------------------------------- surveillance and recertification
+
+def record_holder_niks(conn, niks: dict[str, str]) -> None:
+    """Keep the NIK of each certified person (certificate number -> NIK), once."""
+    known = set(holder_niks(conn, list(niks)))
+    rows = [{"number": n, "nik": k} for n, k in niks.items() if k and n not in known]
+    if rows:
+        conn.execute(insert(certificate_niks), rows)
+
+
+def holder_niks(conn, numbers: list[str] | None = None) -> dict[str, str]:
+    """Certificate number -> its holder's NIK, for the numbers given (all when None)."""
+    query = select(certificate_niks.c.number, certificate_niks.c.nik)
+    if numbers is not None:
+        if not numbers:
+            return {}
+        query = query.where(certificate_niks.c.number.in_(numbers))
+    return dict(conn.execute(query).all())
+
 
 def certificates_by_number(conn, numbers: list[str]) -> list:
     if not numbers:

@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import select, update
 
 from pipelines import db
-from pipelines.applications import clock, register, store, wording
+from pipelines.applications import clock, persons, register, store, wording
 from pipelines.applications.form import Applicant, read_applicant
 from pipelines.applications.tariff import offer
 from pipelines.calendar import local_date
@@ -74,9 +74,19 @@ def _customer_dict(row, applicant: Applicant | None, sender: str) -> dict:
             "phone": a.phone, "email": a.email or sender}
 
 
-def _participants(conn, dossier_id: int) -> list:
-    return list(conn.execute(select(db.participants).where(db.participants.c.dossier_id == dossier_id)
-                             .order_by(db.participants.c.id)).mappings())
+def _participants(conn, dossier_id: int) -> list[dict]:
+    """The case's participant-list rows, each with `known_nik`: the NIK the person can be known by
+    (persons.certain_niks: plausible, once in the lists, no open reader finding about it)."""
+    rows = [dict(r) for r in conn.execute(
+        select(db.participants, db.documents.c.filename)
+        .join(db.documents, db.documents.c.id == db.participants.c.document_id)
+        .where(db.participants.c.dossier_id == dossier_id).order_by(db.participants.c.id)).mappings()]
+    findings = [dict(f) for f in conn.execute(select(
+        db.findings.c.code, db.findings.c.message, db.findings.c.location, db.findings.c.overridden_by)
+        .where(db.findings.c.dossier_id == dossier_id)).mappings()]
+    for row, person in zip(rows, persons.certain_niks(rows, findings)):
+        row["known_nik"] = person.nik
+    return rows
 
 
 def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applicant | None = None,
@@ -113,7 +123,8 @@ def case_context(conn, rt, dossier: dict, service: Service, *, applicant: Applic
                  "role": labels.get(step.role, step.role) if step else ""},
         "customer": _customer_dict(row, applicant, dossier.get("sender", "")),
         "scope": scope, "site": site,
-        "participants": [{"name": p["name"], "nik": p["nik"], "scheme": p["scheme"]} for p in participants],
+        "participants": [{"name": p["name"], "nik": p["nik"], "known_nik": p["known_nik"], "scheme": p["scheme"]}
+                         for p in participants],
         "tariff": offer(service.tariff, len(participants)),
         "billing": {"code": data.get("kode_billing", ""),
                     "due_date": rt.calendar.add_working_days(today, 5)},
@@ -217,21 +228,28 @@ def audit_team_refusals(conn, service: Service, dossier: dict, names: list[str])
     return problems
 
 
-def _same_person(name: str) -> str:
-    return " ".join((name or "").split()).casefold()
-
-
-def certificates_in_question(conn, service: Service, dossier_id: int) -> list:
+def certificates_in_question(conn, service: Service, dossier_id: int) -> tuple[list, dict[str, str]]:
     """The customer's active or suspended certificates of this service that a decision on the case
-    acts on: all of an organisation's; where each participant holds a certificate (`holder:
-    peserta`), only those of the persons the case's participant list names (ISO/IEC 17024:
-    surveillance, suspension and withdrawal are per certified person)."""
+    acts on, and the NIKs this case teaches the register (number -> NIK). All of an organisation's;
+    where each participant holds a certificate (`holder: peserta`), only those of the persons the
+    case's participant list names (ISO/IEC 17024: surveillance, suspension and withdrawal are per
+    certified person), found by NIK, by name only where no NIK is known (persons.py). Refused
+    (ApplicationError) when a name fits several certificates: the officer decides which."""
     app_row = store.application(conn, dossier_id)
     current = store.active_certificates(conn, app_row["customer_id"] if app_row else None, service.kind)
     if service.certificate.get("holder") != "peserta":
-        return current
-    named = {_same_person(p["name"]) for p in _participants(conn, dossier_id)}
-    return [c for c in current if _same_person(c["holder"]) in named]
+        return current, {}
+    people = [persons.Participant(p["name"], p["known_nik"]) for p in _participants(conn, dossier_id)]
+    niks = store.holder_niks(conn, [c["number"] for c in current])
+    chosen, problems = persons.certificates_of_persons(people, current, niks)
+    if problems:
+        raise ApplicationError(
+            " ".join(problems) + " Keputusan ini tidak dijalankan agar tidak mengenai orang yang salah: minta "
+            "pemohon mengirim daftar peserta dengan NIK, atau ubah status sertifikat yang dimaksud di register "
+            "sertifikat.")
+    learned = {c["number"]: p.nik for p in people if p.nik for c in chosen
+               if not niks.get(c["number"]) and persons.same_name(c["holder"]) == persons.same_name(p.name)}
+    return chosen, learned
 
 
 def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: date) -> list[dict]:
@@ -241,7 +259,7 @@ def _holders(conn, rt, dossier: dict, service: Service, context: dict, issue: da
     base = f"{service.number_prefix}/{dossier['number'].rsplit('-', 1)[-1]}/{issue.year}"
     if cert.get("holder") == "peserta":
         people = context["participants"]
-        holders = [{"name": p["name"], "detail": f"NIK {p['nik']}" if p["nik"] else "",
+        holders = [{"name": p["name"], "nik": p["known_nik"], "detail": f"NIK {p['known_nik']}" if p["known_nik"] else "",
                     "scope": p["scheme"] or context["scope"] or service.name, "site": context["customer"]["name"],
                     "number": f"{base}/{i:03d}"} for i, p in enumerate(people, 1)]
     else:
@@ -336,9 +354,11 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         # corrective actions are a step only while something is open
         while following is not None and following.waits_for == "tindakan_perbaikan" and not open_ncs:
             following = service.next_step(following.id)
+        current, learned = ([], {})
+        if outcome in MAINTAINS or outcome in REGISTER_EFFECT:
+            current, learned = certificates_in_question(conn, service, dossier["id"])
         if outcome in MAINTAINS:
             # surveillance and recertification act on the customer's certificates of this service
-            current = certificates_in_question(conn, service, dossier["id"])
             if not current:
                 raise ApplicationError(f"Pemohon belum memiliki sertifikat {service.name} yang aktif untuk "
                                        f"{MAINTAINS[outcome]}; pilih keputusan lain.")
@@ -392,9 +412,10 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
                 "issue_date": cert["issue_date"], "expiry_date": cert["expiry_date"],
                 "surveillance_dates": [d.isoformat() for d in cert["surveillance_dates"]], "status": "aktif"}
                 for h in holders])
+        store.record_holder_niks(conn, {**learned, **{h["number"]: h.get("nik", "") for h in holders}})
         if outcome in REGISTER_EFFECT:
             # a committee suspends or withdraws the customer's certificates of this service
-            for cert in certificates_in_question(conn, service, dossier["id"]):
+            for cert in current:
                 store.set_certificate_status(conn, cert["number"], REGISTER_EFFECT[outcome],
                                              f"Keputusan Komite Evaluasi pada berkas {number} ({outcome}).")
         if step.mail:

@@ -99,8 +99,10 @@ PEOPLE = [("Andi Pratama", "1671010101900001", "S1 Teknik Kimia"), ("Siti Aminah
           ("Bayu Nugroho", "1671031203880003", "S1 Teknik Industri")]
 
 
-def candidate_list_xlsx(scheme: str, people=PEOPLE) -> bytes:
-    """The applicant's list of candidates (no result yet): title rows, then one row per person."""
+def candidate_list_xlsx(scheme: str, people=PEOPLE, nik_header: str | None = "NIK", as_number: bool = False) -> bytes:
+    """The applicant's list of candidates (no result yet): title rows, then one row per person. The
+    NIK column under the header the LSP typed, the NIK as text or as a number (what Excel keeps
+    when the column is not formatted as text), or no NIK column (nik_header None)."""
     import openpyxl
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -108,9 +110,9 @@ def candidate_list_xlsx(scheme: str, people=PEOPLE) -> bytes:
     ws.append([f"DAFTAR PESERTA {scheme.upper()}"])
     ws.append(["Perusahaan: " + AKADEMI.name])
     ws.append([])
-    ws.append(["No", "Nama Lengkap", "NIK", "Pendidikan Terakhir", "Skema"])
+    ws.append(["No", "Nama Lengkap", *([nik_header] if nik_header else []), "Pendidikan Terakhir", "Skema"])
     for i, (name, nik, education) in enumerate(people, 1):
-        ws.append([i, name, nik, education, scheme])
+        ws.append([i, name, *([int(nik) if as_number else nik] if nik_header else []), education, scheme])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -72,11 +72,13 @@ def test_person_certificates_have_surveillance_and_training_certificates_none(tm
     header = ["Nomor sertifikat", "Pemegang", "Layanan / standar", "Ruang lingkup", "Lokasi", "Terbit",
               "Berlaku sampai", "Surveilan berikutnya"]
     due = header.index("Surveilan berikutnya")
+    nik_of = {name: nik for name, nik, _ in PEOPLE}       # the register keeps each person's NIK from the list
     for e in issued["sertifikasi_person"]:
         first = date.fromisoformat(e["surveillance_dates"][0])
-        assert rows[e["number"]][1] == e["holder"] and rows[e["number"]][due] == format_date_id(first)
+        assert rows[e["number"]][1] == f"{e['holder']} NIK {nik_of[e['holder']]}"
+        assert rows[e["number"]][due] == format_date_id(first)
     for e in issued["bimtek"]:
-        assert rows[e["number"]][1] == e["holder"] and rows[e["number"]][due] == "-"
+        assert rows[e["number"]][1] == f"{e['holder']} NIK {nik_of[e['holder']]}" and rows[e["number"]][due] == "-"
 
 
 def test_a_person_surveillance_maintains_that_persons_certificate_only(tmp_path, mailbox, smtp_server):
