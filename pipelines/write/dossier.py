@@ -83,12 +83,15 @@ def render_dossier_documents(rt, dossier: dict, lsp, facts: dict, specs: list[di
     jobs = [(rt.settings.templates_dir / spec["template"], folder / f"{spec['kind']}.docx") for spec in specs]
     pool = _render_pool() if parallel and not context.get("qr_image") else None
     if pool is None:
-        for template, out in jobs:
-            render_docx(template, context, out)
-    else:
-        for future in [pool.submit(render_docx, template, context, out) for template, out in jobs]:
-            future.result()
+        _render_all(jobs, context)
+    else:   # one task for all of a dossier's documents: the context crosses once
+        pool.submit(_render_all, jobs, context).result()
     return [{"kind": spec["kind"], "docx": out, "pdf": None} for spec, (_, out) in zip(specs, jobs)]
+
+
+def _render_all(jobs: list[tuple[Path, Path]], context: dict) -> None:
+    for template, out in jobs:
+        render_docx(template, context, out)
 
 
 _pool: ProcessPoolExecutor | None = None
