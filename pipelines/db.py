@@ -87,6 +87,14 @@ documents = Table(
     UniqueConstraint("mail_id", "position", name="uq_document_mail_position"),
 )
 
+# Dossiers whose documents the service has typed (`process._record_types`): a case page finds
+# older dossiers without a row and types their documents once. Its own table, so databases made
+# before it gain it from create_all with no migration.
+document_types_recorded = Table(
+    "document_types_recorded", metadata,
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), primary_key=True),
+)
+
 findings = Table(
     "findings", metadata,
     Column("id", Integer, primary_key=True),

@@ -299,7 +299,10 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
 def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
     """Store the checklist type the service gave each document (`Service.recognise` runs after
     the files are saved): the desk shows every file under its checklist item. Rows saved before
-    the type was stored get it the next time their case is checked; unchanged rows are not written."""
+    the type was stored get it the next time their case is checked or its page is opened
+    (applications.doctypes); unchanged rows are not written."""
+    conn.execute(db.dialect_insert(conn, db.document_types_recorded).values(dossier_id=dossier_id)
+                 .on_conflict_do_nothing())
     wanted = {(d.sha256, d.filename): d for d in documents}
     stored = conn.execute(select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
                                  db.documents.c.doc_type).where(db.documents.c.dossier_id == dossier_id))

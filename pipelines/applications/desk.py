@@ -34,7 +34,7 @@ from sqlalchemy import insert, or_, select
 from starlette.concurrency import run_in_threadpool
 
 from pipelines import db
-from pipelines.applications import certsearch, clock, register, store, wording
+from pipelines.applications import certsearch, clock, doctypes, register, store, wording
 from pipelines.applications.models import applications, customers, nonconformities
 from pipelines.applications.thread import answer_question, handle
 from pipelines.applications.walk import (ApplicationError, advance, audit_team_refusals, close_nonconformity,
@@ -285,6 +285,7 @@ def _history(service, events: list[dict]) -> list[dict]:
 
 def case_view(rt, number: str) -> dict:
     dossier, service = _case(rt, number)
+    doctypes.type_older_documents(rt, dossier, service)     # a case from before types were recorded
     labels = role_labels()
     with rt.engine.connect() as conn:
         did = dossier["id"]

@@ -8,7 +8,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from pipelines import db
 from pipelines.desk import auth
@@ -108,3 +108,37 @@ def test_files_an_officer_enters_at_the_counter_show_their_checklist_item(office
         "spesifikasi_produk.pdf": [item["spesifikasi_produk"]],
         "manual_mutu_pabrik.pdf": [item["manual_mutu"]],
         "scan_lain.pdf": [OTHER]}
+
+
+def test_a_case_from_before_types_were_recorded_gets_them_once_when_its_page_opens(office, monkeypatch):
+    """An older database: the case's document rows carry no type and nothing typed them. Opening the
+    case page reads the kept files once, types them as new documents are typed, and stores it."""
+    from pipelines import process
+    company = PUPUK_SRIWIJAYA
+    rt = office.runtime()
+    service = rt.services["iso14001"]
+    office.mailbox.append(application_mail("iso14001", company, service.name))
+    office.run()
+    [case] = office.dossiers()
+    with rt.engine.begin() as conn:
+        conn.execute(update(db.documents).where(db.documents.c.dossier_id == case["id"]).values(doc_type=""))
+        conn.execute(db.document_types_recorded.delete())
+    reads = []
+    read_again = process._earlier_documents
+    monkeypatch.setattr(process, "_earlier_documents", lambda *a, **k: reads.append(a) or read_again(*a, **k))
+    auth.create_user(rt.engine, "seksi.ss", "petugas", "Seksi Standardisasi dan Sertifikasi", PASSWORD)
+    client = login(rt, "seksi.ss")
+    item = labels(rt, "iso14001")
+    expected = {"surat_permohonan.pdf": [item["surat_permohonan"]],
+                "formulir_permohonan.pdf": [item["formulir_permohonan"]], "nib.pdf": [item["nib"]],
+                "manual_lingkungan.pdf": [item["manual_lingkungan"]],
+                "persetujuan_lingkungan.pdf": [item["dokumen_lingkungan"]]}
+    assert types_on_page(client, case["number"]) == expected
+    with rt.engine.connect() as conn:
+        stored = dict(conn.execute(select(db.documents.c.filename, db.documents.c.doc_type).where(
+            db.documents.c.dossier_id == case["id"])).all())
+    assert stored == {"surat_permohonan.pdf": "surat_permohonan", "formulir_permohonan.pdf": "formulir_permohonan",
+                      "nib.pdf": "nib", "manual_lingkungan.pdf": "manual_lingkungan",
+                      "persetujuan_lingkungan.pdf": "dokumen_lingkungan"}
+    assert types_on_page(client, case["number"]) == expected
+    assert len(reads) == 1          # typed once: the second visit reads nothing again
