@@ -6,7 +6,9 @@ certificate, linked by the Certified Entity Unique ID.
 The tabs and header rows are data (data/certsearch.yaml, with the support pages they come
 from); this module only fills them. CertSearch accepts .xlsx only (Excel General Rules), so
 there is no CSV: two tabs do not fit in one CSV, and a CSV could not be uploaded anyway.
-Dates are YYYYMMDD and statuses CertSearch's words (Active, Suspended, Withdrawn, Expired)."""
+Dates are YYYYMMDD and statuses CertSearch's words (Active, Suspended, Withdrawn, Expired). A file
+holds at most the template's limit of certification rows; a larger register is split into numbered
+files (the desk hands them over in one ZIP)."""
 from __future__ import annotations
 
 import re
@@ -28,6 +30,7 @@ POSTCODE = re.compile(r"\s*\b(\d{5})\s*$")
 @dataclass(frozen=True)
 class Layout:
     file_name: str
+    max_certifications: int       # certification rows CertSearch takes in one file
     # each tab's name and its columns as (header, key of the value shown or "" for empty)
     tabs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
@@ -36,7 +39,7 @@ class Layout:
 def _layout(path: str, mtime: float) -> Layout:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     tabs = tuple((t["name"], tuple((c["name"], c.get("value") or "") for c in t["columns"])) for t in data["tabs"])
-    return Layout(data["file_name"], tabs)
+    return Layout(data["file_name"], int(data["max_certifications_per_file"]), tabs)
 
 
 def layout(rt) -> Layout:
@@ -82,17 +85,14 @@ def certification_values(entry: dict) -> dict[str, str]:
             "standard": entry["standard"] or ""}
 
 
-def export_certsearch(rt, path: str | Path, today: date | None = None) -> Path:
-    """Write the register as CertSearch's v2.0 workbook: the entity tab, then the certification tab."""
-    path = Path(path)
-    shape = layout(rt)
-    register = entries(rt, today)
+def _write(path: Path, shape: Layout, certifications: list[dict]) -> Path:
+    """One workbook: the entity tab (the entities of these certificates), then the certification tab."""
     entities: dict[str, dict] = {}
-    for entry in register:                  # oldest first: the latest certificate names the entity
+    for entry in certifications:            # oldest first: the latest certificate names the entity
         values = entity_values(entry)
         entities[values["entity_id"]] = values
     rows_of = {"Certified Entity": list(entities.values()),
-               "Certification": [certification_values(e) for e in register]}
+               "Certification": [certification_values(e) for e in certifications]}
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for name, columns in shape.tabs:
@@ -102,3 +102,27 @@ def export_certsearch(rt, path: str | Path, today: date | None = None) -> Path:
             sheet.append([values.get(key) or None for _, key in columns])
     workbook.save(path)
     return path
+
+
+def export_certsearch_files(rt, folder: str | Path, today: date | None = None) -> list[Path]:
+    """Write the register as CertSearch's v2.0 workbooks into `folder`: cb_certs.xlsx, or, past the
+    upload limit of certification rows per file ([rules]: 10,000), cb_certs_1.xlsx, cb_certs_2.xlsx,
+    ... as CertSearch names split files, each with the entities its certificates need."""
+    folder = Path(folder)
+    shape = layout(rt)
+    register = entries(rt, today)
+    size = shape.max_certifications
+    parts = [register[i:i + size] for i in range(0, len(register), size)] or [[]]
+    if len(parts) == 1:
+        return [_write(folder / f"{shape.file_name}.xlsx", shape, parts[0])]
+    return [_write(folder / f"{shape.file_name}_{n}.xlsx", shape, part) for n, part in enumerate(parts, 1)]
+
+
+def export_certsearch(rt, path: str | Path, today: date | None = None) -> Path:
+    """The register as one CertSearch workbook at `path`; refused (ValueError) past the upload limit,
+    where only export_certsearch_files' numbered files can be uploaded."""
+    shape = layout(rt)
+    register = entries(rt, today)
+    if len(register) > shape.max_certifications:
+        raise ValueError(f"{len(register)} certificates exceed CertSearch's {shape.max_certifications} per file")
+    return _write(Path(path), shape, register)

@@ -21,7 +21,9 @@ flash and page helpers.
 """
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from collections import Counter
 from datetime import date
 from email.message import EmailMessage
@@ -522,7 +524,8 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
         services = {k: s.name for k, s in rt.services.items() if is_application(s)}
         return render(request, "register_sertifikat.html", rows=rows, counts=counts, status=status, layanan=layanan,
                       q=q, services=services, case_numbers=numbers, STATUS_LABELS_REGISTER=register.STATUS_LABELS,
-                      can_edit=user.role in REGISTER_EDITORS)
+                      can_edit=user.role in REGISTER_EDITORS, certsearch_name=certsearch.layout(rt).file_name,
+                      certsearch_limit=f"{certsearch.layout(rt).max_certifications:,}".replace(",", "."))
 
     @router.post("/register-sertifikat/status")
     def change_status(form=Depends(posted_form), user=Depends(require(*REGISTER_EDITORS))):
@@ -541,10 +544,18 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
                             "lembar Certified Entity dan Certification; unduh berkas XLSX.", "error")
         if fmt != "xlsx":
             raise HTTPException(404)
+        stem = f"{certsearch.layout(rt).file_name}_{local_date(db.now()).isoformat()}"
         with tempfile.TemporaryDirectory() as tmp:
-            content = certsearch.export_certsearch(rt, Path(tmp) / "certsearch.xlsx").read_bytes()
-        name = f"{certsearch.layout(rt).file_name}_{local_date(db.now()).isoformat()}.xlsx"
-        return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            files = certsearch.export_certsearch_files(rt, tmp)
+            if len(files) == 1:
+                return Response(files[0].read_bytes(), headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+                                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            # past CertSearch's limit of certification rows per file: its numbered files, in one ZIP
+            bundle = io.BytesIO()
+            with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+                for f in files:
+                    archive.write(f, f.name)
+        return Response(bundle.getvalue(), media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.zip"'})
 
     return router

@@ -138,3 +138,50 @@ def test_the_certsearch_download_has_the_entity_and_certification_tabs_of_the_v2
 ])
 def test_an_address_on_one_line_gives_street_city_and_postcode(address, parts):
     assert split_address(address) == parts
+
+
+def test_a_register_past_certsearchs_limit_downloads_as_numbered_files_in_one_zip(rt):
+    """CertSearch takes at most 10,000 certification rows in one file (Excel General Rules, above):
+    a register of 10,001 certificates downloads as a ZIP of cb_certs_1.xlsx (10,000 rows) and
+    cb_certs_2.xlsx (1 row), each with the entity rows its certificates need; the register page says
+    so in Indonesian. Up to the limit the download stays one XLSX."""
+    import zipfile
+    from datetime import date
+
+    from pipelines.applications import store
+
+    first = certify(rt, "iso9001_lsbbk", SINAR_BAJA, "Produksi baja tulangan beton")
+    [issued] = entries(rt)
+    official = login(rt, "pejabat1")
+    one = official.get("/register-sertifikat/certsearch.xlsx")
+    assert one.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    with rt.engine.begin() as conn:      # 10,000 more certificates of other holders, as the register keeps them
+        store.register_certificates(conn, [{
+            "number": f"SNL/{i:05d}/2026", "token": f"token{i:019d}", "dossier_id": issued["dossier_id"],
+            "service": "sppt_sni_tipe1", "customer_id": None, "holder": f"PT Pemegang {i:05d}",
+            "standard": "SNI 2052:2017", "scope": "Baja tulangan beton", "site": "Jl. Industri No. 1, Palembang 30152",
+            "issue_date": date(2026, 11, 2), "expiry_date": date(2027, 11, 2), "surveillance_dates": [],
+            "status": "aktif"} for i in range(10_000)])
+    page = official.get("/register-sertifikat").text
+    assert "IAF CertSearch menerima paling banyak 10.000 sertifikat per berkas" in page
+    assert "cb_certs_1.xlsx, cb_certs_2.xlsx" in page
+
+    download = official.get("/register-sertifikat/certsearch.xlsx")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    assert 'filename="cb_certs_' in download.headers["content-disposition"] and ".zip" in download.headers[
+        "content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert archive.namelist() == ["cb_certs_1.xlsx", "cb_certs_2.xlsx"]
+    numbers, entity_ids = [], set()
+    for name, expected in (("cb_certs_1.xlsx", 10_000), ("cb_certs_2.xlsx", 1)):
+        book = load_workbook(io.BytesIO(archive.read(name)), read_only=True)
+        assert book.sheetnames == ["Certified Entity", "Certification"]
+        _, holders = rows_of(book["Certified Entity"])
+        _, certificates = rows_of(book["Certification"])
+        assert len(certificates) == expected
+        # every certificate's entity is in the same file, and only those
+        assert {c["Certified Entity Unique ID"] for c in certificates} == {h["Certified Entity Unique ID"] for h in holders}
+        numbers += [c["Certificate Number"] for c in certificates]
+        entity_ids |= {h["Certified Entity Unique ID"] for h in holders}
+    assert numbers[0] == first and len(numbers) == len(set(numbers)) == 10_001
