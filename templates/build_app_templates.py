@@ -104,7 +104,7 @@ def build_memo_disposisi(path: Path):
         ("Janji penyelesaian", "{{ case.promised_date|tanggal }}"),
     ])
     justified(doc, "Mohon ditindaklanjuti sesuai SOP pelayanan sertifikasi: verifikasi dokumen permohonan, "
-                   "penawaran biaya dan penjadwalan audit.", space_before=8)
+                   "penawaran biaya dan penjadwalan {{ certificate.activity }}.", space_before=8)
     signature(doc)
     doc.save(path)
 
@@ -140,12 +140,12 @@ def build_draf_kontrak(path: Path):
                    "{{ scope or '-' }}, di lokasi {{ site or customer.address or '-' }}.")
     para(doc, "Pasal 2 - Biaya", bold=True, space_before=6)
     justified(doc, "Biaya sertifikasi sebesar Rp {{ tariff.total|ribuan }} ({{ tariff.total_words }} rupiah) "
-                   "dibayarkan melalui kode billing PNBP sebelum pelaksanaan audit.")
+                   "dibayarkan melalui kode billing PNBP sebelum pelaksanaan {{ certificate.activity }}.")
     para(doc, "Pasal 3 - Kewajiban", bold=True, space_before=6)
-    justified(doc, "PIHAK KEDUA menyediakan akses, dokumen dan personel yang diperlukan untuk audit, "
+    justified(doc, "PIHAK KEDUA menyediakan akses, dokumen dan personel yang diperlukan untuk {{ certificate.activity }}, "
                    "menindaklanjuti ketidaksesuaian dalam batas waktu yang ditetapkan, dan menggunakan "
                    "sertifikat serta tanda sesuai ketentuan. Sertifikat berlaku {{ certificate.validity_years }} "
-                   "tahun dengan survailen sesuai jadwal.")
+                   "tahun{{ ' dengan survailen sesuai jadwal' if certificate.surveillance_months else '' }}.")
     para(doc, "Pasal 4 - Jangka Waktu Pelayanan", bold=True, space_before=6)
     justified(doc, "Pelayanan diselesaikan paling lama {{ case.target_days }} hari kerja, tidak termasuk waktu "
                    "menunggu PIHAK KEDUA.")

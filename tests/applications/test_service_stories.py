@@ -186,6 +186,10 @@ def test_service_from_first_mail_to_handed_over_certificate(kind, tmp_path, mail
         for written in step.writes:
             text = docx_text(docs / number / "dokumen" / f"{written['kind']}.docx")
             assert number in text or written["kind"] == "sertifikat", written["kind"]
+            if activity != "audit":      # memo, offer, contract, notice...: what the service does, no audit
+                assert audit_words(text) <= {"Auditor"}, (written["kind"], text)
+            if written["kind"] == "draf_kontrak":
+                assert ("dengan survailen sesuai jadwal" in text) == bool(service.certificate["surveillance_months"])
             if written["kind"] in ("penawaran_biaya", "surat_tagihan"):
                 assert f"{tariff['total']:,}".replace(",", ".") in text and tariff["total_words"] in text
             if written["kind"] == "surat_tagihan":
