@@ -273,24 +273,24 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
             tmp.write_bytes(attachment.data)
             tmp.replace(path)
         paths.append(path)
-    with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
-        recorded = set(conn.execute(select(db.documents.c.position).where(db.documents.c.mail_id == mail_id)).scalars())
-        todo = [(position, attachment, document, path) for position, (attachment, document, path)
-                in enumerate(zip(content.attachments, documents, paths)) if position not in recorded]
-        if todo:   # one INSERT .. RETURNING for the mail's documents, one for their participants
+    rows = [{"dossier_id": dossier["id"], "mail_id": mail_id, "position": position,
+             "filename": attachment.filename, "path": str(path), "media_type": document.media_type,
+             "sha256": document.sha256, "size": document.size, "doc_type": document.doc_type,
+             "evidence": document.evidence, "facts": document.facts,
+             "needs_manual_review": 1 if document.needs_manual_review else 0}
+            for position, (attachment, document, path) in enumerate(zip(content.attachments, documents, paths))]
+    if rows:
+        with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
+            # One statement for the mail's documents: the rows a rerun recorded already
+            # (uq_document_mail_position) are skipped, and only new ones come back.
             ids = dict(conn.execute(
-                insert(db.documents).returning(db.documents.c.position, db.documents.c.id,
-                                               sort_by_parameter_order=True),
-                [{"dossier_id": dossier["id"], "mail_id": mail_id, "position": position,
-                  "filename": attachment.filename, "path": str(path), "media_type": document.media_type,
-                  "sha256": document.sha256, "size": document.size, "doc_type": document.doc_type,
-                  "evidence": document.evidence, "facts": document.facts,
-                  "needs_manual_review": 1 if document.needs_manual_review else 0}
-                 for position, attachment, document, path in todo]).all())
+                db.dialect_insert(conn, db.documents).on_conflict_do_nothing(index_elements=["mail_id", "position"])
+                .returning(db.documents.c.position, db.documents.c.id), rows).all())
             participants = [
                 {"dossier_id": dossier["id"], "document_id": ids[position], "sheet": r.sheet, "row": r.row,
                  "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
-                for position, _, document, _ in todo if document.roster is not None for r in document.roster.rows]
+                for position, document in enumerate(documents)
+                if position in ids and document.roster is not None for r in document.roster.rows]
             if participants:
                 conn.execute(insert(db.participants), participants)
     return documents
@@ -316,37 +316,45 @@ def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
 def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:
     """Documents from earlier mails of the dossier, read again from the kept files."""
     with rt.engine.connect() as conn:
-        rows = conn.execute(select(db.documents).where(
-            db.documents.c.dossier_id == dossier_id, db.documents.c.mail_id != mail_id)
-            .order_by(db.documents.c.id)).mappings().all()
+        return _read_kept(_earlier_document_rows(conn, dossier_id, mail_id))
+
+
+def _earlier_document_rows(conn, dossier_id: int, mail_id: int) -> list:
+    return conn.execute(select(db.documents).where(
+        db.documents.c.dossier_id == dossier_id, db.documents.c.mail_id != mail_id)
+        .order_by(db.documents.c.id)).mappings().all()
+
+
+def _read_kept(rows) -> list[Document]:
     return read_documents([Attachment(filename=r["filename"], data=Path(r["path"]).read_bytes(),
                                       media_type=r["media_type"]) for r in rows])
 
 
-def _previous_niks(rt: Runtime, dossier_id: int, documents: list[Document]) -> dict[str, set[str]]:
+def _previous_niks(conn, dossier_id: int, documents: list[Document]) -> dict[str, set[str]]:
     """Schemes other dossiers requested these documents' participants for. Only their NIKs are
     looked up: loading every participant ever requested made each check grow with the history."""
     wanted = sorted({r.nik for d in documents if d.roster for r in d.roster.rows if r.nik})
     niks: dict[str, set[str]] = {}
-    with rt.engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            for scheme, nik in conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
-                    db.participants.c.dossier_id != dossier_id,
-                    db.participants.c.nik.in_(wanted[start:start + 500]))):
-                niks.setdefault(scheme, set()).add(nik)
+    for start in range(0, len(wanted), 500):
+        for scheme, nik in conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
+                db.participants.c.dossier_id != dossier_id,
+                db.participants.c.nik.in_(wanted[start:start + 500]))):
+            niks.setdefault(scheme, set()).add(nik)
     return niks
 
 
 def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent,
                      reply_held: bool = False, read: list[Document] | None = None) -> str:
-    with rt.engine.connect() as conn:
+    with rt.engine.connect() as conn:   # the dossier and, when it is checked, its earlier files
         dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
+        checked = dossier["kind"] not in CASE_HANDLERS and dossier["status"] in CHECKABLE
+        earlier = _earlier_document_rows(conn, dossier_id, mail_id) if checked else []
     if dossier["kind"] in CASE_HANDLERS:
         return CASE_HANDLERS[dossier["kind"]](rt, mail_id, dossier, content)
     service = rt.services[dossier["kind"]]
     if dossier["status"] not in CHECKABLE:
         return _follow_up(rt, mail_id, dossier, content, read)
-    documents = _earlier_documents(rt, dossier_id, mail_id) + _save_attachments(rt, mail_id, dossier, content, read)
+    documents = _read_kept(earlier) + _save_attachments(rt, mail_id, dossier, content, read)
     documents = service.recognise(documents)
     crash_point("after_read")
 
@@ -355,12 +363,12 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
         overrides = {(r.code, r.location): (r.overridden_by, r.override_reason) for r in conn.execute(
             select(db.findings).where(db.findings.c.dossier_id == dossier_id,
                                       db.findings.c.overridden_by != ""))}
+        previous_niks = _previous_niks(conn, dossier_id, documents)
     # An officer may vouch for an unregistered sender by overriding that finding.
     sender_known = (lsp is not None or service.sender_registry != "lsp"
                     or any(code == UNKNOWN_SENDER for code, _ in overrides))
     found = list(content.findings) + check_dossier(
-        documents, service.checklist,
-        {"previous_niks": _previous_niks(rt, dossier_id, documents), "today": local_date(db.now())})
+        documents, service.checklist, {"previous_niks": previous_niks, "today": local_date(db.now())})
     if lsp is None and service.sender_registry == "lsp":
         found.append(Finding.warning(
             UNKNOWN_SENDER,
@@ -387,10 +395,6 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_write")
 
     with rt.engine.begin() as conn:
-        current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
-        if current != dossier["status"]:
-            # Someone (an officer, another worker) moved it meanwhile; check again on the next run.
-            raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
         conn.execute(delete(db.findings).where(db.findings.c.dossier_id == dossier_id))
         now = db.now()
         if found:
@@ -405,9 +409,14 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
             due = clock_dossiers.status_changed(rt, conn, dossier, decision.status, now)
             if due is not None:
                 values["due_date"] = due
-        conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id).values(**values))
-        for g in generated:
-            _upsert_generated(conn, dossier_id, g)
+        # Only from the status it was checked in: someone (an officer, another worker) who moved
+        # it meanwhile rolls all of this back, and it is checked again on the next run.
+        if not conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id,
+                                                      db.dossiers.c.status == dossier["status"])
+                            .values(**values)).rowcount:
+            current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
+            raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
+        _record_generated(conn, dossier_id, generated)
         if service.recognition_items:   # otherwise every stored type is the reader's own
             _record_types(conn, dossier_id, documents)
         if extension:
@@ -456,11 +465,20 @@ def _with_override(finding: Finding, overrides: dict) -> Finding:
 
 
 def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
-    values = {"docx_path": str(generated["docx"]), "pdf_path": str(generated.get("pdf") or ""),
-              "created_at": db.now()}
-    conn.execute(db.dialect_insert(conn, db.generated_files)   # one statement (uq_generated_kind)
-                 .values(dossier_id=dossier_id, kind=generated["kind"], **values)
-                 .on_conflict_do_update(index_elements=["dossier_id", "kind"], set_=values))
+    _record_generated(conn, dossier_id, [generated])
+
+
+def _record_generated(conn, dossier_id: int, generated: list[dict]) -> None:
+    """One statement for all of them: a rerun overwrites each kind's row (uq_generated_kind)."""
+    if not generated:
+        return
+    upsert = db.dialect_insert(conn, db.generated_files)
+    conn.execute(upsert.on_conflict_do_update(
+        index_elements=["dossier_id", "kind"],
+        set_={name: upsert.excluded[name] for name in ("docx_path", "pdf_path", "created_at")}),
+        [{"dossier_id": dossier_id, "kind": g["kind"], "docx_path": str(g["docx"]),
+          "pdf_path": str(g.get("pdf") or ""), "created_at": db.now()}
+         for g in {g["kind"]: g for g in generated}.values()])   # a kind twice: the last one, as one by one
 
 
 def _reply_recipient(dossier: dict, content: MailContent) -> str:

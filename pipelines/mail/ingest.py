@@ -133,17 +133,23 @@ def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids:
 def claim_mail(engine, mail_id: int, me: Worker) -> bool:
     """Take the right to work on a recorded mail; False if a live worker holds it or it is done."""
     with engine.begin() as conn:
+        if _take(conn, mail_id, me, held_by=""):   # the usual mail, received and unclaimed: one UPDATE
+            return True
         row = conn.execute(select(db.mails.c.state, db.mails.c.claimed_by, db.mails.c.claimed_at)
                            .where(db.mails.c.id == mail_id)).first()
         if row is None or row.state != "received":
             return False
         if row.claimed_by and not claim_is_stale(row.claimed_by, row.claimed_at, me):
             return row.claimed_by == me.token
-        result = conn.execute(update(db.mails).where(
-            db.mails.c.id == mail_id, db.mails.c.state == "received",
-            or_(db.mails.c.claimed_by == row.claimed_by, db.mails.c.claimed_by.is_(None)))
-            .values(claimed_by=me.token, claimed_at=db.now(), attempts=db.mails.c.attempts + 1))
-        return result.rowcount == 1
+        return _take(conn, mail_id, me, held_by=row.claimed_by)
+
+
+def _take(conn, mail_id: int, me: Worker, held_by: str) -> bool:
+    """Claim a received mail still held by `held_by` ("" or NULL: nobody)."""
+    return conn.execute(update(db.mails).where(
+        db.mails.c.id == mail_id, db.mails.c.state == "received",
+        or_(db.mails.c.claimed_by == held_by, db.mails.c.claimed_by.is_(None)))
+        .values(claimed_by=me.token, claimed_at=db.now(), attempts=db.mails.c.attempts + 1)).rowcount == 1
 
 
 def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
