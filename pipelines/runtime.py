@@ -1,6 +1,7 @@
 """Everything one run needs, loaded once: settings, database, rules, services, registry, calendar."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,6 +18,7 @@ from pipelines.services import Service, load_services
 class Runtime:
     settings: Settings
     worker: Worker = field(default_factory=Worker.new)
+    _calendar: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, config_path=None) -> "Runtime":
@@ -42,6 +44,25 @@ class Runtime:
 
     @property
     def calendar(self) -> WorkingCalendar:
-        # Read on each use (the file's data is cached by its mtime): an edited calendar moves
-        # open deadlines in a long-running desk or worker without a restart.
-        return WorkingCalendar(self.settings.calendar_path, offices_path=self.settings.offices_path)
+        # Built again when a file changes: an edited calendar moves open deadlines in a
+        # long-running desk or worker without a restart. Otherwise the one built before (the
+        # mail path asks several times a mail; building it resolved and read both files' state).
+        key = (_file_state(self.settings.calendar_path, required=True), _file_state(self.settings.offices_path))
+        cached = self._calendar
+        if cached is None or cached[0] != key:
+            cached = self._calendar = (key, WorkingCalendar(self.settings.calendar_path,
+                                                            offices_path=self.settings.offices_path))
+        return cached[1]
+
+
+def _file_state(path, required: bool = False) -> tuple | None:
+    """What changes when the file is edited or replaced (None: absent, when it may be)."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if required:
+            raise
+        return (str(path), None)
+    return (str(path), st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import yaml
 from sqlalchemy import select
@@ -56,6 +57,16 @@ def test_a_calendar_change_moves_open_deadlines_and_says_so(rt, tmp_path):
     moved = sweep(fresh, now=wib(2026, 11, 23, 10)).moved
     assert [(s.case_ref, old, s.deadline) for s, old in moved] == [("2", wib(2026, 12, 10, 16), wib(2026, 12, 11, 16, 30))]
     assert sweep(fresh, now=wib(2026, 11, 23, 11)).moved == []
+
+
+def test_a_long_running_worker_sees_an_edited_calendar_at_once(rt):
+    calendar = rt.calendar
+    assert rt.calendar is calendar                        # the unchanged file is not read again
+    assert calendar.is_working_day(date(2026, 12, 7))
+    data = yaml.safe_load(rt.settings.calendar_path.read_text())
+    data["days_off"] = [{"date": "2026-12-07", "name": "Libur daerah", "basis": "Keputusan Gubernur No. 1/2026"}]
+    rt.settings.calendar_path.write_text(yaml.safe_dump(data))
+    assert not rt.calendar.is_working_day(date(2026, 12, 7))     # the same Runtime, no restart
 
 
 def test_the_next_application_takes_the_credit_once_and_a_quoted_letter_works_too(rt):
