@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from sqlalchemy import select
 
 from pipelines import db
+from pipelines.mail.headers import header_block
 
 HEADER_BYTES = 256 * 1024  # headers only: never parse a whole mail to group it
 REPLY_PREFIXES = re.compile(r"^\s*((re|aw|fw|fwd|balas)\s*:\s*)+", re.I)
@@ -41,7 +42,7 @@ def _references(raw_path: str) -> list[str]:
     try:
         with open(raw_path, "rb") as fh:
             head = fh.read(HEADER_BYTES)
-        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(head))
     except (OSError, ValueError):
         return []
     refs = []

@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
+from pipelines.mail.headers import header_block
 from pipelines.mail.sources import MailSource, MoveIntent
 
 CLAIM_LEASE = timedelta(minutes=30)
@@ -60,7 +61,7 @@ def claim_is_stale(claimed_by: str, claimed_at, me: Worker) -> bool:
 
 def _header_facts(raw: bytes) -> tuple[str, str, str, object]:
     try:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(header_block(raw))
         message_id = str(headers.get("Message-ID", "") or "").strip()
         from_addr = str(headers.get("From", "") or "")[:320]
         subject = str(headers.get("Subject", "") or "")[:2000]
