@@ -5,6 +5,10 @@ from __future__ import annotations
 from pipelines.documents import OTHER, Document
 from pipelines.findings import Finding
 from pipelines.read import sniff as sn
+from pipelines.read.recognise import filename_hint
+
+# A required document not recognised from any content while a file named like it is attached.
+MAYBE_PRESENT = "DOKUMEN_PERLU_DIPASTIKAN"
 
 
 def document_format(doc: Document) -> str:
@@ -25,7 +29,19 @@ def check_item(item: dict, documents: list[Document]) -> list[Finding]:
     out: list[Finding] = []
     minimum = int(item.get("min") or 0)
     maximum = item.get("max")
-    if len(found) < minimum:
+    formats = [str(f).lower() for f in (item.get("formats") or [])]
+    named_like = [d for d in documents if d.doc_type == OTHER and _named_like(item, doc_type, d)
+                  and (not formats or document_format(d) in formats)]
+    if len(found) < minimum and named_like:
+        # The sender named a file after this document but its content did not say so: it may well
+        # be here. Never ask for what may have been sent; an officer looks at the file.
+        names = ", ".join(d.filename for d in named_like)
+        out.append(Finding.warning(
+            MAYBE_PRESENT,
+            f"Dokumen {label} tidak dikenali dari isinya, tetapi berkas {names} dinamai seperti dokumen "
+            f"tersebut; petugas perlu memastikan isinya sebelum meminta kelengkapan.",
+            where=label, item=item.get("id", doc_type), files=[d.filename for d in named_like]))
+    elif len(found) < minimum:
         unknown = [d.filename for d in documents if d.doc_type == OTHER]
         extra = f" Berkas yang tidak dikenali: {', '.join(unknown)}." if unknown else ""
         out.append(Finding.error(
@@ -39,7 +55,6 @@ def check_item(item: dict, documents: list[Document]) -> list[Finding]:
             "DOKUMEN_BERLEBIH",
             f"Dokumen {label} dilampirkan {len(found)} kali (seharusnya paling banyak {maximum}): "
             f"{', '.join(d.filename for d in found)}.", where=label, item=item.get("id", doc_type)))
-    formats = [str(f).lower() for f in (item.get("formats") or [])]
     for d in found:
         fmt = document_format(d)
         if formats and fmt not in formats:
@@ -54,6 +69,15 @@ def check_item(item: dict, documents: list[Document]) -> list[Finding]:
                 f"{label} ({d.filename}) berukuran {d.size / 1048576:.1f} MB, melebihi batas {limit_mb} MB; "
                 f"mohon perkecil berkas lalu kirim ulang.", where=d.filename, size=d.size, limit_mb=limit_mb))
     return out
+
+
+def _named_like(item: dict, doc_type: str, doc: Document) -> bool:
+    """The file's name says it is this item: one of the item's own name words, or the readers'
+    name hint for its document type."""
+    name = doc.filename.lower().replace("_", " ").replace("-", " ")
+    if any(str(word).lower() in name for word in item.get("filename") or []):
+        return True
+    return filename_hint(doc.filename) == doc_type
 
 
 def check_checklist(documents: list[Document], checklist: list[dict]) -> list[Finding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.check.checklist import MAYBE_PRESENT
 from pipelines.findings import Finding, Severity
 from pipelines.services import Service
 
@@ -66,7 +67,7 @@ def decide(service: Service, status: str, findings: list[Finding], sender_known:
         return Decision(spec.get("status", AWAITING_COMPLETION), email=spec.get("email"))
     # Findings the service says an officer must clear (by override) before it moves on,
     # e.g. a scan that OCR could not read with confidence: never ask the LSP for a file it sent.
-    hold = set(service.hold_for_officer)
+    hold = set(service.hold_for_officer) | {MAYBE_PRESENT}
     if any(f.code in hold and not f.details.get("overridden_by") for f in findings):
         return Decision(NEEDS_REVIEW)
     spec = service.when_complete

@@ -17,6 +17,7 @@ FINDING_LABELS = {
     "JUMLAH_SKEMA_TIDAK_SESUAI": "Jumlah skema berbeda antar dokumen",
     "ANGKA_TERBILANG_TIDAK_SESUAI": "Angka dan terbilang tidak sama",
     "DOKUMEN_TIDAK_ADA": "Dokumen wajib tidak ada",
+    "DOKUMEN_PERLU_DIPASTIKAN": "Dokumen wajib belum dipastikan (berkas dengan nama serupa)",
     "DOKUMEN_BERLEBIH": "Dokumen lebih dari yang diminta",
     "DOKUMEN_TIDAK_DIKENALI": "Dokumen tidak dikenali",
     "DAFTAR_PESERTA_KOSONG": "Daftar peserta kosong",

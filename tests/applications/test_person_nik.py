@@ -182,3 +182,26 @@ def test_two_persons_of_one_name_each_keep_their_own_certificate(tmp_path, mailb
     assert advance(rt, third, officer="komite", outcome="pencabutan") == "selesai"
     rows = register_rows(client)
     assert rows[b_number][8].startswith("Dicabut") and rows[a_number][8] == "Aktif"
+
+
+def test_a_participant_list_without_a_nik_column_goes_to_an_officer_not_back_to_the_applicant(
+        tmp_path, mailbox, smtp_server):
+    """The list is attached (daftar_peserta.xlsx) but has no NIK column, so the reader does not
+    recognise it: the applicant must not be told it is missing."""
+    office = make_balai(tmp_path, mailbox, smtp_server)
+    rt = office.runtime()
+    service = rt.services["sertifikasi_person"]
+    files = {"surat_permohonan.pdf": letter_pdf(AKADEMI, "sertifikasi person"),
+             "daftar_peserta.xlsx": participant_list([ANDI, SITI_A], nik_header=None),
+             "ijazah_peserta.pdf": text_pdf(["IJAZAH", "Nama: Andi Pratama"])}
+    office.mailbox.append(application_mail(service.kind, AKADEMI, service.name, files=files,
+                                           subject="Permohonan Sertifikasi Person - " + AKADEMI.name))
+    office.run()
+    [case] = office.dossiers()
+    assert case["status"] == "perlu_pemeriksaan"
+    assert office.smtp.messages == []
+    with rt.engine.connect() as conn:
+        codes = {f["code"]: f["message"] for f in conn.execute(
+            select(db.findings).where(db.findings.c.dossier_id == case["id"])).mappings()}
+    assert "DOKUMEN_TIDAK_ADA" not in codes
+    assert "daftar_peserta.xlsx" in codes["DOKUMEN_PERLU_DIPASTIKAN"]
