@@ -29,6 +29,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -54,6 +55,7 @@ from pipelines.write.words import format_date_id
 CHANNELS = {"loket": "Loket (datang langsung)", "pos": "Pos / jasa kiriman", "web": "Unggahan web",
             "surel": "Surel"}
 DESK_CHANNELS = ("loket", "pos", "web")
+REGISTER_PAGE = 50   # certificates a page of the register shows
 FIELDS = [("name", "Nama perusahaan / pemohon", "Nama Perusahaan"), ("nib", "NIB", "NIB"),
           ("address", "Alamat", "Alamat"), ("contact", "Narahubung", "Narahubung"),
           ("phone", "Telepon", "Telepon"), ("scope", "Ruang lingkup / produk", "Ruang Lingkup")]
@@ -510,7 +512,7 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
     # ------------------------------------------------------------ certificate register
 
     @router.get("/register-sertifikat")
-    def register_page(request: Request, status: str = "", layanan: str = "", q: str = "",
+    def register_page(request: Request, status: str = "", layanan: str = "", q: str = "", halaman: str = "1",
                       user=Depends(require(*everyone))):
         rows = register.entries(rt)
         counts = {k: sum(1 for r in rows if r["status"] == k) for k in register.STATUS_LABELS}
@@ -518,6 +520,10 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
         rows = [r for r in rows if (not status or r["status"] == status) and (not layanan or r["service"] == layanan)
                 and (not needle or needle in " ".join(str(r[k] or "") for k in ("number", "holder", "scope", "site"))
                      .lower())]
+        total, pages = len(rows), max(1, -(-len(rows) // REGISTER_PAGE))
+        page = min(max(1, int(halaman)) if halaman.isdigit() else 1, pages)
+        rows = rows[(page - 1) * REGISTER_PAGE:page * REGISTER_PAGE]
+        filters = {k: v for k, v in (("status", status), ("layanan", layanan), ("q", q)) if v}
         with rt.engine.connect() as conn:
             numbers = dict(conn.execute(select(db.dossiers.c.id, db.dossiers.c.number).where(
                 db.dossiers.c.id.in_([r["dossier_id"] for r in rows]))).all()) if rows else {}
@@ -525,7 +531,9 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
         return render(request, "register_sertifikat.html", rows=rows, counts=counts, status=status, layanan=layanan,
                       q=q, services=services, case_numbers=numbers, STATUS_LABELS_REGISTER=register.STATUS_LABELS,
                       can_edit=user.role in REGISTER_EDITORS, certsearch_name=certsearch.layout(rt).file_name,
-                      certsearch_limit=f"{certsearch.layout(rt).max_certifications:,}".replace(",", "."))
+                      certsearch_limit=f"{certsearch.layout(rt).max_certifications:,}".replace(",", "."),
+                      total=total, page=page, pages=pages,
+                      page_link=lambda n: "/register-sertifikat?" + urlencode({**filters, "halaman": n}))
 
     @router.post("/register-sertifikat/status")
     def change_status(form=Depends(posted_form), user=Depends(require(*REGISTER_EDITORS))):

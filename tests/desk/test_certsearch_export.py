@@ -185,3 +185,39 @@ def test_a_register_past_certsearchs_limit_downloads_as_numbered_files_in_one_zi
         numbers += [c["Certificate Number"] for c in certificates]
         entity_ids |= {h["Certified Entity Unique ID"] for h in holders}
     assert numbers[0] == first and len(numbers) == len(set(numbers)) == 10_001
+
+
+def test_the_register_page_shows_fifty_certificates_a_page_and_keeps_the_filter_across_pages(rt):
+    import re
+    from datetime import date
+
+    from pipelines.applications import store
+
+    certify(rt, "iso9001_lsbbk", SINAR_BAJA, "Produksi baja tulangan beton")
+    [issued] = entries(rt)
+    with rt.engine.begin() as conn:
+        store.register_certificates(conn, [{
+            "number": f"SNL/{i:05d}/2026", "token": f"token{i:019d}", "dossier_id": issued["dossier_id"],
+            "service": "sppt_sni_tipe1", "customer_id": None, "holder": f"PT Pemegang {i:05d}",
+            "standard": "SNI 2052:2017", "scope": "Baja tulangan beton", "site": "Palembang",
+            "issue_date": date(2026, 11, 2), "expiry_date": date(2027, 11, 2), "surveillance_dates": [],
+            "status": "aktif" if i % 2 else "dibekukan"} for i in range(119)])
+    official = login(rt, "pejabat1")
+
+    def shown(url: str) -> tuple[list[str], str]:
+        page = official.get(url).text
+        return re.findall(r'<tr data-sertifikat="([^"]+)">', page), page
+
+    first, page = shown("/register-sertifikat")
+    assert len(first) == 50 and "120 sertifikat · halaman 1 dari 3" in page
+    assert 'href="/register-sertifikat?halaman=2"' in page and "« Sebelumnya" not in page
+    last, page = shown("/register-sertifikat?halaman=3")
+    assert len(last) == 20 and "Berikutnya »" not in page
+    everything = first + shown("/register-sertifikat?halaman=2")[0] + last
+    assert len(set(everything)) == 120          # every certificate on exactly one page
+    # a filter holds across pages; a page past the end shows the last one
+    active, page = shown("/register-sertifikat?status=aktif")
+    assert len(active) == 50 and "60 sertifikat · halaman 1 dari 2" in page
+    assert 'href="/register-sertifikat?status=aktif&amp;halaman=2"' in page
+    assert len(shown("/register-sertifikat?status=aktif&halaman=9")[0]) == 10
+    assert len(shown("/register-sertifikat?halaman=abc")[0]) == 50
