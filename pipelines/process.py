@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from pipelines import db
 from pipelines.calendar import local_date
@@ -54,11 +54,53 @@ FOLLOWUP_HANDLERS: list[Callable] = []
 SKIPPED = "dilewati"  # another worker holds the mail, or it is done already
 
 
+# The statements each mail runs, built once (see db.built_for); bindparam() names end in "_"
+# where a column of the same name is SET.
+_RAW_PATH = select(db.mails.c.raw_path).where(db.mails.c.id == bindparam("mail_id"))
+_MAIL = select(db.mails).where(db.mails.c.id == bindparam("mail_id"))
+_EARLIER_COPY = (select(db.mails.c.id, db.mails.c.dossier_id)
+                 .where(db.mails.c.message_id == bindparam("message_id_"), db.mails.c.id < bindparam("mail_id"))
+                 .order_by(db.mails.c.id))
+_UPDATE_MAIL = update(db.mails).where(db.mails.c.id == bindparam("mail_id_"))
+_MAIL_DOSSIER = select(db.mails.c.dossier_id).where(db.mails.c.id == bindparam("mail_id"))
+_INSERT_DOSSIER = insert(db.dossiers)
+_DOSSIER = select(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id"))
+_UPDATE_CHECKED_DOSSIER = update(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id_"),
+                                                    db.dossiers.c.status == bindparam("status_before"))
+_EARLIER_DOCUMENTS = (select(db.documents).where(db.documents.c.dossier_id == bindparam("dossier_id"),
+                                                 db.documents.c.mail_id != bindparam("mail_id"))
+                      .order_by(db.documents.c.id))
+_INSERT_PARTICIPANTS = insert(db.participants)
+_LETTERS = (select(db.dossiers.c.id, db.dossiers.c.facts["letter_number"].as_string())
+            .where(db.dossiers.c.kind == bindparam("kind")).order_by(db.dossiers.c.id))
+_LSP_LETTERS = _LETTERS.where(db.dossiers.c.lsp_code == bindparam("lsp_code"))
+_SENDER_LETTERS = _LETTERS.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == bindparam("sender"))
+_OVERRIDES = select(db.findings).where(db.findings.c.dossier_id == bindparam("dossier_id"),
+                                      db.findings.c.overridden_by != "")
+_PREVIOUS_NIKS = select(db.participants.c.scheme, db.participants.c.nik).where(
+    db.participants.c.dossier_id != bindparam("dossier_id"), db.participants.c.nik.in_(bindparam("niks", expanding=True)))
+_DELETE_FINDINGS = delete(db.findings).where(db.findings.c.dossier_id == bindparam("dossier_id"))
+_INSERT_FINDINGS = insert(db.findings)
+
+
+def _insert_documents(dialect: str):
+    # uq_document_mail_position skips the rows a rerun recorded; only new ones come back
+    return (db.insert_in(dialect, db.documents).on_conflict_do_nothing(index_elements=["mail_id", "position"])
+            .returning(db.documents.c.position, db.documents.c.id))
+
+
+def _upsert_generated_files(dialect: str):
+    upsert = db.insert_in(dialect, db.generated_files)   # a rerun overwrites each kind's row (uq_generated_kind)
+    return upsert.on_conflict_do_update(
+        index_elements=["dossier_id", "kind"],
+        set_={name: upsert.excluded[name] for name in ("docx_path", "pdf_path", "created_at")})
+
+
 def read_mail(rt: Runtime, mail_id: int) -> tuple[MailContent, list[Document]]:
     """A recorded mail walked and its attachments read: no database writes, so it may run ahead
     of the mail's turn (poll.process_batch reads the next mails of a sender meanwhile)."""
     with rt.engine.connect() as conn:
-        raw_path = conn.execute(select(db.mails.c.raw_path).where(db.mails.c.id == mail_id)).scalar_one()
+        raw_path = conn.execute(_RAW_PATH, {"mail_id": mail_id}).scalar_one()
     return read_message(Path(raw_path).read_bytes())
 
 
@@ -86,21 +128,18 @@ def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Futu
 
 
 def _mail_row(conn, mail_id):
-    return conn.execute(select(db.mails).where(db.mails.c.id == mail_id)).mappings().one()
+    return conn.execute(_MAIL, {"mail_id": mail_id}).mappings().one()
 
 
 def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None = None) -> None:
-    conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(
-        state="done", classification=classification, dossier_id=dossier_id,
-        processed_at=db.now(), error=""))
+    conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "state": "done", "classification": classification,
+                                "dossier_id": dossier_id, "processed_at": db.now(), "error": ""})
 
 
 def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
     with rt.engine.connect() as conn:   # reads only: no write lock for the usual, unique mail
         row = _mail_row(conn, mail_id)
-        earlier = conn.execute(select(db.mails.c.id, db.mails.c.dossier_id).where(
-            db.mails.c.message_id == row["message_id"], db.mails.c.id < mail_id)
-            .order_by(db.mails.c.id)).first()
+        earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
     documents = None
     if read is not None:
         content, documents = read.result()
@@ -205,12 +244,10 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     with rt.engine.connect() as conn:
         # Only the letter number of each of the sender's dossiers, read by the database (an LSP
         # has hundreds; decoding all their facts for every mail made intake grow with history).
-        query = select(db.dossiers.c.id, db.dossiers.c.facts["letter_number"].as_string()).where(
-            db.dossiers.c.kind == service.kind).order_by(db.dossiers.c.id)
-        query = query.where(db.dossiers.c.lsp_code == lsp.code) if lsp else \
-            query.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == (content.from_addr or "").lower())
+        rows = conn.execute(_LSP_LETTERS, {"kind": service.kind, "lsp_code": lsp.code}) if lsp else \
+            conn.execute(_SENDER_LETTERS, {"kind": service.kind, "sender": (content.from_addr or "").lower()})
         numbers = {_normal_letter_number(d.facts["letter_number"]) for d in letters}
-        ids = [row[0] for row in conn.execute(query) if _normal_letter_number(row[1] or "") in numbers]
+        ids = [row[0] for row in rows if _normal_letter_number(row[1] or "") in numbers]
         candidates = conn.execute(select(db.dossiers.c.id, db.dossiers.c.facts).where(
             db.dossiers.c.id.in_(ids)).order_by(db.dossiers.c.id)).all() if ids else []
         match = None
@@ -226,7 +263,7 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     if match is None:
         return None
     with rt.engine.begin() as conn:
-        conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=match.id))
+        conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "dossier_id": match.id})
         db.record_event(conn, "surel_kirim_ulang", dossier_id=match.id, mail_id=mail_id,
                         nomor_surat=(match.facts or {}).get("letter_number", ""),
                         catatan="Surat permohonan yang sama dikirim ulang; digabung ke berkasnya.")
@@ -238,19 +275,19 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     with rt.engine.begin() as conn:
         # A crashed earlier attempt may have opened it already: the mail row says so.
-        existing = conn.execute(select(db.mails.c.dossier_id).where(db.mails.c.id == mail_id)).scalar()
+        existing = conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar()
         if existing:
             return existing
         year = local_date(db.now()).year
         serial = db.next_number(conn, f"{service.number_prefix}-{year}")
         number = f"{service.number_prefix}-{year}-{serial:06d}"
         now = db.now()
-        dossier_id = conn.execute(insert(db.dossiers).values(
+        dossier_id = conn.execute(_INSERT_DOSSIER, dict(
             number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
             sender=(content.from_addr or "").lower(), subject=content.subject or "",
             thread_message_id=content.message_id or "", received_at=now, facts={},
             created_at=now, updated_at=now)).inserted_primary_key[0]
-        conn.execute(update(db.mails).where(db.mails.c.id == mail_id).values(dossier_id=dossier_id))
+        conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "dossier_id": dossier_id})
         clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                         nomor=number, jenis=service.kind, aturan=decided.rule)
@@ -281,18 +318,15 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
             for position, (attachment, document, path) in enumerate(zip(content.attachments, documents, paths))]
     if rows:
         with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
-            # One statement for the mail's documents: the rows a rerun recorded already
-            # (uq_document_mail_position) are skipped, and only new ones come back.
-            ids = dict(conn.execute(
-                db.dialect_insert(conn, db.documents).on_conflict_do_nothing(index_elements=["mail_id", "position"])
-                .returning(db.documents.c.position, db.documents.c.id), rows).all())
+            # One statement for the mail's documents (RETURNING the new ones with their position).
+            ids = dict(conn.execute(db.built_for(conn, _insert_documents), rows).all())
             participants = [
                 {"dossier_id": dossier["id"], "document_id": ids[position], "sheet": r.sheet, "row": r.row,
                  "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
                 for position, document in enumerate(documents)
                 if position in ids and document.roster is not None for r in document.roster.rows]
             if participants:
-                conn.execute(insert(db.participants), participants)
+                conn.execute(_INSERT_PARTICIPANTS, participants)
     return documents
 
 
@@ -320,9 +354,7 @@ def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Docum
 
 
 def _earlier_document_rows(conn, dossier_id: int, mail_id: int) -> list:
-    return conn.execute(select(db.documents).where(
-        db.documents.c.dossier_id == dossier_id, db.documents.c.mail_id != mail_id)
-        .order_by(db.documents.c.id)).mappings().all()
+    return conn.execute(_EARLIER_DOCUMENTS, {"dossier_id": dossier_id, "mail_id": mail_id}).mappings().all()
 
 
 def _read_kept(rows) -> list[Document]:
@@ -336,9 +368,8 @@ def _previous_niks(conn, dossier_id: int, documents: list[Document]) -> dict[str
     wanted = sorted({r.nik for d in documents if d.roster for r in d.roster.rows if r.nik})
     niks: dict[str, set[str]] = {}
     for start in range(0, len(wanted), 500):
-        for scheme, nik in conn.execute(select(db.participants.c.scheme, db.participants.c.nik).where(
-                db.participants.c.dossier_id != dossier_id,
-                db.participants.c.nik.in_(wanted[start:start + 500]))):
+        for scheme, nik in conn.execute(_PREVIOUS_NIKS, {"dossier_id": dossier_id,
+                                                         "niks": wanted[start:start + 500]}):
             niks.setdefault(scheme, set()).add(nik)
     return niks
 
@@ -346,7 +377,7 @@ def _previous_niks(conn, dossier_id: int, documents: list[Document]) -> dict[str
 def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent,
                      reply_held: bool = False, read: list[Document] | None = None) -> str:
     with rt.engine.connect() as conn:   # the dossier and, when it is checked, its earlier files
-        dossier = dict(conn.execute(select(db.dossiers).where(db.dossiers.c.id == dossier_id)).mappings().one())
+        dossier = dict(conn.execute(_DOSSIER, {"dossier_id": dossier_id}).mappings().one())
         checked = dossier["kind"] not in CASE_HANDLERS and dossier["status"] in CHECKABLE
         earlier = _earlier_document_rows(conn, dossier_id, mail_id) if checked else []
     if dossier["kind"] in CASE_HANDLERS:
@@ -360,9 +391,8 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
     with rt.engine.connect() as conn:
-        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason) for r in conn.execute(
-            select(db.findings).where(db.findings.c.dossier_id == dossier_id,
-                                      db.findings.c.overridden_by != ""))}
+        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason)
+                     for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
         previous_niks = _previous_niks(conn, dossier_id, documents)
     # An officer may vouch for an unregistered sender by overriding that finding.
     sender_known = (lsp is not None or service.sender_registry != "lsp"
@@ -395,10 +425,10 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_write")
 
     with rt.engine.begin() as conn:
-        conn.execute(delete(db.findings).where(db.findings.c.dossier_id == dossier_id))
+        conn.execute(_DELETE_FINDINGS, {"dossier_id": dossier_id})
         now = db.now()
         if found:
-            conn.execute(insert(db.findings), [
+            conn.execute(_INSERT_FINDINGS, [
                 {"dossier_id": dossier_id, "code": f.code, "severity": f.severity.value, "message": f.message,
                  "location": f.where, "overridden_by": f.details.get("overridden_by", ""),
                  "override_reason": f.details.get("override_reason", ""), "created_at": now} for f in found])
@@ -411,9 +441,8 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
                 values["due_date"] = due
         # Only from the status it was checked in: someone (an officer, another worker) who moved
         # it meanwhile rolls all of this back, and it is checked again on the next run.
-        if not conn.execute(update(db.dossiers).where(db.dossiers.c.id == dossier_id,
-                                                      db.dossiers.c.status == dossier["status"])
-                            .values(**values)).rowcount:
+        if not conn.execute(_UPDATE_CHECKED_DOSSIER,
+                            {"dossier_id_": dossier_id, "status_before": dossier["status"], **values}).rowcount:
             current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
             raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
         _record_generated(conn, dossier_id, generated)
@@ -469,14 +498,10 @@ def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
 
 
 def _record_generated(conn, dossier_id: int, generated: list[dict]) -> None:
-    """One statement for all of them: a rerun overwrites each kind's row (uq_generated_kind)."""
+    """One statement for all of them."""
     if not generated:
         return
-    upsert = db.dialect_insert(conn, db.generated_files)
-    conn.execute(upsert.on_conflict_do_update(
-        index_elements=["dossier_id", "kind"],
-        set_={name: upsert.excluded[name] for name in ("docx_path", "pdf_path", "created_at")}),
-        [{"dossier_id": dossier_id, "kind": g["kind"], "docx_path": str(g["docx"]),
+    conn.execute(db.built_for(conn, _upsert_generated_files), [{"dossier_id": dossier_id, "kind": g["kind"], "docx_path": str(g["docx"]),
           "pdf_path": str(g.get("pdf") or ""), "created_at": db.now()}
          for g in {g["kind"]: g for g in generated}.values()])   # a kind twice: the last one, as one by one
 

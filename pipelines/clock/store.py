@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from pipelines import db
 from pipelines.clock.engine import KIND_CODES
@@ -25,19 +25,29 @@ def _insert_ignoring_duplicate(conn, table, values: dict, key: list[str]) -> boo
 
 
 # -- clocks and their logs ---------------------------------------------------------------
+# Statements of the mail path, built once (see db.built_for).
+_FIND_CLOCK = select(clocks).where(clocks.c.case_type == bindparam("case_type_"),
+                                   clocks.c.case_ref == bindparam("case_ref_"), clocks.c.leg == bindparam("leg_"))
+_INSERT_EVENT = insert(clock_events)
+_LAST_EVENT = (select(clock_events).where(clock_events.c.clock_id == bindparam("clock_id_"))
+               .order_by(clock_events.c.at.desc(), clock_events.c.id.desc()).limit(1))
+
+
 def find_clock(conn, case_type: str, case_ref: str, leg: str = ""):
-    return conn.execute(select(clocks).where(
-        clocks.c.case_type == case_type, clocks.c.case_ref == str(case_ref), clocks.c.leg == leg)
-    ).mappings().first()
+    return conn.execute(_FIND_CLOCK, {"case_type_": case_type, "case_ref_": str(case_ref), "leg_": leg}
+                        ).mappings().first()
+
+
+def _insert_clock(dialect: str):
+    return (db.insert_in(dialect, clocks).on_conflict_do_nothing(index_elements=["case_type", "case_ref", "leg"])
+            .returning(clocks.c.id))
 
 
 def insert_clock(conn, values: dict) -> int | None:
     """The new clock's id; None when the case's clock (case_type, case_ref, leg) exists already.
     RETURNING says it reliably where rowcount of INSERT .. ON CONFLICT does not (every driver)."""
     values = {**values, "opened_at": utc(values["opened_at"])}
-    return conn.execute(db.dialect_insert(conn, clocks).values(**values)
-                        .on_conflict_do_nothing(index_elements=["case_type", "case_ref", "leg"])
-                        .returning(clocks.c.id)).scalar()
+    return conn.execute(db.built_for(conn, _insert_clock), values).scalar()
 
 
 def set_clock(conn, clock_id: int, **values) -> None:
@@ -47,13 +57,12 @@ def set_clock(conn, clock_id: int, **values) -> None:
 
 def add_event(conn, clock_id: int, kind: str, at: datetime, reason: str = "", actor: str = "sistem",
               note: str = "") -> None:
-    conn.execute(insert(clock_events).values(clock_id=clock_id, kind=kind, at=utc(at), reason=reason,
-                                             actor=actor, note=note))
+    conn.execute(_INSERT_EVENT, {"clock_id": clock_id, "kind": kind, "at": utc(at), "reason": reason,
+                                 "actor": actor, "note": note})
 
 
 def last_event(conn, clock_id: int):
-    return conn.execute(select(clock_events).where(clock_events.c.clock_id == clock_id)
-                        .order_by(clock_events.c.at.desc(), clock_events.c.id.desc()).limit(1)).mappings().first()
+    return conn.execute(_LAST_EVENT, {"clock_id_": clock_id}).mappings().first()
 
 
 def events_of(conn, clock_ids) -> list[dict]:
@@ -62,10 +71,10 @@ def events_of(conn, clock_ids) -> list[dict]:
                                                     clock_events.c.id)).mappings()]
 
 
-def _epoch_column(conn, column):
+def _epoch_column(dialect: str, column):
     """A timestamp column read as UTC epoch seconds, computed by the database: no datetime or
     string object per row (SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC)."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return (func.julianday(column) - 2440587.5) * 86400.0
     return func.extract("epoch", column)
 
@@ -122,7 +131,7 @@ def _load(conn, where):
         by_id = np.argsort(ids, kind="stable")
         clock_rows, ids = [clock_rows[i] for i in by_id.tolist()], ids[by_id]
     result = conn.execute(
-        select(*_log_columns(conn))
+        select(*_log_columns(conn.dialect.name))
         .select_from(clock_events.join(clocks, clocks.c.id == clock_events.c.clock_id)).where(where)
         .order_by(clock_events.c.clock_id, clock_events.c.id))
     events = result.cursor.fetchall()
@@ -133,8 +142,7 @@ def _load(conn, where):
 def load_log(conn, clock) -> tuple[tuple, str | None]:
     """One clock (a row of find_clock) and its log as load_logs gives them, read in one query;
     and the kind of its last event as last_event orders them (None: no event yet)."""
-    result = conn.execute(select(*_log_columns(conn), clock_events.c.at, clock_events.c.kind)
-                          .where(clock_events.c.clock_id == clock["id"]).order_by(clock_events.c.id))
+    result = conn.execute(db.built_for(conn, _one_log), {"clock_id_": clock["id"]})
     rows = result.cursor.fetchall()
     result.close()
     # rows come in id order: the last of the latest moment is last_event's (at desc, id desc)
@@ -144,10 +152,15 @@ def load_log(conn, clock) -> tuple[tuple, str | None]:
     return logs, last_kind
 
 
-def _log_columns(conn):
+def _one_log(dialect: str):
+    return (select(*_log_columns(dialect), clock_events.c.at, clock_events.c.kind)
+            .where(clock_events.c.clock_id == bindparam("clock_id_")).order_by(clock_events.c.id))
+
+
+def _log_columns(dialect: str):
     """clock id, kind code, epoch seconds, reason: the columns of a loaded log."""
     kind_code = case(*((clock_events.c.kind == kind, code) for kind, code in KIND_CODES.items()), else_=-1)
-    return clock_events.c.clock_id, kind_code, _epoch_column(conn, clock_events.c.at), clock_events.c.reason
+    return clock_events.c.clock_id, kind_code, _epoch_column(dialect, clock_events.c.at), clock_events.c.reason
 
 
 def _as_logs(clock_rows, ids, events):

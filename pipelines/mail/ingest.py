@@ -18,7 +18,7 @@ from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
@@ -102,6 +102,9 @@ def recorded_uids(conn, mailbox: str, uidvalidity: int, uids: list[str]) -> set[
     return found
 
 
+_INSERT_MAIL = insert(db.mails)   # built once: every mail runs it (see db.built_for)
+
+
 def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids: bool) -> list[int]:
     """Record every mail in `source` not recorded yet; return the new mail ids."""
     uidvalidity = source.uidvalidity()
@@ -117,7 +120,7 @@ def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids:
         message_id, from_addr, subject, sent_at = _header_facts(raw)
         try:
             with engine.begin() as conn:
-                mail_id = conn.execute(insert(db.mails).values(
+                mail_id = conn.execute(_INSERT_MAIL, dict(
                     mailbox=source.name, uidvalidity=uidvalidity, uid=uid,
                     message_id=message_id or f"<{fingerprint}@sertiflow.invalid>",
                     fingerprint=fingerprint, raw_path=str(path), from_addr=from_addr,
@@ -145,12 +148,16 @@ def claim_mail(engine, mail_id: int, me: Worker) -> bool:
         return _take(conn, mail_id, me, held_by=row.claimed_by)
 
 
+_TAKE = update(db.mails).where(   # built once: every mail runs it (see db.built_for)
+    db.mails.c.id == bindparam("mail_id_"), db.mails.c.state == "received",
+    or_(db.mails.c.claimed_by == bindparam("held_by"), db.mails.c.claimed_by.is_(None))
+).values(attempts=db.mails.c.attempts + 1)
+
+
 def _take(conn, mail_id: int, me: Worker, held_by: str) -> bool:
     """Claim a received mail still held by `held_by` ("" or NULL: nobody)."""
-    return conn.execute(update(db.mails).where(
-        db.mails.c.id == mail_id, db.mails.c.state == "received",
-        or_(db.mails.c.claimed_by == held_by, db.mails.c.claimed_by.is_(None)))
-        .values(claimed_by=me.token, claimed_at=db.now(), attempts=db.mails.c.attempts + 1)).rowcount == 1
+    return conn.execute(_TAKE, {"mail_id_": mail_id, "held_by": held_by, "claimed_by": me.token,
+                                "claimed_at": db.now()}).rowcount == 1
 
 
 def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
