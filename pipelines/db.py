@@ -7,6 +7,7 @@ constraints, not only by code.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -66,6 +67,17 @@ dossiers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_dossier_kind_status", "kind", "status"),
+)
+
+# The request letter number each dossier's facts hold, normalised (letter_key): a letter sent
+# again finds the first copy's dossier by index instead of reading every dossier of its sender
+# (intake grew with history). Written with the facts; its own table, so databases made before
+# it gain it from create_all and fill it when an engine is made (fill_request_letters).
+request_letters = Table(
+    "request_letters", metadata,
+    Column("dossier_id", Integer, ForeignKey("dossiers.id"), primary_key=True),
+    Column("letter_key", String(200), nullable=False),
+    Index("ix_request_letter_key", "letter_key"),
 )
 
 # Attachments as files on disk plus what the readers made of them.
@@ -327,6 +339,7 @@ def engine_for(url: str) -> Engine:
     else:
         metadata.create_all(engine)
     _add_missing_indexes(engine)
+    fill_request_letters(engine)
     return engine
 
 
@@ -406,6 +419,47 @@ def record_event(conn, action: str, *, actor: str = "sistem", dossier_id: int | 
     conn.execute(_INSERT_EVENT, {"dossier_id": dossier_id, "mail_id": mail_id, "at": now(), "actor": actor,
                                  "action": action, "status_before": before, "status_after": after,
                                  "detail": detail})
+
+
+def letter_key(number) -> str:
+    """A request letter number as compared: letters and digits only, upper case."""
+    return re.sub(r"[^0-9A-Z]", "", str(number or "").upper())
+
+
+LETTER_NUMBER = dossiers.c.facts["letter_number"].as_string()   # as the database reads it
+
+
+def record_letter(conn, dossier_id: int, before: dict | None, after: dict | None) -> None:
+    """Keep request_letters in step when a dossier's facts go from `before` to `after`."""
+    key = letter_key((after or {}).get("letter_number"))
+    if key == letter_key((before or {}).get("letter_number")):
+        return
+    if key:
+        conn.execute(built_for(conn, _upsert_letter), {"dossier_id": dossier_id, "letter_key": key})
+    else:
+        conn.execute(_DELETE_LETTER, {"dossier_id": dossier_id})
+
+
+def _upsert_letter(dialect: str):
+    upsert = insert_in(dialect, request_letters)
+    return upsert.on_conflict_do_update(index_elements=["dossier_id"],
+                                        set_={"letter_key": upsert.excluded.letter_key})
+
+
+_DELETE_LETTER = request_letters.delete().where(request_letters.c.dossier_id == bindparam("dossier_id"))
+
+
+def fill_request_letters(engine: Engine) -> None:
+    """Rows for dossiers with a letter number and none yet (a database from before the table)."""
+    missing = (select(dossiers.c.id, LETTER_NUMBER)
+               .select_from(dossiers.outerjoin(request_letters, request_letters.c.dossier_id == dossiers.c.id))
+               .where(request_letters.c.dossier_id.is_(None), LETTER_NUMBER.is_not(None)))
+    with engine.connect() as conn:
+        rows = [{"dossier_id": i, "letter_key": letter_key(n)} for i, n in conn.execute(missing) if letter_key(n)]
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(dialect_insert(conn, request_letters).on_conflict_do_nothing(index_elements=["dossier_id"]),
+                         rows)
 
 
 def dossier_by_number(conn, number: str):

@@ -71,10 +71,24 @@ _EARLIER_DOCUMENTS = (select(db.documents).where(db.documents.c.dossier_id == bi
                                                  db.documents.c.mail_id != bindparam("mail_id"))
                       .order_by(db.documents.c.id))
 _INSERT_PARTICIPANTS = insert(db.participants)
-_LETTERS = (select(db.dossiers.c.id, db.dossiers.c.facts["letter_number"].as_string())
-            .where(db.dossiers.c.kind == bindparam("kind")).order_by(db.dossiers.c.id))
-_LSP_LETTERS = _LETTERS.where(db.dossiers.c.lsp_code == bindparam("lsp_code"))
-_SENDER_LETTERS = _LETTERS.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == bindparam("sender"))
+# A sender's dossiers of a kind with their letter numbers: those whose number normalises to one
+# of `keys` (request_letters, by index); every one of them for an empty key (a number such as
+# "-" that normalises to nothing matches the dossiers without one).
+_KEYED_LETTERS = (select(db.dossiers.c.id, db.LETTER_NUMBER).where(
+    db.dossiers.c.id.in_(select(db.request_letters.c.dossier_id)   # a join let SQLite read by LSP instead
+                         .where(db.request_letters.c.letter_key.in_(bindparam("keys", expanding=True)))),
+    db.dossiers.c.kind == bindparam("kind")).order_by(db.dossiers.c.id))
+_ALL_LETTERS = (select(db.dossiers.c.id, db.LETTER_NUMBER)
+                .where(db.dossiers.c.kind == bindparam("kind")).order_by(db.dossiers.c.id))
+
+
+def _of_sender(query) -> dict:
+    """by_lsp -> the query for the LSP's dossiers (True) or an unregistered address's (False)."""
+    return {True: query.where(db.dossiers.c.lsp_code == bindparam("lsp_code")),
+            False: query.where(db.dossiers.c.lsp_code == "", db.dossiers.c.sender == bindparam("sender"))}
+
+
+_LETTERS = {True: _of_sender(_KEYED_LETTERS), False: _of_sender(_ALL_LETTERS)}   # keyed -> by_lsp -> query
 _OVERRIDES = select(db.findings).where(db.findings.c.dossier_id == bindparam("dossier_id"),
                                       db.findings.c.overridden_by != "")
 _PREVIOUS_NIKS = select(db.participants.c.scheme, db.participants.c.nik).where(
@@ -211,16 +225,11 @@ def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
     return None
 
 
-def _normal_letter_number(number: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", (number or "").upper())
-
-
 def _same_request(letter: dict, niks: set[str], earlier: dict, earlier_niks: set[str]) -> bool:
     """Whether a request letter (with its participants) is the one an earlier dossier holds.
     LSPs reuse letter numbers across requests, so the number alone is not enough: the date and
     the blanks must agree where both are known, and most participants must be the same."""
-    if _normal_letter_number(letter.get("letter_number", "")) != \
-            _normal_letter_number(earlier.get("letter_number", "")):
+    if db.letter_key(letter.get("letter_number", "")) != db.letter_key(earlier.get("letter_number", "")):
         return False
     for key in ("letter_date", "blanks_requested"):
         if letter.get(key) and earlier.get(key) and letter[key] != earlier[key]:
@@ -244,10 +253,12 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     with rt.engine.connect() as conn:
         # Only the letter number of each of the sender's dossiers, read by the database (an LSP
         # has hundreds; decoding all their facts for every mail made intake grow with history).
-        rows = conn.execute(_LSP_LETTERS, {"kind": service.kind, "lsp_code": lsp.code}) if lsp else \
-            conn.execute(_SENDER_LETTERS, {"kind": service.kind, "sender": (content.from_addr or "").lower()})
-        numbers = {_normal_letter_number(d.facts["letter_number"]) for d in letters}
-        ids = [row[0] for row in rows if _normal_letter_number(row[1] or "") in numbers]
+        numbers = {db.letter_key(d.facts["letter_number"]) for d in letters}
+        keyed = "" not in numbers
+        rows = conn.execute(_LETTERS[keyed][lsp is not None], {
+            "kind": service.kind, **({"keys": sorted(numbers)} if keyed else {}),
+            **({"lsp_code": lsp.code} if lsp else {"sender": (content.from_addr or "").lower()})})
+        ids = [row[0] for row in rows if db.letter_key(row[1] or "") in numbers]
         candidates = conn.execute(select(db.dossiers.c.id, db.dossiers.c.facts).where(
             db.dossiers.c.id.in_(ids)).order_by(db.dossiers.c.id)).all() if ids else []
         match = None
@@ -445,6 +456,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
                             {"dossier_id_": dossier_id, "status_before": dossier["status"], **values}).rowcount:
             current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
             raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
+        db.record_letter(conn, dossier_id, dossier["facts"], facts)
         _record_generated(conn, dossier_id, generated)
         if service.recognition_items:   # otherwise every stored type is the reader's own
             _record_types(conn, dossier_id, documents)

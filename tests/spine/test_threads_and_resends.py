@@ -116,3 +116,21 @@ def test_an_ods_participant_list_is_accepted_end_to_end(office):
     assert dossier["status"] == "menunggu_persetujuan"
     assert dossier["facts"]["competent_total"] == 3
     assert office.smtp.messages == []
+
+
+def test_a_resent_letter_finds_its_dossier_in_a_database_from_before_the_letter_index(office):
+    office.mailbox.append(request(LSP_TDN, letter_number="023/LSP-TDN/XI/2026"))
+    office.run()
+    [dossier] = office.dossiers()
+    with office.runtime().engine.begin() as conn:          # as a database made before request_letters
+        assert conn.execute(select(db.request_letters.c.letter_key)).scalars().all() == ["023LSPTDNXI2026"]
+        conn.execute(db.request_letters.delete())
+    db.engine_for.cache_clear()                            # the next run is a new process: it fills the table
+
+    # the same letter again, its number typed with spaces: a new file, the same request
+    office.mailbox.append(request(LSP_TDN, letter_number="023 / LSP-TDN / XI / 2026",
+                                  subject="Permohonan Blanko Sertifikat Kompetensi (kirim ulang)"))
+    office.run()
+    assert [d["id"] for d in office.dossiers()] == [dossier["id"]]
+    [resent] = events(office, "surel_kirim_ulang")
+    assert resent["dossier_id"] == dossier["id"]
