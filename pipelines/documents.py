@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from pipelines.findings import Finding
 
@@ -68,9 +69,15 @@ class RosterRow:
     @property
     def scheme_label(self) -> str:
         """The scheme's identity as one label: "Junior Web Developer (TIK.JWD.01)"."""
-        from pipelines.read.schemes import Scheme, merge, parse_scheme
-        return merge(Scheme(self.scheme_code.strip(), self.scheme_name.strip()),
-                     parse_scheme(self.scheme)).label or self.scheme.strip()
+        return _scheme_label(self.scheme_code, self.scheme_name, self.scheme)
+
+
+@lru_cache(maxsize=4096)
+def _scheme_label(code: str, name: str, mentioned: str) -> str:
+    # Worked out once per spelling: a list repeats its schemes on every row, and the checks
+    # and summaries ask each row's label several times (~56 parses a request).
+    from pipelines.read.schemes import Scheme, merge, parse_scheme
+    return merge(Scheme(code.strip(), name.strip()), parse_scheme(mentioned)).label or mentioned.strip()
 
 
 @dataclass
