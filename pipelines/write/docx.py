@@ -162,8 +162,11 @@ def _prepare(value: Any, tpl: DocxTemplate) -> Any:
     return value
 
 
-def atomic_write_bytes(out_path: Path, data: bytes) -> Path:
-    """Write `data` so that `out_path` is either the old file or the complete new one."""
+def atomic_write_bytes(out_path: Path, data: bytes, sync: bool = True) -> Path:
+    """Write `data` so that `out_path` is either the old file or the complete new one.
+
+    `sync=False` leaves the flush to disk to the caller (`sync_files` before it records the
+    file): a single render worker serving every mail thread must not wait on the disk."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
@@ -171,7 +174,8 @@ def atomic_write_bytes(out_path: Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, out_path)
         _remove_stale_temporaries(out_path, older_than=os.stat(out_path).st_mtime)
     except BaseException:
@@ -181,6 +185,16 @@ def atomic_write_bytes(out_path: Path, data: bytes) -> Path:
             pass
         raise
     return out_path
+
+
+def sync_files(paths) -> None:
+    """Flush written files to disk, before the database records them."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _remove_stale_temporaries(out_path: Path, older_than: float) -> None:
@@ -337,11 +351,11 @@ def render_with_docxtpl(template: bytes, context: dict) -> bytes:
     return buf.getvalue()
 
 
-def render_docx(template_path: Path | str, context: dict, out_path: Path | str) -> Path:
+def render_docx(template_path: Path | str, context: dict, out_path: Path | str, sync: bool = True) -> Path:
     """Render `template_path` with `context` and write it atomically to `out_path`.
 
     Raises jinja2 errors (e.g. UndefinedError for a missing value that the template
     prints) before anything is written.
     """
     data = render_docx_bytes(template_path, context)
-    return atomic_write_bytes(Path(out_path), data)
+    return atomic_write_bytes(Path(out_path), data, sync=sync)
