@@ -207,18 +207,24 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
             "docxtpl_render": docxtpl_s, "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
 
 
+def write_config(folder: Path, account, pdf: bool) -> Path:
+    """Settings for one polled mailbox of the bench's Dovecot account, outputs in `folder`."""
+    config = folder / "sertiflow.yaml"
+    config.write_text(yaml.safe_dump({
+        "outputs_dir": str(folder / "out"), "convert_pdf": pdf,
+        "mailboxes": [{"name": "blanko", "kind": "imap", "host": account.host, "port": account.port,
+                       "security": "none", "user": account.user, "password": account.password,
+                       "processed_folder": "Diproses"}]}))
+    return config
+
+
 def main(n: int, pdf: bool = False) -> None:
     t = time.perf_counter()
     raws = generate(n)
     print(f"generated {n} requests ({sum(map(len, raws)) / n / 1024:.0f} KiB each) in {time.perf_counter() - t:.1f} s")
     with DovecotServer() as dovecot, tempfile.TemporaryDirectory() as tmp:
         account = dovecot.new_account("blanko@bnsp.example.go.id")
-        config = Path(tmp) / "sertiflow.yaml"
-        config.write_text(yaml.safe_dump({
-            "outputs_dir": str(Path(tmp) / "out"), "convert_pdf": pdf,
-            "mailboxes": [{"name": "blanko", "kind": "imap", "host": account.host, "port": account.port,
-                           "security": "none", "user": account.user, "password": account.password,
-                           "processed_folder": "Diproses"}]}))
+        config = write_config(Path(tmp), account, pdf)
         from pipelines.flows.ingest_mailbox import ingest_mailbox
         t = time.perf_counter()
         ingest_mailbox(str(config))  # empty mailbox: starts Prefect's temporary server

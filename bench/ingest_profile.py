@@ -53,9 +53,7 @@ def cpu_seconds(who) -> float:
 
 
 def main(n: int, profile: bool) -> None:
-    import yaml
-
-    from bench.ingest import generate
+    from bench.ingest import generate, write_config
     from tests.servers import DovecotServer
 
     if profile:
@@ -64,12 +62,7 @@ def main(n: int, profile: bool) -> None:
     raws = generate(n)
     with DovecotServer() as dovecot, tempfile.TemporaryDirectory() as tmp:
         account = dovecot.new_account("blanko@bnsp.example.go.id")
-        config = Path(tmp) / "sertiflow.yaml"
-        config.write_text(yaml.safe_dump({
-            "outputs_dir": str(Path(tmp) / "out"), "convert_pdf": False,
-            "mailboxes": [{"name": "blanko", "kind": "imap", "host": account.host, "port": account.port,
-                           "security": "none", "user": account.user, "password": account.password,
-                           "processed_folder": "Diproses"}]}))
+        config = write_config(Path(tmp), account, pdf=False)
         account.append_many(raws)
         import pipelines.read
         from pipelines import poll
