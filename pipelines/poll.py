@@ -75,7 +75,7 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = MAIL_THREADS)
             for position, mail_id in enumerate(group.mail_ids):
                 for later in group.mail_ids[position:position + 1 + READ_AHEAD]:
                     if later not in ahead:
-                        ahead[later] = reading.submit(read_mail, rt, later)
+                        ahead[later] = reading.submit(read_mail, rt, later, group.raw_paths.get(later))
                 outcome = process_mail(rt, mail_id, reply_held=mail_id in group.answered_later,
                                        read=ahead.pop(mail_id))
                 outcomes.append(outcome)

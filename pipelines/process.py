@@ -110,11 +110,13 @@ def _upsert_generated_files(dialect: str):
         set_={name: upsert.excluded[name] for name in ("docx_path", "pdf_path", "created_at")})
 
 
-def read_mail(rt: Runtime, mail_id: int) -> tuple[MailContent, list[Document]]:
+def read_mail(rt: Runtime, mail_id: int, raw_path: str | None = None) -> tuple[MailContent, list[Document]]:
     """A recorded mail walked and its attachments read: no database writes, so it may run ahead
-    of the mail's turn (poll.process_batch reads the next mails of a sender meanwhile)."""
-    with rt.engine.connect() as conn:
-        raw_path = conn.execute(_RAW_PATH, {"mail_id": mail_id}).scalar_one()
+    of the mail's turn (poll.process_batch reads the next mails of a sender meanwhile, with the
+    raw paths it grouped them by)."""
+    if raw_path is None:
+        with rt.engine.connect() as conn:
+            raw_path = conn.execute(_RAW_PATH, {"mail_id": mail_id}).scalar_one()
     return read_message(Path(raw_path).read_bytes())
 
 

@@ -36,6 +36,7 @@ class MailGroup:
     mail_ids: list[int]                               # arrival order
     # mails their sender followed up on later in the same pass: the later check replies for both
     answered_later: set[int] = field(default_factory=set)
+    raw_paths: dict[int, str] = field(default_factory=dict)   # mail id -> its kept raw mail (read ahead)
 
 
 def _references(raw_path: str) -> list[str]:
@@ -95,6 +96,7 @@ def mail_groups(rt, mail_ids: list[int]) -> list[MailGroup]:
     for row in rows:
         group = groups.setdefault(find(row.id), MailGroup([]))
         group.mail_ids.append(row.id)
+        group.raw_paths[row.id] = row.raw_path
         if row.id in answered:
             group.answered_later.add(row.id)
     return sorted(groups.values(), key=lambda g: g.mail_ids[0])
