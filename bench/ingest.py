@@ -187,9 +187,11 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
     names = ("lembar_persetujuan.docx", "tanda_terima.docx")
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(complete):
+        for i in range(complete):   # each dossier in its own folder, as the pipeline writes them
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
             for name in names:
-                render_docx(templates / name, context, Path(tmp) / f"{i}-{name}")
+                render_docx(templates / name, context, folder / name)
     docx_s = time.perf_counter() - t
     docxtpl_s = None
     try:
