@@ -110,3 +110,22 @@ def test_sampling_schedule_has_no_audit_stages_and_audit_cases_keep_them(rt):
     page = post(rina, f"/permohonan/{audit}/jadwal", [("tahap1", "2026-12-07"), ("tahap2", "2026-12-09")])
     assert "Jadwal audit dicatat audit tahap 1: 7 Desember 2026; audit tahap 2: 9 Desember 2026" \
            in visible_text(section(page, "riwayat"))
+
+
+@pytest.mark.parametrize("kind,team,schedule", [
+    ("sertifikasi_person", "Tim asesor kompetensi", "Jadwal uji kompetensi"),
+    ("bimtek", "Tim instruktur", "Jadwal pelatihan"),
+])
+def test_person_and_training_case_pages_name_their_own_team_and_schedule(rt, kind, team, schedule):
+    from tests.applications.factories import AKADEMI
+
+    service = rt.services[kind]
+    case = enter_application(
+        rt, kind=kind, channel="loket", email=AKADEMI.email,
+        fields={"name": AKADEMI.name, "nib": AKADEMI.nib, "address": AKADEMI.address,
+                "contact": AKADEMI.contact, "phone": AKADEMI.phone, "scope": service.name},
+        files=application_files(kind, AKADEMI, service.name), officer="rina")
+    page = login(rt, "rina").get(f"/permohonan/{case}").text
+    assert heading(page, "tim-audit") == team
+    assert heading(page, "jadwal-audit") == schedule
+    assert "Tim audit" not in page and "Jadwal audit" not in page
