@@ -21,9 +21,9 @@ import re
 import tempfile
 import threading
 import zipfile
-from glob import escape as glob_escape
 from dataclasses import dataclass
 from datetime import date, datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
