@@ -459,7 +459,7 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
             current = conn.execute(select(db.dossiers.c.status).where(db.dossiers.c.id == dossier_id)).scalar()
             raise RuntimeError(f"dossier {dossier['number']} changed from {dossier['status']} to {current}")
         db.record_letter(conn, dossier_id, dossier["facts"], facts)
-        _record_generated(conn, dossier_id, generated)
+        record_generated(conn, dossier_id, generated)
         if service.recognition_items:   # otherwise every stored type is the reader's own
             _record_types(conn, dossier_id, documents)
         if extension:
@@ -507,17 +507,13 @@ def _with_override(finding: Finding, overrides: dict) -> Finding:
                    {**finding.details, "overridden_by": hit[0], "override_reason": hit[1]})
 
 
-def _upsert_generated(conn, dossier_id: int, generated: dict) -> None:
-    _record_generated(conn, dossier_id, [generated])
-
-
-def _record_generated(conn, dossier_id: int, generated: list[dict]) -> None:
-    """One statement for all of them."""
-    if not generated:
-        return
-    conn.execute(db.built_for(conn, _upsert_generated_files), [{"dossier_id": dossier_id, "kind": g["kind"], "docx_path": str(g["docx"]),
-          "pdf_path": str(g.get("pdf") or ""), "created_at": db.now()}
-         for g in {g["kind"]: g for g in generated}.values()])   # a kind twice: the last one, as one by one
+def record_generated(conn, dossier_id: int, generated: list[dict]) -> None:
+    """Record a dossier's generated documents in one statement; a rerun overwrites each kind's row."""
+    latest = {g["kind"]: g for g in generated}   # a kind twice: the last one counts
+    if latest:
+        conn.execute(db.built_for(conn, _upsert_generated_files), [
+            {"dossier_id": dossier_id, "kind": kind, "docx_path": str(g["docx"]),
+             "pdf_path": str(g.get("pdf") or ""), "created_at": db.now()} for kind, g in latest.items()])
 
 
 def _reply_recipient(dossier: dict, content: MailContent) -> str:

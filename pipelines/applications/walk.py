@@ -325,7 +325,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
 
     Refused (ApplicationError, in Indonesian) when a required input is missing, the outcome is
     not one the step allows, nonconformities are still open, or the team is not competent."""
-    from pipelines.process import _upsert_generated   # process imports this package
+    from pipelines.process import record_generated   # process imports this package
     from pipelines.send.outbox import enqueue
     from pipelines.write.dossier import render_dossier_documents
     from pipelines.write.email_text import render_email
@@ -388,8 +388,7 @@ def advance(rt, number: str, *, officer: str, inputs: dict | None = None, outcom
         if not moved:
             raise ApplicationError(f"Berkas {number} sudah diubah orang lain; muat ulang halaman.")
         store.add_step_data(conn, dossier["id"], inputs)
-        for g in generated:
-            _upsert_generated(conn, dossier["id"], g)
+        record_generated(conn, dossier["id"], generated)
         if outcome == "pemeliharaan":
             for c in kept:
                 store.add_history(conn, c["number"], dossier["id"], kind="survailen", done_on=today,
@@ -449,15 +448,14 @@ def _make_pdfs(rt, dossier_id: int, generated: list[dict]) -> None:
     the files are registered as generated, then converted through the claimed conversion path
     (write/dossier.convert_pending); where LibreOffice is off or fails, the DOCX goes instead and
     the next pass converts it."""
-    from pipelines.process import _upsert_generated
+    from pipelines.process import record_generated
     from pipelines.write.dossier import convert_pending
     from pipelines.write.pdf import libreoffice_available
 
     if not (rt.settings.convert_pdf and libreoffice_available()):
         return
     with rt.engine.begin() as conn:
-        for g in generated:
-            _upsert_generated(conn, dossier_id, g)
+        record_generated(conn, dossier_id, generated)
     convert_pending(rt, dossier_ids=[dossier_id])
     with rt.engine.connect() as conn:
         made = dict(conn.execute(select(db.generated_files.c.kind, db.generated_files.c.pdf_path).where(

@@ -104,8 +104,8 @@ def _write_and_mail(rt, credit: dict) -> bool:
         if not claimed:
             return False           # another worker wrote it meanwhile; its mail is queued
         if dossier is not None:
-            from pipelines.process import _upsert_generated
-            _upsert_generated(conn, dossier["id"], {"kind": LETTER, "docx": docx, "pdf": pdf})
+            from pipelines.process import record_generated
+            record_generated(conn, dossier["id"], [{"kind": LETTER, "docx": docx, "pdf": pdf}])
         enqueue(conn, key=f"{LETTER}:{credit['id']}", to=[credit["customer"]], subject=subject, body=body,
                 sender_domain=rt.settings.sender.split("@", 1)[1], dossier_id=dossier_id,
                 in_reply_to=thread, references=[thread] if thread else [],

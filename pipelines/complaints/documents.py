@@ -27,8 +27,8 @@ def write_document(rt, entry: dict, template_kind: str, name: str, context: dict
 
 
 def register_generated(conn, dossier_id: int, kind: str, docx: Path, pdf: Path | None) -> None:
-    from pipelines.process import _upsert_generated
-    _upsert_generated(conn, dossier_id, {"kind": kind, "docx": docx, "pdf": pdf})
+    from pipelines.process import record_generated
+    record_generated(conn, dossier_id, [{"kind": kind, "docx": docx, "pdf": pdf}])
 
 
 def office_context(rt) -> dict:
