@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.documents import Document, OTHER
+from pipelines.read.recognise import name_words_in
 
 
 class ServiceError(ValueError):
@@ -126,7 +127,6 @@ class Service:
                 continue
             best, best_score, best_evidence = None, 0, []
             text = doc.text or ""
-            name = doc.filename.lower().replace("_", " ").replace("-", " ")
             for item in items:
                 score, evidence = 0, []
                 for pattern in item.get("phrases", []):
@@ -134,10 +134,9 @@ class Service:
                     if hit:
                         score += 2
                         evidence.append(f'kata "{" ".join(hit.group(0).split())}"')
-                for word in item.get("filename", []):
-                    if word.lower() in name:
-                        score += 1
-                        evidence.append(f'nama berkas memuat "{word}"')
+                for word in name_words_in(doc.filename, item.get("filename")):
+                    score += 1
+                    evidence.append(f'nama berkas memuat "{word}"')
                 if score > best_score:
                     best, best_score, best_evidence = item, score, evidence
             if best is not None and best_score >= 2:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.documents import OTHER, Document
 from pipelines.findings import Finding
 from pipelines.read import sniff as sn
-from pipelines.read.recognise import filename_hint
+from pipelines.read.recognise import filename_hint, name_words_in
 
 # A required document not recognised from any content while a file named like it is attached.
 MAYBE_PRESENT = "DOKUMEN_PERLU_DIPASTIKAN"
@@ -74,10 +74,7 @@ def check_item(item: dict, documents: list[Document]) -> list[Finding]:
 def _named_like(item: dict, doc_type: str, doc: Document) -> bool:
     """The file's name says it is this item: one of the item's own name words, or the readers'
     name hint for its document type."""
-    name = doc.filename.lower().replace("_", " ").replace("-", " ")
-    if any(str(word).lower() in name for word in item.get("filename") or []):
-        return True
-    return filename_hint(doc.filename) == doc_type
+    return bool(name_words_in(doc.filename, item.get("filename"))) or filename_hint(doc.filename) == doc_type
 
 
 def check_checklist(documents: list[Document], checklist: list[dict]) -> list[Finding]:

@@ -38,6 +38,13 @@ def label(doc_type: str) -> str:
     return spec.get("label", doc_type) if spec else "Dokumen lain"
 
 
+def name_words_in(filename: str, words) -> list[str]:
+    """Those of `words` a file's name contains, underscores and hyphens read as spaces (a
+    service's checklist item names its document by such words: `filename` in services/*.yaml)."""
+    name = filename.lower().replace("_", " ").replace("-", " ")
+    return [word for word in words or [] if str(word).lower() in name]
+
+
 def filename_hint(filename: str) -> str:
     name = filename.lower().replace("_", " _").replace("-", " -")
     name = " " + name
