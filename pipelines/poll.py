@@ -89,9 +89,8 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = MAIL_THREADS)
     try:
         if workers <= 1 or len(groups) <= 1:
             return Counter(outcome for group in groups for outcome in run(group))
-        # Start the worker processes one after the other before the mail threads ask for them: a
-        # process starting is a copy of this one until it runs its program, and threads starting
-        # three at once made three ~240 MB copies at a time (counted in the tree's peak).
+        # Start the worker processes one after the other, before the mail threads ask for them
+        # all at once in the middle of their first mails.
         if not sandbox.inprocess_requested():
             sandbox.pool().warm()
         warm_render_pool()

@@ -528,10 +528,11 @@ def applications_router(rt, *, require, csrf_check, csrf_for, redirect, render) 
             numbers = dict(conn.execute(select(db.dossiers.c.id, db.dossiers.c.number).where(
                 db.dossiers.c.id.in_([r["dossier_id"] for r in rows]))).all()) if rows else {}
         services = {k: s.name for k, s in rt.services.items() if is_application(s)}
+        shape = certsearch.layout(rt)
         return render(request, "register_sertifikat.html", rows=rows, counts=counts, status=status, layanan=layanan,
                       q=q, services=services, case_numbers=numbers, STATUS_LABELS_REGISTER=register.STATUS_LABELS,
-                      can_edit=user.role in REGISTER_EDITORS, certsearch_name=certsearch.layout(rt).file_name,
-                      certsearch_limit=f"{certsearch.layout(rt).max_certifications:,}".replace(",", "."),
+                      can_edit=user.role in REGISTER_EDITORS, certsearch_name=shape.file_name,
+                      certsearch_limit=f"{shape.max_certifications:,}".replace(",", "."),
                       total=total, page=page, pages=pages,
                       page_link=lambda n: "/register-sertifikat?" + urlencode({**filters, "halaman": n}))
 
