@@ -19,7 +19,7 @@ cd "$REPO"
 
 MAIL_USER="sertiflow-mail"
 APT_PACKAGES=(dovecot-imapd libreoffice-writer-nogui tesseract-ocr tesseract-ocr-ind libzbar0
-              chromium fonts-dejavu-core poppler-utils postgresql)
+              chromium fonts-dejavu-core poppler-utils postgresql gcc libc6-dev)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -81,7 +81,12 @@ fi
 
 stamp_file="$VENV/.sertiflow-setup.stamp"
 wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1) $REPO"
+build_pdfchars() {   # --- 4. the C character reader (fast, idempotent)
+    "$VENV/bin/python" -m pipelines.read.pdfchars >/dev/null \
+        || log "WARNING: pdfchars.c not built; PDF layout is read by the slower Python loops"
+}
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$wanted" ]; then
+    build_pdfchars
     exit 0
 fi
 
@@ -89,6 +94,7 @@ fi
 exec 9>"$VENV/.sertiflow-setup.lock"
 command -v flock >/dev/null 2>&1 && flock 9
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$wanted" ]; then
+    build_pdfchars
     exit 0
 fi
 
@@ -96,4 +102,5 @@ log "installing Python packages into $VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e ".[test]"
 printf '%s' "$wanted" > "$stamp_file"
+build_pdfchars
 log "done"

@@ -67,44 +67,99 @@ def pdfium_page_text(page, textpage) -> str | None:
     """Layout text of a pdfium page from its character boxes, or None when unsure (see above)."""
     import pypdfium2.raw as pdfium_c
 
-    if _may_hold_table(page, pdfium_c):
+    from pipelines.read import pdfchars
+
+    may_hold_table, upright = _page_objects(page, pdfium_c)
+    if may_hold_table:
         return None
-    chars = _pdfium_chars(page, textpage, pdfium_c)
-    if chars is None:
-        return None
-    return _compose([], _words(chars))
+    if pdfchars.available():
+        words = pdfchars.page_words(textpage.raw, pdfium_c.FPDFText_CountChars(textpage.raw),
+                                    page.get_height(), upright)
+    else:
+        chars = _python_chars(page, textpage, pdfium_c, upright)
+        words = None if chars is None else _words(chars)
+    return None if words is None else _compose([], words)
 
 
-def _may_hold_table(page, pdfium_c) -> bool:
-    """pdfplumber's table finder needs a cell: straight vertical and horizontal edges of at least
-    3 points that meet. A horizontal rule alone (a letterhead line) or a shape drawn only with
-    curves (a round stamp, edges apart by most of its radius) cannot make one; a straight
-    segment in anything taller may."""
+class _Unsure(Exception):
+    def __init__(self, level: int):
+        self.level = level
+
+
+_TABLE_DEPTH, _TURN_DEPTH = 3, 8   # form nesting searched for ruling lines, for turned text
+
+
+def _page_objects(page, pdfium_c) -> tuple[bool, bool]:
+    """One walk over the page's objects (raw pdfium calls; the page-object wrappers cost more
+    than the walk) for two answers:
+
+    - may it hold a ruled table? pdfplumber's table finder needs a cell: straight vertical and
+      horizontal edges of at least 3 points that meet. A horizontal rule alone (a letterhead
+      line) or a shape drawn only with curves (a round stamp, edges apart by most of its radius)
+      cannot make one; a straight segment in anything taller may.
+    - is all text upright? No text object (nor a form holding one) rotated, skewed or mirrored,
+      and the page not rotated: then no character has an angle and none needs asking.
+
+    Unsure means a table may be there, and text may be turned."""
+    table, upright = False, True
     try:
-        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
-            _, bottom, _, top = obj.get_bounds()
-            stroke = ctypes.c_float(0)
-            pdfium_c.FPDFPageObj_GetStrokeWidth(obj.raw, stroke)
-            if top - bottom - stroke.value < 2.5:   # the bounds include the line's width
-                continue
-            count = pdfium_c.FPDFPath_CountSegments(obj.raw)
-            if count <= 0 or any(pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj.raw, i))
-                                 == pdfium_c.FPDF_SEGMENT_LINETO for i in range(count)):
-                return True
-        return False
+        upright = page.get_rotation() == 0
     except Exception:
+        upright = False
+    path, text, form = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    object_type, matrix = pdfium_c.FPDFPageObj_GetType, pdfium_c.FS_MATRIX()
+
+    def walk(count_objects, get_object, parent, level: int) -> None:
+        nonlocal table, upright
+        count = count_objects(parent)
+        if count < 0:
+            raise _Unsure(level)
+        for i in range(count):
+            if table and not upright:
+                return
+            obj = get_object(parent, i)
+            if not obj:
+                raise _Unsure(level)
+            kind = object_type(obj)
+            if kind == path and not table and level < _TABLE_DEPTH:
+                table = _may_rule(obj, pdfium_c)
+            elif kind in (text, form) and upright:
+                upright = bool(pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)) and matrix.b == 0 \
+                    and matrix.c == 0 and matrix.a > 0 and matrix.d > 0
+            if kind == form and level < _TURN_DEPTH - 1 and (upright or level < _TABLE_DEPTH - 1):
+                walk(pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject, obj, level + 1)
+
+    try:
+        walk(pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, page.raw, 0)
+    except _Unsure as unsure:
+        upright = False
+        table = table or unsure.level < _TABLE_DEPTH
+    except Exception:
+        table, upright = True, False
+    return table, upright
+
+
+def _may_rule(obj, pdfium_c) -> bool:
+    """A path that could be an edge of a table cell (see `_page_objects`); unsure means yes."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    stroke = ctypes.c_float(0)
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
         return True
+    pdfium_c.FPDFPageObj_GetStrokeWidth(obj, stroke)
+    if top.value - bottom.value - stroke.value < 2.5:   # the bounds include the line's width
+        return False
+    count = pdfium_c.FPDFPath_CountSegments(obj)
+    return count <= 0 or any(pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj, i))
+                             == pdfium_c.FPDF_SEGMENT_LINETO for i in range(count))
 
 
-def _pdfium_chars(page, textpage, pdfium_c) -> list[tuple] | None:
-    """Characters as (top, x0, x1, bottom, text) in pdfminer's boxes (top-down coordinates), in
-    pdfium's order, or None when unsure. About 1,000 characters a page and each pdfium call costs
+def _python_chars(page, textpage, pdfium_c, upright: bool) -> list[tuple] | None:
+    """The reference for pdfchars.c. About 1,000 characters a page and each pdfium call costs
     about a microsecond through ctypes, so the loop makes two calls a character: the code points
     come in one call, and rotation is ruled out per text object, not per character."""
     raw, height, box = textpage.raw, page.get_height(), pdfium_c.FS_RECTF()
     count = pdfium_c.FPDFText_CountChars(raw)
     codes = _code_points(raw, count, pdfium_c)
-    upright = _all_text_upright(page, pdfium_c)
     angle, loose_box, font_size = (pdfium_c.FPDFText_GetCharAngle, pdfium_c.FPDFText_GetLooseCharBox,
                                    pdfium_c.FPDFText_GetFontSize)
     chars = []
@@ -139,23 +194,6 @@ def _code_points(raw, count: int, pdfium_c) -> list[int]:
         if not any(0xD800 <= unit <= 0xDFFF for unit in units):
             return list(units)
     return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
-
-
-def _all_text_upright(page, pdfium_c) -> bool:
-    """No text object (nor a form holding one) is rotated, skewed or mirrored, and the page is not
-    rotated: then no character has an angle and none needs asking. Unsure means False."""
-    try:
-        if page.get_rotation() != 0:
-            return False
-        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM],
-                                    max_depth=8):
-            matrix = pdfium_c.FS_MATRIX()
-            if not pdfium_c.FPDFPageObj_GetMatrix(obj.raw, matrix) or matrix.b != 0 or matrix.c != 0 \
-                    or matrix.a <= 0 or matrix.d <= 0:
-                return False
-        return True
-    except Exception:
-        return False
 
 
 def _words(chars: list[tuple]) -> list[dict]:

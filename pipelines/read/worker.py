@@ -39,6 +39,8 @@ def _warm_up() -> None:
     recognise.rules()
     from pipelines.read import nik
     nik.province_codes()
+    from pipelines.read import pdfchars
+    pdfchars.available()
 
 
 def _set_memory(base: int, memory_mb: int) -> None:

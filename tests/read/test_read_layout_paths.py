@@ -135,35 +135,128 @@ def _chars_one_call_at_a_time(page, textpage) -> list[tuple] | None:
     return chars
 
 
+def _objects_by_pypdfium2_wrappers(page) -> tuple[bool, bool]:
+    """(may hold a table, all text upright) by two walks with pypdfium2's page-object wrappers:
+    what layout._page_objects's one raw walk must equal."""
+    import ctypes
+
+    import pypdfium2.raw as c
+
+    def table() -> bool:
+        try:
+            for obj in page.get_objects(filter=[c.FPDF_PAGEOBJ_PATH], max_depth=3):
+                _, bottom, _, top = obj.get_bounds()
+                stroke = ctypes.c_float(0)
+                c.FPDFPageObj_GetStrokeWidth(obj.raw, stroke)
+                if top - bottom - stroke.value < 2.5:
+                    continue
+                count = c.FPDFPath_CountSegments(obj.raw)
+                if count <= 0 or any(c.FPDFPathSegment_GetType(c.FPDFPath_GetPathSegment(obj.raw, i))
+                                     == c.FPDF_SEGMENT_LINETO for i in range(count)):
+                    return True
+            return False
+        except Exception:
+            return True
+
+    def upright() -> bool:
+        try:
+            if page.get_rotation() != 0:
+                return False
+            for obj in page.get_objects(filter=[c.FPDF_PAGEOBJ_TEXT, c.FPDF_PAGEOBJ_FORM], max_depth=8):
+                m = c.FS_MATRIX()
+                if not c.FPDFPageObj_GetMatrix(obj.raw, m) or m.b != 0 or m.c != 0 or m.a <= 0 or m.d <= 0:
+                    return False
+            return True
+        except Exception:
+            return False
+
+    return table(), upright()
+
+
 def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping():
     """The fast path asks pdfium for all code points at once and for angles only where a text
-    object is turned; its words are grouped without pdfplumber. On PDFs nobody here wrote
-    (pdfminer's samples) and on generated requests, both must give exactly what the plain,
-    one-call-a-character reading and pdfplumber's WordExtractor give."""
+    object is turned, in C where pdfchars.c is built (else in Python); its words are grouped
+    without pdfplumber, in C or in Python. On PDFs nobody here wrote (pdfminer's samples) and on
+    generated requests, every path must give exactly what the plain, one-call-a-character reading
+    and pdfplumber's WordExtractor give."""
     import pypdfium2.raw as pdfium_c
     from pdfplumber.utils.text import WordExtractor
 
-    from pipelines.read.layout import _pdfium_chars, _words
+    from pipelines.read import pdfchars
+    from pipelines.read.layout import _page_objects, _python_chars, _words
 
-    compared = 0
+    compared = in_c = 0
     for name, data in _corpus_pdfs() + _pdfs():
         doc = pdfium.PdfDocument(data)
         for number, page in enumerate(doc):
             if number >= 8:
                 break
             textpage = page.get_textpage()
-            fast, plain = _pdfium_chars(page, textpage, pdfium_c), _chars_one_call_at_a_time(page, textpage)
-            assert fast == plain, (name, number)
-            if fast:
+            assert _page_objects(page, pdfium_c) == _objects_by_pypdfium2_wrappers(page), (name, number)
+            upright = _page_objects(page, pdfium_c)[1]
+            plain = _chars_one_call_at_a_time(page, textpage)
+            assert _python_chars(page, textpage, pdfium_c, upright) == plain, (name, number)
+            words = None
+            if plain:
                 as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-                             "upright": True} for top, x0, x1, bottom, t in fast]
+                             "upright": True} for top, x0, x1, bottom, t in plain]
                 reference = WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)
-                assert _words(fast) == [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
-                                        for w in reference], (name, number)
+                words = _words(plain)
+                assert words == [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
+                                 for w in reference], (name, number)
                 compared += 1
+            elif plain is not None:
+                words = []
+            if pdfchars.available():
+                count = pdfium_c.FPDFText_CountChars(textpage.raw)
+                assert pdfchars.page_words(textpage.raw, count, page.get_height(), upright) == words, (name, number)
+                in_c += 1
             textpage.close()
         doc.close()
     assert compared > 40
+    assert in_c == 0 or in_c > 40
+
+
+def test_the_c_reader_is_built_where_a_compiler_is():
+    """scripts/setup.sh builds pdfchars.c; where a C compiler is (CI installs one) the layout
+    reader must use it, not quietly fall back to the slower Python loops."""
+    import shutil
+
+    from pipelines.read import pdfchars
+
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler on this machine: the Python loops read PDFs")
+    assert pdfchars.available(), f"{pdfchars.library_path().name} missing: run scripts/setup.sh"
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2000",
+                                   "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f"])
+def test_c_word_grouping_equals_pythons_on_blanks_gaps_steps_and_lines(blank):
+    """Characters no sample PDF holds: every blank str.isspace() knows in the kept scripts, a
+    zero-width space (not blank), gaps just under and over the tolerance, a step back, equal
+    tops from far apart in the stream and lines within 3 points."""
+    import ctypes
+
+    from pipelines.read import pdfchars
+    from pipelines.read.layout import _words
+
+    if not pdfchars.available():
+        pytest.skip("pdfchars.c not built")
+    chars = [(100.0, 10.0, 15.0, 110.0, "A"), (100.0, 15.0, 20.0, 110.0, blank), (100.0, 20.0, 25.0, 110.0, "B"),
+             (100.5, 26.4, 31.0, 110.5, "C"), (100.0, 32.6, 36.0, 110.0, "D"), (100.0, 30.0, 33.0, 110.0, "E"),
+             (102.9, 36.0, 40.0, 112.9, "\u200b"), (106.0, 40.0, 45.0, 116.0, "F"), (200.0, 10.0, 15.0, 210.0, "G"),
+             (100.0, 50.0, 55.0, 110.0, "H"), (203.0, 15.0, 20.0, 213.0, "I"), (206.5, 20.0, 25.0, 216.5, "J"),
+             (300.0, 5.0, 9.0, 310.0, "-"), (300.0, 5.0, 9.0, 310.0, "K")]
+    boxes = (ctypes.c_double * (4 * len(chars)))(*[v for c in chars for v in c[:4]])
+    codes = (ctypes.c_uint32 * len(chars))(*[ord(c[4]) for c in chars])
+    from pdfplumber.utils.text import WordExtractor
+
+    as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "upright": True}
+                for top, x0, x1, bottom, t in chars]
+    reference = [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
+                 for w in WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)]
+    assert pdfchars.group_words(boxes, codes, len(chars)) == _words(chars) == reference
+    assert len(reference) >= 7   # the case does break words: blank, gap, step back, line
 
 
 def test_turned_text_is_left_to_pdfplumber():

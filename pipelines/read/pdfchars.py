@@ -1,0 +1,122 @@
+"""A page's words from pdfium's characters in two C calls (pdfchars.c), when it has been built.
+
+`scripts/setup.sh` builds it (`python -m pipelines.read.pdfchars`) with the system's C compiler
+into `_pdfchars_<hash of the source>.so` beside the source, so a changed source is never served
+by an old build. Without a compiler the layout reader runs the same loops in Python
+(`layout._python_chars` and `layout._words`), about 2 ms slower a page.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SOURCE = Path(__file__).with_name("pdfchars.c")
+log = logging.getLogger(__name__)
+
+UNSURE, TOO_MANY = -1, -2
+
+
+class _Calls(ctypes.Structure):
+    """The pdfium functions the C loop calls, in pdfchars.c's `pdfium_calls` order."""
+    _fields_ = [(name, ctypes.c_void_p) for name in (
+        "count_chars", "get_text", "get_unicode", "is_hyphen", "is_generated", "loose_box",
+        "font_size", "angle")]
+
+
+def library_path() -> Path:
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
+    return SOURCE.with_name(f"_pdfchars_{digest}.so")
+
+
+def build(compiler: str | None = None) -> Path:
+    """Compile pdfchars.c (atomically: concurrent builds each rename a whole file)."""
+    target = library_path()
+    compiler = compiler or os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not compiler:
+        raise RuntimeError("no C compiler (cc) found")
+    fd, tmp = tempfile.mkstemp(prefix=".pdfchars.", suffix=".so", dir=target.parent)
+    os.close(fd)
+    try:
+        subprocess.run([compiler, "-O2", "-std=c99", "-shared", "-fPIC", "-o", tmp, str(SOURCE)],
+                       check=True, capture_output=True, text=True, timeout=120)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+@functools.lru_cache(maxsize=1)
+def _library():
+    """(the C library, the pdfium calls it makes) or None when not built (or not loadable here)."""
+    path = library_path()
+    if not path.exists():
+        log.info("pdfchars not built (%s): PDF characters are read in Python", path.name)
+        return None
+    try:
+        import pypdfium2.raw as pdfium_c
+
+        lib = ctypes.CDLL(str(path))
+        lib.sertiflow_page_chars.argtypes = (ctypes.c_void_p, ctypes.c_double, ctypes.c_int,
+                                             ctypes.POINTER(_Calls), ctypes.c_void_p, ctypes.c_void_p,
+                                             ctypes.c_int)
+        lib.sertiflow_words.argtypes = (ctypes.c_int,) + (ctypes.c_void_p,) * 5
+        address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
+        calls = _Calls(*(address(getattr(pdfium_c, name)) for name in (
+            "FPDFText_CountChars", "FPDFText_GetText", "FPDFText_GetUnicode", "FPDFText_IsHyphen",
+            "FPDFText_IsGenerated", "FPDFText_GetLooseCharBox", "FPDFText_GetFontSize",
+            "FPDFText_GetCharAngle")))
+        return lib, calls
+    except (OSError, AttributeError) as exc:
+        log.warning("pdfchars could not be loaded (%s): PDF characters are read in Python", exc)
+        return None
+
+
+def available() -> bool:
+    return _library() is not None
+
+
+def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[dict] | None:
+    """The words `layout._words(layout._python_chars(...))` gives; None when unsure (see there).
+    Needs `available()`."""
+    lib, calls = _library()
+    boxes, codes = (ctypes.c_double * (4 * max(count, 1)))(), (ctypes.c_uint32 * max(count, 1))()
+    kept = lib.sertiflow_page_chars(textpage_raw, height, int(upright), ctypes.byref(calls), boxes, codes, count)
+    if kept == TOO_MANY:
+        raise MemoryError("pdfchars: no room for the page's characters")
+    return None if kept == UNSURE else group_words(boxes, codes, kept)
+
+
+def group_words(boxes, codes, count: int) -> list[dict]:
+    """Words of `count` characters: `boxes` holds top, x0, x1, bottom of each, `codes` its code
+    point (ctypes arrays of doubles and uint32)."""
+    lib, _ = _library()
+    size = max(count, 1)
+    word_boxes, spans, ordered = (ctypes.c_double * (4 * size))(), (ctypes.c_int32 * (2 * size))(), \
+        (ctypes.c_uint32 * size)()
+    words = lib.sertiflow_words(count, boxes, codes, word_boxes, spans, ordered)
+    if words < 0:
+        raise MemoryError("pdfchars: no room to group the page's words")
+    text = bytes(ordered)[:4 * count].decode("utf-32-le")
+    flat = list(memoryview(bytes(word_boxes)).cast("d")[:4 * words])
+    starts = list(memoryview(bytes(spans)).cast("i")[:2 * words])
+    return [{"text": text[start:start + length], "x0": x0, "x1": x1, "top": top, "bottom": bottom}
+            for x0, x1, top, bottom, start, length in zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4],
+                                                          starts[0::2], starts[1::2])]
+
+
+if __name__ == "__main__":
+    try:
+        print(library_path() if library_path().exists() else build())
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", "") or exc
+        print(f"pdfchars not built: {detail}", file=sys.stderr)
+        sys.exit(1)
