@@ -70,7 +70,7 @@ def main() -> None:
     start_s = time.perf_counter() - t
     w.kill()
     pool = sandbox.pool()
-    print(f"worker start (python + pandas + pdfium, RLIMIT_AS set): {start_s * 1000:.0f} ms; pool size {pool.size}")
+    print(f"worker start (python + pdfium + readers, RLIMIT_AS set): {start_s * 1000:.0f} ms; pool size {pool.size}")
     if sandbox.inprocess_requested():
         print("SERTIFLOW_READ_INPROCESS set: reading in this process, without the bound (for comparison)")
 

@@ -1,8 +1,8 @@
 """Run untrusted parsing in worker processes bounded in time and memory.
 
 A worker (`pipelines.read.worker`) is a separate Python process started once and reused for
-many files, so that reading 1,000 dossiers is not dominated by process start (~0.6 s each, for
-pandas and pdfium). When a task runs past its deadline the worker's whole process group
+many files, so that reading 1,000 dossiers is not dominated by process start (the interpreter,
+pdfium and the readers' imports). When a task runs past its deadline the worker's whole process group
 (including a running tesseract) is killed; when it runs out of memory or crashes it is replaced.
 The caller gets an Outcome, never an exception.
 

@@ -27,7 +27,6 @@ def _vm_bytes() -> int:
 
 
 def _warm_up() -> None:
-    import pandas  # noqa: F401
     import pypdfium2  # noqa: F401
     import python_calamine  # noqa: F401
     import xlrd  # noqa: F401
