@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipelines.read.literals import Prefiltered
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _WORD = "(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
@@ -49,28 +50,28 @@ def _kind(word: str) -> str:
     return "BK" if w in ("bk", "belum kompeten", "tidak kompeten") else "K"
 
 
-def _sentences(text: str) -> list[str]:
-    flat = " ".join(text.split())
-    # a full stop ends a sentence unless it sits inside a number or an abbreviation ("No.", "S.Kom.")
-    return [s for s in re.split(r"(?<=[a-z\)])\.\s+(?=[A-Z0-9])|;\s+|\n", flat) if s.strip()]
-
-
 # "Sebanyak 14 (empat belas) orang asesi ... dinyatakan KOMPETEN" (the scheme may sit between)
-_SEBANYAK = re.compile(
+_SEBANYAK = Prefiltered(
     rf"sebanyak\s+{_NUM}\s*(?:\(\s*([a-z ]+?)\s*\))?\s*(?:orang|asesi|peserta)\b(.{{0,240}}?)"
     rf"(?:dinyatakan|direkomendasikan|ditetapkan|adalah)?\s*{_KOMP}\b", re.I)
 # "dinyatakan kompeten sebanyak 9 (sembilan) orang"
-_KOMP_SEBANYAK = re.compile(
+_KOMP_SEBANYAK = Prefiltered(
     rf"(?:dinyatakan|direkomendasikan|ditetapkan)\s+(belum\s+kompeten|tidak\s+kompeten|kompeten)"
     rf"(.{{0,160}}?)\s+sebanyak\s+{_NUM}\s*(?:\(\s*([a-z ]+?)\s*\))?", re.I)
 # "3 BK dan 17 K", "17 (tujuh belas) orang kompeten", "17 orang asesi dinyatakan kompeten"
+# (the look-behind follows the first digit, so that the engine's scan for a digit starts a try)
 _N_KOMP = re.compile(
-    rf"(?<![\w./-])(\d{{1,5}})\s*(?:\(\s*([a-z ]+?)\s*\))?\s*(?:orang\s+)?(?:asesi\s+|peserta\s+)?"
+    rf"(\d(?<![\w./-]\d)\d{{0,4}})\s*(?:\(\s*([a-z ]+?)\s*\))?\s*(?:orang\s+)?(?:asesi\s+|peserta\s+)?"
     rf"(?:yang\s+)?(?:dinyatakan\s+|direkomendasikan\s+)?{_KOMP}(?![\w/])", re.I)
 # "Kompeten (K) : 10 orang", "Jumlah asesi yang belum kompeten = 2", "K: 17"
+# (the look-ahead names every letter a match can start with: a try elsewhere fails at once)
 _KOMP_LABEL = re.compile(
-    rf"(?:jumlah\s+)?(?:asesi\s+|peserta\s+)?(?:yang\s+)?{_KOMP}\s*(?:\(\s*b?k\s*\))?\s*[:=|]\s*(\d{{1,5}})(?!\s*\|)"
+    rf"(?=[jaypbtk])(?:jumlah\s+)?(?:asesi\s+|peserta\s+)?(?:yang\s+)?{_KOMP}\s*(?:\(\s*b?k\s*\))?\s*[:=|]\s*(\d{{1,5}})(?!\s*\|)"
     rf"(?:\s*\(\s*([a-z ]+?)\s*\))?", re.I)
+
+
+_ANOTHER_COUNT = re.compile(r"\bsebanyak\b|(?<![\w.])\d{1,5}\s*(?:\(|orang|asesi|peserta)")
+_NUMBER_LABEL_BEFORE = re.compile(r"(?:nomor|no\.?|tahun|nik)\s*:?\s*$")
 
 
 def stated_counts(text: str) -> Counts:
@@ -93,7 +94,7 @@ def stated_counts(text: str) -> Counts:
 
     for m in _SEBANYAK.finditer(flat):
         middle = m.group(3)
-        if re.search(r"\bsebanyak\b|(?<![\w.])\d{1,5}\s*(?:\(|orang|asesi|peserta)", middle or ""):
+        if _ANOTHER_COUNT.search(middle or ""):
             continue   # another count sits between: not this number's result word
         add(_kind(m.group(4)), m.start(), (m.group(1), m.group(2)), m.span(), _scheme_in(middle))
     for m in _KOMP_SEBANYAK.finditer(flat):
@@ -102,7 +103,7 @@ def stated_counts(text: str) -> Counts:
         add(_kind(m.group(1)), m.start(), (m.group(2), m.group(3)), m.span())
     for m in _N_KOMP.finditer(flat):
         before = flat[max(0, m.start() - 12):m.start()].lower()
-        if re.search(r"(?:nomor|no\.?|tahun|nik)\s*:?\s*$", before):
+        if _NUMBER_LABEL_BEFORE.search(before):
             continue
         add(_kind(m.group(3)), m.start(), (m.group(1), m.group(2)), m.span())
     k.sort()
@@ -122,9 +123,12 @@ def stated_counts(text: str) -> Counts:
     return out
 
 
+_SCHEME_IN_FRAGMENT = re.compile(
+    r"\bskema(?:\s+sertifikasi)?\s+(.+?)\s*(?:yang\s+|dinyatakan|direkomendasikan|ditetapkan|$)", re.I)
+
+
 def _scheme_in(fragment: str) -> str:
-    m = re.search(r"\bskema(?:\s+sertifikasi)?\s+(.+?)\s*(?:yang\s+|dinyatakan|direkomendasikan|ditetapkan|$)",
-                  fragment or "", re.I)
+    m = _SCHEME_IN_FRAGMENT.search(fragment or "")
     return " ".join(m.group(1).split()).strip(" ,:") if m else ""
 
 

@@ -9,33 +9,34 @@ from pipelines.documents import (ASSESSMENT_MINUTES, CERTIFICATION_DECISION, REQ
 from pipelines.findings import Finding
 from pipelines.read.counts import decision_counts
 from pipelines.read.dates import _MONTH_ALT, find_dates, parse_date
+from pipelines.read.literals import Prefiltered
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _NUMBER_LINE = re.compile(r"(?im)^[ \t]*(?:nomor|no)\s*\.?\s*:\s*(\S[^\n]*?)\s*$")
-_NUMBER_TITLE = re.compile(r"(?im)^[ \t]*nomor\s*:?\s*(\S[^\n]*?)\s*$")
+_NUMBER_TITLE = Prefiltered(r"(?im)^[ \t]*nomor\s*:?\s*(\S[^\n]*?)\s*$")
 _CITY_DATE = re.compile(rf"(?m)^[ \t]*([A-Z][A-Za-z .'-]{{2,40}}),\s*(\d{{1,2}}\s+(?:{_MONTH_ALT})\.?\s+\d{{4}})", re.I)
 _LSP = re.compile(r"\b(?:LSP|Lembaga\s+Sertifikasi\s+Profesi)\b[ \t]*(?:P[123]\s+)?([^\n,;:()]{3,90})", re.I)
 _WORDS = r"[a-zA-Z][a-zA-Z ]*?"
-_QTY = re.compile(
+_QTY = Prefiltered(
     rf"(\d{{1,6}})\s*\(\s*({_WORDS})\s*\)\s*(?:lembar|buah|eksemplar|keping|set)?\s*blanko", re.I)
-_QTY_AFTER = re.compile(
+_QTY_AFTER = Prefiltered(
     rf"blanko[^.\n]{{0,120}}?(?:sebanyak|berjumlah|jumlah|total)\s*:?\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
 _NUMBER_WORDS = rf"(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})(?:\s+(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})){{0,6}}"
 _QTY_WORDS_ONLY = [  # the number only in words: "sebanyak dua puluh lima lembar blanko", "blanko ... sebanyak sepuluh lembar"
-    re.compile(rf"sebanyak\s+({_NUMBER_WORDS})\s+(?:lembar\s+|buah\s+|eksemplar\s+)?blanko", re.I),
-    re.compile(rf"blanko[^.\n]{{0,120}}?(?:sebanyak|berjumlah|jumlah)\s*:?\s*({_NUMBER_WORDS})\b", re.I),
+    Prefiltered(rf"sebanyak\s+({_NUMBER_WORDS})\s+(?:lembar\s+|buah\s+|eksemplar\s+)?blanko", re.I),
+    Prefiltered(rf"blanko[^.\n]{{0,120}}?(?:sebanyak|berjumlah|jumlah)\s*:?\s*({_NUMBER_WORDS})\b", re.I),
 ]
-_QTY_LABEL = re.compile(rf"jumlah\s+(?:blanko|sertifikat)[^:\n]{{0,40}}:\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
-_SCHEME_ITEM = re.compile(  # "1. Skema Junior Web Developer: 10 (sepuluh) orang"
+_QTY_LABEL = Prefiltered(rf"jumlah\s+(?:blanko|sertifikat)[^:\n]{{0,40}}:\s*(\d{{1,6}})(?:\s*\(\s*({_WORDS})\s*\))?", re.I)
+_SCHEME_ITEM = Prefiltered(  # "1. Skema Junior Web Developer: 10 (sepuluh) orang"
     rf"(?im)^[ \t]*(?:\d{{1,2}}[.)][ \t]*)?skema(?:[ \t]+sertifikasi)?[ \t]+([^:\n]{{3,100}}?)[ \t]*:[ \t]*(\d{{1,6}})"
     rf"(?:[ \t]*\([ \t]*({_WORDS})[ \t]*\))?[ \t]*(?:orang|asesi|peserta|blanko)")
-_SCHEME_TITLE = re.compile(  # "... HASIL SERTIFIKASI KOMPETENSI SKEMA JUNIOR WEB DEVELOPER."
+_SCHEME_TITLE = Prefiltered(  # "... HASIL SERTIFIKASI KOMPETENSI SKEMA JUNIOR WEB DEVELOPER."
     r"sertifikasi\s+kompetensi\s+(?:pada\s+)?skema\s+([^.;\n]{3,200})", re.I)
-_DECISION_DATE = re.compile(r"(?:pada\s+tanggal|tanggal\s+ditetapkan|ditetapkan\s+tanggal)\s*:?\s*([^\n]{6,60})", re.I)
+_DECISION_DATE = Prefiltered(r"(?:pada\s+tanggal|tanggal\s+ditetapkan|ditetapkan\s+tanggal)\s*:?\s*([^\n]{6,60})", re.I)
 _MINUTES_DATE = [
-    re.compile(r"pada\s+hari\s+ini[^\n]{0,160}", re.I),
-    re.compile(r"(?:tanggal|tgl\.?)\s+(?:asesmen|uji(?:\s+kompetensi)?|pelaksanaan)\s*:?\s*([^\n]{6,60})", re.I),
-    re.compile(r"(?:telah\s+)?(?:dilaksanakan|melaksanakan)[^\n]{0,80}?(?:pada\s+)?tanggal\s*:?\s*([^\n]{6,60})", re.I),
+    Prefiltered(r"pada\s+hari\s+ini[^\n]{0,160}", re.I),
+    Prefiltered(r"(?:tanggal|tgl\.?)\s+(?:asesmen|uji(?:\s+kompetensi)?|pelaksanaan)\s*:?\s*([^\n]{6,60})", re.I),
+    Prefiltered(r"(?:telah\s+)?(?:dilaksanakan|melaksanakan)[^\n]{0,80}?(?:pada\s+)?tanggal\s*:?\s*([^\n]{6,60})", re.I),
 ]
 
 
@@ -50,13 +51,17 @@ _AFTER_NUMBER = re.compile(
     rf"\s+\d{{1,2}}\s+(?:{_MONTH_ALT})\s+\d{{4}}", re.I)
 
 
+_DIGIT = re.compile(r"\d")
+_TANGGAL_LINE = re.compile(r"(?im)^[ \t]*tanggal\s*:\s*([^\n]+)")
+
+
 def letter_number(text: str) -> str:
     for rx in (_NUMBER_LINE, _NUMBER_TITLE):
         m = rx.search(text)
         if m:
             value = _AFTER_NUMBER.split(m.group(1).strip(), maxsplit=1)[0]
             value = _clean(value)
-            if re.search(r"\d", value) and len(value) <= 80:
+            if _DIGIT.search(value) and len(value) <= 80:
                 return value
     return ""
 
@@ -67,7 +72,7 @@ def letter_date(text: str) -> str:
         d = parse_date(m.group(2))
         if d:
             return d.isoformat()
-    m = re.search(r"(?im)^[ \t]*tanggal\s*:\s*([^\n]+)", text)
+    m = _TANGGAL_LINE.search(text)
     if m:
         d = parse_date(m.group(1))
         if d:
@@ -78,6 +83,13 @@ def letter_date(text: str) -> str:
 
 _LICENCE = re.compile(r"lisensi|license|licen[cs]e|\bno\b\.?|nomor|\bsk\b|\bkep\b|terakreditasi|\d{3,}", re.I)
 _LOWER_WORDS = {"dan", "di", "ke", "dari", "untuk", "pada"}
+_CAPITALS = re.compile(r"[A-Z]{4,}")
+_NOT_LETTER = re.compile(r"[^A-Za-z]")
+_LETTERHEAD = re.compile(r"^(?:LSP|Lembaga\s+Sertifikasi\s+Profesi)\b[\s:-]*(.*)$", re.I)
+_LETTERHEAD_END = re.compile(r"\s*[|,;]\s*|\s{2,}|\s+(?:jl\.|jalan|telp|email|alamat)\b", re.I)
+_NAME_END = re.compile(r"\s+(?:nomor|no\.|alamat|jl\.|jalan|telp|email|dengan|yang|untuk|kepada|mengajukan|memohon|"
+                       r"bermaksud|menyampaikan|bersama)\b", re.I)
+_NOT_A_NAME = re.compile(r"(?:kami|tersebut|ini|pemohon)\b", re.I)
 
 
 def _title(name: str) -> str:
@@ -89,7 +101,7 @@ def _title(name: str) -> str:
         if w.lower() in _LOWER_WORDS:
             words.append(w.lower())
         else:   # "NEGERI" -> "Negeri", "<MANDIRI>" -> "<Mandiri>"; "SMK", "P1", "TIK" stay
-            words.append(re.sub(r"[A-Z]{4,}", lambda m: m.group(0).capitalize(), w))
+            words.append(_CAPITALS.sub(lambda m: m.group(0).capitalize(), w))
     return " ".join(words)
 
 
@@ -97,12 +109,12 @@ def letterhead_lsp(text: str) -> str:
     """The LSP's name as its letterhead prints it (the first lines), never a licence number."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:6]
     for ln in lines:
-        m = re.match(r"^(?:LSP|Lembaga\s+Sertifikasi\s+Profesi)\b[\s:-]*(.*)$", ln, re.I)
+        m = _LETTERHEAD.match(ln)
         if not m:
             continue
-        rest = re.split(r"\s*[|,;]\s*|\s{2,}|\s+(?:jl\.|jalan|telp|email|alamat)\b", m.group(1), flags=re.I)[0]
+        rest = _LETTERHEAD_END.split(m.group(1))[0]
         rest = _clean(rest)
-        if len(re.sub(r"[^A-Za-z]", "", rest)) < 3 or _LICENCE.search(rest):
+        if len(_NOT_LETTER.sub("", rest)) < 3 or _LICENCE.search(rest):
             continue
         return "LSP " + _title(rest)
     return ""
@@ -114,10 +126,9 @@ def lsp_name(text: str) -> str:
         return head
     for m in _LSP.finditer(text[:3000]):
         name = _clean(m.group(1))
-        name = re.split(r"\s+(?:nomor|no\.|alamat|jl\.|jalan|telp|email|dengan|yang|untuk|kepada|mengajukan|memohon|"
-                        r"bermaksud|menyampaikan|bersama)\b", name, flags=re.I)[0]
+        name = _NAME_END.split(name)[0]
         name = _clean(name)
-        if len(re.sub(r"[^A-Za-z]", "", name)) >= 3 and not re.match(r"(?:kami|tersebut|ini|pemohon)\b", name, re.I) \
+        if len(_NOT_LETTER.sub("", name)) >= 3 and not _NOT_A_NAME.match(name) \
                 and not _LICENCE.search(name) and not m.group(0)[3:4] in ("-", "."):
             return f"LSP {_title(name)}"
     return ""
@@ -145,28 +156,32 @@ def blanks_requested(text: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+_NOT_AN_ITEM = re.compile(r"(?:sertifikasi|tersebut)\b", re.I)
+
+
 def scheme_counts(text: str) -> dict[str, int]:
     """Per-scheme counts from list items ("1. Skema X: 10 orang")."""
     out: dict[str, int] = {}
     for m in _SCHEME_ITEM.finditer(text):
         name = _clean(m.group(1))
-        if name and not re.match(r"(?:sertifikasi|tersebut)\b", name, re.I):
+        if name and not _NOT_AN_ITEM.match(name):
             out[name] = out.get(name, 0) + int(m.group(2))
     return out
 
 
 # "skema Junior Web Developer dinyatakan ...", "Skema Kualifikasi III Tata Boga (KKNI.III.TBG)",
 # "Skema: SKM.NET.03 - Teknisi Jaringan Muda": the value runs to a stop word or the end of the line.
-_SCHEME_ANY = re.compile(
+_SCHEME_ANY = Prefiltered(
     r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster))?\s*[:\-–|]?\s*(?P<value>[A-Z0-9][^\n;|]{2,160})", re.I)
 _SCHEME_STOP = re.compile(
     r"\s+(?:sebanyak|dinyatakan|direkomendasikan|ditetapkan|dengan(?:\s+jumlah)?|nomor|no\.|yang|di\s+tuk|"
     r"di\s+tempat|tanggal|tgl|pada\s+tanggal|sebagaimana|bertempat|telah|untuk|oleh|periode|tahun)\b|"
     r"(?<!\.[A-Z])(?<!\.[A-Z]{2})(?<!\.[A-Z]{3})[,.](?=\s|$)|\s*:", re.I)
-_SCHEME_IN_SENTENCE = re.compile(
+_SCHEME_IN_SENTENCE = Prefiltered(
     r"\b(?:pada|asesi|peserta|untuk|dalam)\s+skema(?:\s+sertifikasi)?\s+(?P<value>[A-Z0-9][^;|.]{2,160}?"
     r"(?:\([^)]{2,40}\))?)(?=\s+(?:dinyatakan|direkomendasikan|ditetapkan|sebanyak)\b)", re.I)
-_CODED = re.compile(r"(?<![\w.])([A-Z0-9]{1,12}(?:[./_-][A-Z0-9]{1,12}){1,6})\s+[-–]\s+[A-Z][^\n;|:]{2,120}")
+# (the look-behind follows the first character, so that the engine's scan for [A-Z0-9] starts a try)
+_CODED = re.compile(r"([A-Z0-9](?<![\w.][A-Z0-9])[A-Z0-9]{0,11}(?:[./_-][A-Z0-9]{1,12}){1,6})\s+[-–]\s+[A-Z][^\n;|:]{2,120}")
 _NOT_A_SCHEME = re.compile(r"^(?:sertifikasi|tersebut|ini|yang|dan|kompetensi|no|nomor|k|bk|jumlah)\b", re.I)
 
 
@@ -179,7 +194,7 @@ def schemes(text: str) -> list[str]:
 
     def add(value: str) -> None:
         value = _clean(_SCHEME_STOP.split(value, maxsplit=1)[0])
-        if len(re.sub(r"[^A-Za-z]", "", value)) < 2 or _NOT_A_SCHEME.match(value):
+        if len(_NOT_LETTER.sub("", value)) < 2 or _NOT_A_SCHEME.match(value):
             return
         scheme = parse_scheme(value)
         if scheme and scheme.key not in keys:
@@ -188,7 +203,7 @@ def schemes(text: str) -> list[str]:
 
     for name in scheme_counts(text):
         add(name)
-    for line in text.splitlines():
+    for line in _SCHEME_ANY.lines_that_may_match(text):
         for m in _SCHEME_ANY.finditer(line):
             add(m.group("value"))
     flat = " ".join(text.split())

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.documents import OTHER, PARTICIPANT_LIST
+from pipelines.read.literals import Prefiltered
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -28,7 +29,7 @@ class Recognition:
 def rules() -> dict:
     raw = yaml.safe_load((DATA / "recognition.yaml").read_text(encoding="utf-8"))
     for spec in raw["doc_types"].values():
-        spec["compiled"] = [(re.compile(p["pattern"], re.I | re.M), int(p.get("weight", 1)), p["pattern"])
+        spec["compiled"] = [(Prefiltered(p["pattern"], re.I | re.M), int(p.get("weight", 1)))
                             for p in spec.get("phrases", [])]
     return raw
 
@@ -66,12 +67,12 @@ def recognise(text: str, filename: str, has_roster: bool = False, roster_evidenc
     for doc_type, spec in cfg["doc_types"].items():
         s = 0
         ev: list[str] = []
-        for rx, weight, _ in spec["compiled"]:
-            m = rx.search(text)
+        for phrase_rx, weight in spec["compiled"]:
+            m = phrase_rx.search(text)
             if not m:
                 continue
             phrase = " ".join(m.group(0).split())
-            if rx.search(head):
+            if phrase_rx.search(head):
                 s += 2 * weight
                 ev.append(f'kata "{phrase}" di judul/kop')
             else:
