@@ -35,9 +35,12 @@ _SERIOUS_DEFECTS = {"StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect"
                     "MissingHeaderBodySeparatorDefect"}
 
 
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")   # a raw 8-bit byte the parser could not decode
+
+
 def _unsurrogate(s: str) -> str:
     """Headers with raw 8-bit bytes come back with surrogate escapes: decode them properly."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in s):
+    if not _SURROGATE_ESCAPE.search(s):
         return s
     raw = s.encode("utf-8", "surrogateescape")
     for enc in ("utf-8", "cp1252"):
@@ -54,7 +57,7 @@ class _ForgivingPolicy(Compat32):
     trailing whitespace some senders leave ("Content-Transfer-Encoding: base64 ")."""
 
     def header_fetch_parse(self, name, value):
-        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+        if isinstance(value, str) and _SURROGATE_ESCAPE.search(value):
             value = _unsurrogate(value)
         if name.lower() == "content-transfer-encoding" and isinstance(value, str):
             value = value.strip()
