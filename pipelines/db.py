@@ -421,6 +421,18 @@ def record_event(conn, action: str, *, actor: str = "sistem", dossier_id: int | 
                                  "detail": detail})
 
 
+def record_events(conn, events: list[dict]) -> None:
+    """record_event for several events in one statement: each dict holds record_event's
+    arguments (`action` and any of its keywords; the rest is detail)."""
+    columns = {"actor", "dossier_id", "mail_id", "before", "after"}
+    at = now()
+    conn.execute(_INSERT_EVENT, [
+        {"dossier_id": e.get("dossier_id"), "mail_id": e.get("mail_id"), "at": at, "actor": e.get("actor", "sistem"),
+         "action": e["action"], "status_before": e.get("before", ""), "status_after": e.get("after", ""),
+         "detail": {k: v for k, v in e.items() if k not in columns and k != "action"}}
+        for e in events])
+
+
 def letter_key(number) -> str:
     """A request letter number as compared: letters and digits only, upper case."""
     return re.sub(r"[^0-9A-Z]", "", str(number or "").upper())
