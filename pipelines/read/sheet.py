@@ -55,10 +55,15 @@ _SCHEME_TITLE = re.compile(r"\bskema(?:\s+sertifikasi)?(?:\s+(?:okupasi|klaster|
 _MARK = {"v", "√", "✓", "✔", "x", "1", "ya", "y", "ok", "*", "xx", "☑", "■", "●"}
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_LOWER = re.compile(r"[^a-z]")
+_COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")       # "(1)", "2": a column-number cell
+_NIK_SEPARATORS = re.compile(r"[\s.\-_,'`\u200b\u200c\u200d\u2060\ufeff]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def _norm(text) -> str:
-    s = str(text).lower().replace("\n", " ")
-    s = re.sub(r"[^0-9a-z]+", " ", s)
-    return " ".join(s.split())
+    return _NOT_ALNUM.sub(" ", str(text).lower()).strip()   # only single spaces are left between words
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,6 +105,11 @@ def _alias_patterns() -> list[tuple[int, str, re.Pattern]]:
 def _empty(v) -> bool:
     if v is None:
         return True
+    kind = type(v)   # the common cells first (called for every cell of every row)
+    if kind is str:
+        return not v.strip()
+    if kind is float:
+        return math.isnan(v)
     if isinstance(v, float) and math.isnan(v):
         return True
     return isinstance(v, str) and not v.strip()
@@ -127,7 +137,7 @@ def col_letter(idx: int) -> str:
 def normalise_result(value) -> str | None:
     """K or BK from the many ways it is written ("K", "Kompeten", "K (Kompeten)", "BK", "B.K.",
     "Belum Kompeten", "Tidak Kompeten", "NYC"); None when unreadable."""
-    t = re.sub(r"[^a-z]", "", str(value).lower())
+    t = _NOT_LOWER.sub("", str(value).lower())
     if t in ("k", "kompeten", "competent", "c", "kkompeten", "kompetenk"):
         return "K"
     if t in ("bk", "belumkompeten", "blmkompeten", "belumk", "tidakkompeten", "tk", "nyc",
@@ -137,7 +147,7 @@ def normalise_result(value) -> str | None:
 
 
 def normalise_sex(value) -> str:
-    t = re.sub(r"[^a-z]", "", str(value).lower())
+    t = _NOT_LOWER.sub("", str(value).lower())
     if t in ("l", "lk", "laki", "lakilaki", "pria", "m", "male"):
         return "L"
     if t in ("p", "pr", "perempuan", "wanita", "f", "female", "w"):
@@ -290,15 +300,19 @@ def _is_list_header(names: set[str]) -> bool:
 
 
 def find_header(rows: list[list]) -> Header | None:
+    scanned = [_row_fields(row) for row in rows[:HEADER_SCAN_ROWS]]
+
+    def fields_of(k: int) -> dict[int, str]:
+        return dict(scanned[k]) if k < len(scanned) else _row_fields(rows[k])
+
     best: tuple[int, int, dict[int, str]] | None = None
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        fields = _row_fields(row)
+    for i, fields in enumerate(scanned):
         names = set(fields.values())
         if "name" not in names and "nik" not in names:
             continue
         score = len(names)
         if score >= 2 and (best is None or score > best[0]):
-            best = (score, i, fields)
+            best = (score, i, dict(fields))
     if best is None:
         return None
     _, i, fields = best
@@ -307,10 +321,10 @@ def find_header(rows: list[list]) -> Header | None:
     # A second header row below (e.g. "Hasil" merged over "K" | "BK", or "Data Peserta" merged
     # over "Nama" | "NIK"): take its fields for the columns it names.
     if i + 1 < len(rows):
-        below = _row_fields(rows[i + 1])
+        below = fields_of(i + 1)
         filled = [j for j, v in enumerate(rows[i + 1][:60]) if not _empty(v)]
         # a continuation of the header holds header words only ("K" | "BK" under "Hasil")
-        looks_data = any(j not in below and not re.fullmatch(r"\(?\d{1,2}\)?", _text(rows[i + 1][j]))
+        looks_data = any(j not in below and not _COLUMN_NUMBER.fullmatch(_text(rows[i + 1][j]))
                          for j in filled)
         if below and not looks_data and (set(below.values()) & {"result_k", "result_bk", "name", "nik",
                                                                 "birth_date", "birth_place", "sex"}):
@@ -323,7 +337,7 @@ def find_header(rows: list[list]) -> Header | None:
     # A header row above (e.g. "Skema Sertifikasi" merged down over two rows, "Hasil Asesmen"
     # over "Rekomendasi | Tanggal"): its fields fill the columns the chosen row leaves empty.
     if first > 0:
-        above = _row_fields(rows[first - 1])
+        above = fields_of(first - 1)
         filled = [j for j, v in enumerate(rows[first - 1][:60]) if not _empty(v)]
         header_like = all(j in above or (isinstance(rows[first - 1][j], str) and len(_text(rows[first - 1][j])) <= 40
                                          and not re.search(r"\d{6,}", _text(rows[first - 1][j])))
@@ -488,7 +502,7 @@ def _nik_from_cell(value, where: str, label: str) -> tuple[str, list[Finding]]:
             f"NIK di {label} tertulis dalam notasi ilmiah ({text}); digitnya sudah hilang. Format kolom "
             f"NIK sebagai Teks lalu ketik ulang NIK sesuai KTP.", where=where, value=text)]
     # typed in groups: spaces (also non-breaking and zero-width), dots, dashes, underscores
-    compact = re.sub(r"[\s.\-_,'`\u200b\u200c\u200d\u2060\ufeff]", "", text)
+    compact = _NIK_SEPARATORS.sub("", text)
     if compact.endswith(".0") and compact[:-2].isdigit():
         compact = compact[:-2]
     return compact, []
@@ -564,7 +578,8 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
         return ", ".join(parts)
 
     def label(r: int, c: int) -> str:
-        return where(r, c).split(", ", 1)[1] if ", " in where(r, c) else where(r, c)
+        place = where(r, c)
+        return place.split(", ", 1)[1] if ", " in place else place
 
     has_result = "result" in cols or "result_k" in cols or "result_bk" in cols
     for fieldname in ("name", "nik"):
@@ -608,7 +623,7 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
             break  # totals, recap, notes or signature: the list has ended
         if _EXAMPLE_ROW.match(name_t) or _EXAMPLE_ROW.match(_text(cell("number"))):
             continue  # "Contoh: Budi Santoso" left from the template
-        if all(re.fullmatch(r"\(?\d{1,2}\)?", _text(v)) for v in non_empty) and len(non_empty) >= 3:
+        if all(_COLUMN_NUMBER.fullmatch(_text(v)) for v in non_empty) and len(non_empty) >= 3:
             continue  # "(1) (2) (3)" column-number row under the header
         rr = RosterRow(sheet=grid.name, row=r + 1, number=_text(cell("number")), name=name_t)
         # scheme: code and name columns (merged cells repeat the last value), else title / sheet name
@@ -669,11 +684,12 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
                 findings.append(_empty_or_formula(formula_at(grid.name, r, cols["nik"]), where(r, cols["nik"]),
                                                   label(r, cols["nik"]), "NIK"))
             else:
-                nik, nf = _nik_from_cell(nik_v, where(r, cols["nik"]), label(r, cols["nik"]))
+                nik_where, nik_label = where(r, cols["nik"]), label(r, cols["nik"])
+                nik, nf = _nik_from_cell(nik_v, nik_where, nik_label)
                 findings.extend(nf)
                 rr.nik = nik
                 if nik and not any(f.is_error for f in nf):
-                    findings.extend(_check_nik(nik, rr, where(r, cols["nik"]), label(r, cols["nik"])))
+                    findings.extend(_check_nik(nik, rr, nik_where, nik_label))
         for extra in ("assessment_date", "registration", "birth_place"):
             if not _empty(cell(extra)):
                 rr.extra[extra] = _text(cell(extra)) if extra != "assessment_date" else (
@@ -695,7 +711,7 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
 
 def _is_footer(name: str, first_text: str, nik_value) -> bool:
     """A total, recap, note or signature line under the table (never a row carrying a NIK)."""
-    if len(re.sub(r"\D", "", _text(nik_value))) >= 12:
+    if len(_NOT_DIGIT.sub("", _text(nik_value))) >= 12:
         return False
     return any(_FOOTER.match(t) or _PLACE_AND_DATE_LINE.match(t) for t in (name, first_text) if t)
 
