@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipelines.read.literals import Prefiltered
+from pipelines.read.literals import Prefiltered, one_line
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _WORD = "(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
@@ -81,7 +81,7 @@ def stated_counts(text: str) -> Counts:
     k: list[tuple[int, int, str]] = []   # (position, n, scheme text)
     bk: list[tuple[int, int, str]] = []
     taken: list[tuple[int, int]] = []
-    flat = " ".join(text.split())
+    flat = one_line(text)
 
     def add(kind: str, pos: int, number: tuple[str, str | None], span: tuple[int, int], scheme: str = "") -> None:
         if any(a <= span[0] < b or a < span[1] <= b for a, b in taken):

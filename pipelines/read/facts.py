@@ -9,7 +9,7 @@ from pipelines.documents import (ASSESSMENT_MINUTES, CERTIFICATION_DECISION, REQ
 from pipelines.findings import Finding
 from pipelines.read.counts import decision_counts
 from pipelines.read.dates import _MONTH_ALT, find_dates, parse_date
-from pipelines.read.literals import Prefiltered
+from pipelines.read.literals import Prefiltered, one_line
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _NUMBER_LINE = re.compile(r"(?im)^[ \t]*(?:nomor|no)\s*\.?\s*:\s*(\S[^\n]*?)\s*$")
@@ -142,7 +142,7 @@ def _quantity(digits: str | None, words: str | None) -> tuple[int | None, int | 
 
 def blanks_requested(text: str) -> tuple[int | None, int | None]:
     """(number in digits, number in words) of blanks asked for."""
-    text = " ".join(text.split())  # a sentence may wrap anywhere
+    text = one_line(text)  # a sentence may wrap anywhere
     for rx in (_QTY, _QTY_LABEL, _QTY_AFTER):
         m = rx.search(text)
         if m:
@@ -206,14 +206,14 @@ def schemes(text: str) -> list[str]:
     for line in _SCHEME_ANY.lines_that_may_match(text):
         for m in _SCHEME_ANY.finditer(line):
             add(m.group("value"))
-    flat = " ".join(text.split())
+    flat = one_line(text)
     for m in _SCHEME_IN_SENTENCE.finditer(flat):   # a sentence wrapped over lines, up to its verb
         add(m.group("value"))
     for m in _CODED.finditer(flat):            # "SKM.NET.03 - Teknisi Jaringan Muda" wherever it stands
         if is_code(m.group(1)):
             add(m.group(0))
     if not out:
-        m = _SCHEME_TITLE.search(" ".join(text.split()))
+        m = _SCHEME_TITLE.search(flat)
         if m:
             for part in re.split(r",\s*|\s+dan\s+", m.group(1)):
                 add(part)

@@ -24,6 +24,12 @@ def fold(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_FOLD).lower()
 
 
+@functools.lru_cache(maxsize=16)   # the facts of one text ask for it several times
+def one_line(text: str) -> str:
+    """The text with every run of whitespace a single space: a sentence may wrap anywhere."""
+    return " ".join(text.split())
+
+
 def required_words(pattern: str, flags: int = 0) -> tuple[frozenset[str], ...]:
     """What every match of `pattern` contains, case aside: sets of lower-case ASCII words, each
     set naming alternatives of which a match holds at least one. Empty when nothing can be named
