@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,9 +35,36 @@ def fetch_new(rt: Runtime, mailbox: str) -> int:
     source = open_source(_mailbox(rt, mailbox))
     try:
         return len(ingest_new_mail(rt.engine, source, rt.settings.outputs_dir,
-                                   numeric_uids=isinstance(source, ImapSource)))
+                                   numeric_uids=isinstance(source, ImapSource),
+                                   on_new=lambda count: start_workers()))
     finally:
         source.close()
+
+
+_warming: threading.Thread | None = None
+_warming_lock = threading.Lock()
+
+
+def start_workers() -> None:
+    """Start the reader and render workers in the background, while new mail is still being
+    fetched and recorded (one core fetches, the other starts them): the first batch would
+    otherwise wait about a second for their start-up with one core idle."""
+    global _warming
+    with _warming_lock:
+        if _warming is None or not _warming.is_alive():
+            _warming = threading.Thread(target=_warm_workers, name="warm-workers", daemon=True)
+            _warming.start()
+
+
+def _warm_workers() -> None:
+    """The reader workers one after the other, then the render worker: started together, they
+    would compete for the CPU with the mail threads' first mails."""
+    try:
+        if not sandbox.inprocess_requested():
+            sandbox.pool().warm()
+        warm_render_pool()
+    except Exception as exc:   # the batch starts what is missing when it needs it
+        log.warning("starting the worker processes ahead of the batch failed: %s", exc)
 
 
 def pending_batches(rt: Runtime) -> list[list[int]]:
@@ -89,11 +117,8 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = MAIL_THREADS)
     try:
         if workers <= 1 or len(groups) <= 1:
             return Counter(outcome for group in groups for outcome in run(group))
-        # Start the worker processes one after the other, before the mail threads ask for them
-        # all at once in the middle of their first mails.
-        if not sandbox.inprocess_requested():
-            sandbox.pool().warm()
-        warm_render_pool()
+        # Start the workers (if fetching did not) before the mail threads ask for them all at once.
+        _warm_workers()
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail") as pool:
             return Counter(outcome for outcomes in pool.map(run, groups) for outcome in outcomes)
     finally:
@@ -108,6 +133,10 @@ def _still_pending(rt: Runtime, mail_id: int) -> bool:
 def release_workers() -> None:
     """After the batches: stop the render and reader worker processes, so that the PDF step's
     LibreOffice processes do not come on top of them (a worker stays under 600 MB)."""
+    with _warming_lock:
+        warming = _warming
+    if warming is not None:
+        warming.join()   # a start-up still under way would leave its workers behind
     close_render_pool()
     sandbox.shutdown()
 

@@ -151,8 +151,10 @@ def recorded_uids(conn, mailbox: str, uidvalidity: int, uids: list[str]) -> set[
 RECORD_CHUNK = 100   # fetched mails recorded per transaction
 
 
-def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids: bool) -> list[int]:
-    """Record every mail in `source` not recorded yet; return the new mail ids."""
+def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids: bool,
+                    on_new=lambda count: None) -> list[int]:
+    """Record every mail in `source` not recorded yet; return the new mail ids. `on_new` hears how
+    many there are before they are fetched."""
     uidvalidity = source.uidvalidity()
     with engine.connect() as conn:
         last = last_recorded_uid(conn, source.name, uidvalidity) if numeric_uids else 0
@@ -160,6 +162,8 @@ def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids:
     with engine.connect() as conn:
         known = recorded_uids(conn, source.name, uidvalidity, candidates)
     new_uids = [u for u in candidates if u not in known]
+    if new_uids:
+        on_new(len(new_uids))
     recorded, fetched = [], []
     for uid, raw in source.fetch(new_uids):
         fingerprint, path = store_raw(raw, outputs_dir)   # the file is there before its row

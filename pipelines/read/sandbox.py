@@ -226,14 +226,22 @@ class WorkerPool:
             self._release(w)
 
     def warm(self, n: int | None = None) -> None:
-        """Start workers ahead of time (e.g. before a batch)."""
-        got = []
-        for _ in range(min(n or self.size, self.size)):
+        """Start workers ahead of time (e.g. before a batch), one after the other, up to `n`.
+        Only starts what is missing: never waits for a worker another thread holds or starts."""
+        wanted = min(n or self.size, self.size)
+        while True:
+            with self.cv:
+                if self.count >= wanted:
+                    return
+                self.count += 1
             try:
-                got.append(self._acquire())
+                w = Worker()
+                self.started += 1
             except Exception:
-                break
-        for w in got:
+                with self.cv:
+                    self.count -= 1
+                    self.cv.notify()
+                return
             self._release(w)
 
     def close(self) -> None:

@@ -105,3 +105,25 @@ def test_inprocess_mode_reads_serially_without_crashing(monkeypatch):
     docs = read_documents([attachment(n, d) for n, d in dossier_files().items()] * 2)
     assert [d.doc_type for d in docs[:4]] == [d.doc_type for d in docs[4:]]
     assert docs[0].facts["blanks_requested"] == 3
+
+
+def test_starting_workers_from_two_threads_at_once_starts_each_once_and_never_waits_on_the_other():
+    """The poll starts the workers in the background while it fetches mail, and the batch asks
+    again when it begins: two warm-ups at once each holding one worker and waiting for the other
+    one hung a whole run."""
+    import threading
+
+    pool = sandbox.WorkerPool(size=2)
+    try:
+        threads = [threading.Thread(target=pool.warm) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert pool.started == 2 and len(pool.idle) == 2
+        pool.warm()
+        assert pool.started == 2
+        assert pool.run("sleep", "0").value == "slept"
+    finally:
+        pool.close()
