@@ -24,6 +24,12 @@ _LEADING = re.compile(
     r"i|ii|iii|iv|v|vi|vii|viii|ix|[0-9]+)\b\s*", re.I)
 _QUALIFIERS = {"skema", "sertifikasi", "kompetensi", "okupasi", "klaster", "kualifikasi", "kkni", "level",
                "jenjang", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"}
+_NOT_CODE_CHARS = re.compile(r"[^0-9A-Z]+")
+_NOT_NAME_CHARS = re.compile(r"[^0-9a-z]+")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+_CODE_LABEL = re.compile(r"^\s*(?:kode\s+skema|kode)\s*[:\-]?", re.I)
+_SCHEME_LABEL = re.compile(r"^\s*(?:skema(?:\s+sertifikasi)?)\s*[:\-–]?\s*", re.I)
+_NOT_LETTER = re.compile(r"[^A-Za-z]")
 # Names with no word in common and a character similarity below this are surely different schemes
 # (above it, one may be a misspelling or misreading of the other).
 UNRELATED_BELOW = 70
@@ -57,11 +63,11 @@ def is_code(text: str) -> bool:
 
 
 def normalise_code(code: str) -> str:
-    return re.sub(r"[^0-9A-Z]+", ".", (code or "").upper()).strip(".")
+    return _NOT_CODE_CHARS.sub(".", (code or "").upper()).strip(".")
 
 
 def normalise_name(name: str) -> str:
-    s = re.sub(r"[^0-9a-z]+", " ", str(name or "").lower())
+    s = _NOT_NAME_CHARS.sub(" ", str(name or "").lower())
     return " ".join(s.split())
 
 
@@ -81,16 +87,16 @@ def parse_scheme(text: str) -> Scheme:
     m = codes[0]
     code = m.group(1)
     rest = (t[:m.start()] + " " + t[m.end():])
-    rest = re.sub(r"\(\s*\)|\[\s*\]", " ", rest)
-    rest = re.sub(r"^\s*(?:kode\s+skema|kode)\s*[:\-]?", " ", rest, flags=re.I)
+    rest = _EMPTY_BRACKETS.sub(" ", rest)
+    rest = _CODE_LABEL.sub(" ", rest)
     name = _tidy_name(rest)
     return Scheme(code, name)
 
 
 def _tidy_name(text: str) -> str:
-    t = re.sub(r"^\s*(?:skema(?:\s+sertifikasi)?)\s*[:\-–]?\s*", "", text, flags=re.I)
+    t = _SCHEME_LABEL.sub("", text)
     t = " ".join(t.replace("(", " ").replace(")", " ").split()).strip(" :;,.-–/|")
-    if len(re.sub(r"[^A-Za-z]", "", t)) < 3:
+    if len(_NOT_LETTER.sub("", t)) < 3:
         return ""
     return t
 
