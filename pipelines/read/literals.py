@@ -17,14 +17,14 @@ from re import _constants as C, _parser   # the stdlib's own parser (Python 3.11
 _ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-@functools.lru_cache(maxsize=16)   # the same text is searched by many patterns in a row
+@functools.lru_cache(maxsize=4)   # the same text is searched by many patterns in a row (few kept: up to 500,000 characters each)
 def fold(text: str) -> str:
     """The text as `Prefiltered` compares it: every character that matches an ASCII letter under
     re.IGNORECASE becomes that letter in lower case."""
     return text.lower() if text.isascii() else text.translate(_ASCII_FOLD).lower()
 
 
-@functools.lru_cache(maxsize=16)   # the facts of one text ask for it several times
+@functools.lru_cache(maxsize=4)   # the facts of one text ask for it several times
 def one_line(text: str) -> str:
     """The text with every run of whitespace a single space: a sentence may wrap anywhere."""
     return " ".join(text.split())
