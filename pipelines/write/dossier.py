@@ -11,7 +11,6 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -88,7 +87,7 @@ def render_dossier_documents(rt, dossier: dict, lsp, facts: dict, specs: list[di
         # One task for all of a dossier's documents (the context crosses once). The worker does not
         # wait for the disk: one worker serves every mail thread, and two fsyncs a dossier kept it
         # busy ~30 ms while the writes of the other threads queued behind; each thread flushes its own.
-        pool.submit(_render_all, jobs, context, False).result()
+        pool.call(_render_all, jobs, context, False)
         sync_files([out for _, out in jobs])
     return [{"kind": spec["kind"], "docx": out, "pdf": None} for spec, (_, out) in zip(specs, jobs)]
 
@@ -98,7 +97,109 @@ def _render_all(jobs: list[tuple[Path, Path]], context: dict, sync: bool = True)
         render_docx(template, context, out, sync=sync)
 
 
-_pool: ProcessPoolExecutor | None = None
+class _RenderWorker:
+    """A spawned process that renders documents, keeping its compiled templates; one call at a
+    time, over a pipe. Spawn, not fork: the mail threads and Prefect's threads must not be forked."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, os.getpid()), name="sertiflow-render")
+        self.process.start()
+        child.close()
+
+    def call(self, fn, *args):
+        self.conn.send((fn, args))
+        ok, value = self.conn.recv()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        self.conn.close()   # the worker ends when its pipe does
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _serve(conn, parent: int) -> None:
+    """The render worker's loop: (fn, args) in, (True, result) or (False, exception) out."""
+    _exit_with_parent(parent)
+    while True:
+        try:
+            fn, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(*args))
+        except Exception as exc:
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception:   # an exception that does not pickle: its text does
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+
+
+class _RenderWorkers:
+    """Up to `size` render workers, started when first needed; one that died is replaced at the
+    next call. Direct pipes rather than a ProcessPoolExecutor, whose call queue, feeder thread
+    and result thread cost the main process ~0.3 ms of CPU a dossier (bench/ingest_profile.py)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.idle: list[_RenderWorker] = []
+        self.started = 0
+        self.turn = threading.Condition()
+
+    def call(self, fn, *args):
+        worker = self._take()
+        try:
+            result = worker.call(fn, *args)
+        except (EOFError, OSError) as exc:   # the worker died (killed, out of memory)
+            self._drop(worker)
+            raise RuntimeError(f"render worker ended: {type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            self._give_back(worker)
+            raise
+        self._give_back(worker)
+        return result
+
+    def _take(self) -> _RenderWorker:
+        with self.turn:
+            while not self.idle and self.started >= self.size:
+                self.turn.wait()
+            if self.idle:
+                return self.idle.pop()
+            self.started += 1
+        try:
+            return _RenderWorker()
+        except BaseException:
+            with self.turn:
+                self.started -= 1
+                self.turn.notify()
+            raise
+
+    def _give_back(self, worker: _RenderWorker) -> None:
+        with self.turn:
+            self.idle.append(worker)
+            self.turn.notify()
+
+    def _drop(self, worker: _RenderWorker) -> None:
+        worker.process.kill()
+        worker.close()
+        with self.turn:
+            self.started -= 1
+            self.turn.notify()
+
+    def close(self) -> None:
+        with self.turn:
+            idle, self.idle = self.idle, []
+        for worker in idle:
+            worker.close()
+
+
+_pool: _RenderWorkers | None = None
 _pool_lock = threading.Lock()
 
 
@@ -111,7 +212,7 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _render_pool() -> ProcessPoolExecutor | None:
+def _render_pool() -> _RenderWorkers | None:
     """Rendering a DOCX from a compiled template is ~7 ms of pure Python: with several mails
     in flight it runs in one worker process beside the main one (the GIL), so both cores
     work. One, not one per core: each costs ~70 MB and a worker must stay under 600 MB."""
@@ -120,11 +221,8 @@ def _render_pool() -> ProcessPoolExecutor | None:
         return None
     with _pool_lock:
         if _pool is None:
-            workers = int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or 1)
-            # spawn, not fork: the mail threads and Prefect's threads must not be forked.
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
-            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+            _pool = _RenderWorkers(int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or 1))
+            atexit.register(_pool.close)
         return _pool
 
 
@@ -132,7 +230,7 @@ def warm_render_pool() -> None:
     """Start the render worker now (see poll.process_batch) rather than at the first document."""
     pool = _render_pool()
     if pool is not None:
-        pool.submit(os.getpid).result()
+        pool.call(os.getpid)
 
 
 def close_render_pool() -> None:
@@ -141,7 +239,7 @@ def close_render_pool() -> None:
     global _pool
     with _pool_lock:
         if _pool is not None:
-            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool.close()
             _pool = None
 
 

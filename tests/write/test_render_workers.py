@@ -1,0 +1,66 @@
+"""The render worker process the mail path renders documents in: what it renders, its
+errors reaching the caller, a worker that died replaced, none left after the pass."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from pipelines.write import dossier as writing
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    monkeypatch.delenv("SERTIFLOW_RENDER_WORKERS", raising=False)
+    writing.close_render_pool()
+    yield writing._render_pool()
+    writing.close_render_pool()
+
+
+def _fail(text: str):
+    raise ValueError(text)
+
+
+def test_the_worker_is_another_process_that_stays_for_the_next_document(workers):
+    first = workers.call(os.getpid)
+    assert first != os.getpid()
+    assert workers.call(os.getpid) == first
+
+
+def test_a_failing_render_raises_in_the_caller_and_the_worker_goes_on(workers):
+    pid = workers.call(os.getpid)
+    with pytest.raises(ValueError, match="templat rusak"):
+        workers.call(_fail, "templat rusak")
+    assert workers.call(os.getpid) == pid
+
+
+def test_a_worker_that_died_fails_its_document_and_is_replaced(workers):
+    pid = workers.call(os.getpid)
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match="render worker ended"):
+        workers.call(os.getpid)
+    replacement = workers.call(os.getpid)
+    assert replacement not in (pid, os.getpid())
+
+
+def test_closing_the_pool_ends_its_worker(workers):
+    pid = workers.call(os.getpid)
+    writing.close_render_pool()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)   # gone and reaped, not a zombie
+
+
+def test_rendered_in_the_worker_as_in_this_process(tmp_path, workers):
+    from docx import Document as Docx
+
+    template = tmp_path / "t.docx"
+    page = Docx()
+    page.add_paragraph("Nomor berkas {{ dossier.number }} untuk {{ lsp_name }}")
+    page.save(template)
+    context = {"dossier": {"number": "BLK-2026-000001"}, "lsp_name": "LSP Teknologi Digital Nusantara"}
+    here, there = tmp_path / "here.docx", tmp_path / "there.docx"
+    writing._render_all([(template, here)], context)
+    workers.call(writing._render_all, [(template, there)], context, False)
+    text = ["\n".join(p.text for p in Docx(path).paragraphs) for path in (here, there)]
+    assert text[0] == text[1] == "Nomor berkas BLK-2026-000001 untuk LSP Teknologi Digital Nusantara"
