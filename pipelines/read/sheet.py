@@ -85,20 +85,31 @@ def match_header(text) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _match_normalised(t: str) -> str | None:
-    for fieldname, words in header_aliases().items():
-        if t in words:
-            return fieldname
+    exact = _field_of_alias().get(t)
+    if exact:
+        return exact
     best: tuple[int, str] | None = None
-    for size, fieldname, pattern in _alias_patterns():
-        if (best is None or size > best[0]) and pattern.search(t):
+    for size, fieldname, alias, pattern in _alias_patterns():
+        # the substring test first: a whole-word match needs the alias in the text at all
+        if (best is None or size > best[0]) and alias in t and pattern.search(t):
             best = (size, fieldname)
     return best[1] if best else None
 
 
 @functools.lru_cache(maxsize=1)
-def _alias_patterns() -> list[tuple[int, str, re.Pattern]]:
+def _field_of_alias() -> dict[str, str]:
+    """Each alias and the first field (in header_aliases.yaml's order) that lists it."""
+    out: dict[str, str] = {}
+    for fieldname, words in header_aliases().items():
+        for w in words:
+            out.setdefault(w, fieldname)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _alias_patterns() -> list[tuple[int, str, str, re.Pattern]]:
     """Every alias of four characters or more as a whole-word pattern, compiled once."""
-    return [(len(w), fieldname, re.compile(rf"(?:^| ){re.escape(w)}(?: |$)"))
+    return [(len(w), fieldname, w, re.compile(rf"(?:^| ){re.escape(w)}(?: |$)"))
             for fieldname, words in header_aliases().items() for w in words if len(w) >= 4]
 
 

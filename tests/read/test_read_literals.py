@@ -1,4 +1,5 @@
-"""The readers' fast paths find exactly what the plain regular expressions find.
+"""The readers' fast paths find exactly what the plain regular expressions find (and a header
+cell's field is what the plain alias scan finds).
 
 Recognition and fact patterns skip texts that lack a word every match needs (literals.py), and a
 few fact patterns were rewritten so the regex engine scans faster. These tests compare, match by
@@ -137,3 +138,32 @@ def test_recognition_is_the_plain_search(texts):
 
     for text in texts:
         assert {k: v for k, v in recognise.recognise(text, "").scores.items()} == plain(text, "")
+
+
+def test_header_cell_matching_is_the_plain_scan():
+    """A header cell's field, found through the alias dictionary and substring tests, is what the
+    plain scan (exact alias in yaml order, else the longest whole-word alias) finds."""
+    from pipelines.read import sheet
+
+    def plain(t: str):
+        for fieldname, words in sheet.header_aliases().items():
+            if t in words:
+                return fieldname
+        best = None
+        for fieldname, words in sheet.header_aliases().items():
+            for w in words:
+                if len(w) >= 4 and (best is None or len(w) > best[0]) and re.search(rf"(?:^| ){re.escape(w)}(?: |$)", t):
+                    best = (len(w), fieldname)
+        return best[1] if best else None
+
+    aliases = [w for words in sheet.header_aliases().values() for w in words]
+    cells = set(aliases)
+    for w in aliases:
+        cells |= {f"no {w}", f"{w} peserta", f"{w}x", f"x{w}", w[:-1], w[1:], f"{w} {w}", w.replace(" ", "")}
+        for v in aliases[:20]:
+            cells |= {f"{w} {v}", f"{v} dan {w}"}
+    for raw in ("Nama Lengkap", "NIK (16 digit)", "Rekomendasi (K/BK)", "Tanggal Asesmen", "Data Asesi", "No.",
+                "Tempat, Tgl Lahir", "Nyoman Pratama", "6103370804753687", "Jenis Kelamin (L/P)", "Keterangan"):
+        cells.add(sheet._norm(raw))
+    cells = sorted(c for c in cells if c)
+    assert [sheet._match_normalised.__wrapped__(c) for c in cells] == [plain(c) for c in cells]
