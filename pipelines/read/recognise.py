@@ -49,9 +49,10 @@ def name_words_in(filename: str, words) -> list[str]:
 def filename_hint(filename: str) -> str:
     name = filename.lower().replace("_", " _").replace("-", " -")
     name = " " + name
+    words = name.split()
     best, hits = "", 0
     for doc_type, spec in rules()["doc_types"].items():
-        n = sum(1 for w in spec.get("filename", []) if w.lower() in name or w.lower().strip() in name.split())
+        n = sum(1 for w in spec.get("filename", []) if w.lower() in name or w.lower().strip() in words)
         if n > hits:
             best, hits = doc_type, n
     return best
