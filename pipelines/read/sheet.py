@@ -403,11 +403,12 @@ def split_scheme(text: str) -> tuple[str, str]:
     if not m:
         return "", text
     name = (text[:m.start()] + " " + text[m.end():]).strip()
-    name = re.sub(r"\(\s*\)", "", name)
+    name = _EMPTY_PARENTHESES.sub("", name)
     name = " ".join(name.strip(" -–—:|/,()").split())
     return m.group(0), name
 
 
+_EMPTY_PARENTHESES = re.compile(r"\(\s*\)")
 _TWO_DIGIT_DMY = re.compile(r"\b(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{2})\b(?!\s*[-/.]?\d)")
 
 
