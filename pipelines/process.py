@@ -71,6 +71,11 @@ _EARLIER_DOCUMENTS = (select(db.documents).where(db.documents.c.dossier_id == bi
                                                  db.documents.c.mail_id != bindparam("mail_id"))
                       .order_by(db.documents.c.id))
 _INSERT_PARTICIPANTS = insert(db.participants)
+# The dossier a reply's references lead to: a mail we sent, else a mail we received.
+_REPLIED_FROM = select(db.outbox.c.dossier_id).where(
+    db.outbox.c.message_id.in_(bindparam("refs", expanding=True)), db.outbox.c.dossier_id.is_not(None))
+_MAIL_OF_THREAD = select(db.mails.c.dossier_id).where(
+    db.mails.c.message_id.in_(bindparam("refs", expanding=True)), db.mails.c.dossier_id.is_not(None))
 # A sender's dossiers of a kind with their letter numbers: those whose number normalises to one
 # of `keys` (request_letters, by index); every one of them for an empty key (a number such as
 # "-" that normalises to nothing matches the dossiers without one).
@@ -209,17 +214,15 @@ def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
     """The dossier a reply belongs to: by In-Reply-To/References, else by [NUMBER] in the
     subject when the sender is the dossier's own sender."""
     refs = [r for r in [content.in_reply_to, *content.references] if r]
+    match = DOSSIER_NUMBER.search(content.subject or "")
+    if not refs and not match:   # a new conversation, the usual request: nothing to look up
+        return None
     with rt.engine.connect() as conn:
         if refs:
-            hit = conn.execute(select(db.outbox.c.dossier_id).where(
-                db.outbox.c.message_id.in_(refs), db.outbox.c.dossier_id.is_not(None))).scalar()
+            hit = (conn.execute(_REPLIED_FROM, {"refs": refs}).scalar()
+                   or conn.execute(_MAIL_OF_THREAD, {"refs": refs}).scalar())
             if hit:
                 return hit
-            hit = conn.execute(select(db.mails.c.dossier_id).where(
-                db.mails.c.message_id.in_(refs), db.mails.c.dossier_id.is_not(None))).scalar()
-            if hit:
-                return hit
-        match = DOSSIER_NUMBER.search(content.subject or "")
         if match:
             dossier = db.dossier_by_number(conn, match.group(1))
             if dossier and dossier["sender"].lower() == (content.from_addr or "").lower():
@@ -348,16 +351,22 @@ def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
     the files are saved): the desk shows every file under its checklist item. Rows saved before
     the type was stored get it the next time their case is checked or its page is opened
     (applications.doctypes); unchanged rows are not written."""
-    conn.execute(db.dialect_insert(conn, db.document_types_recorded).values(dossier_id=dossier_id)
-                 .on_conflict_do_nothing())
+    conn.execute(db.built_for(conn, _mark_types_recorded), {"dossier_id": dossier_id})
     wanted = {(d.sha256, d.filename): d for d in documents}
-    stored = conn.execute(select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
-                                 db.documents.c.doc_type).where(db.documents.c.dossier_id == dossier_id))
+    stored = conn.execute(_STORED_TYPES, {"dossier_id": dossier_id})
     for row in stored.all():   # one read, and a write only for a row whose type changed
         d = wanted.get((row.sha256, row.filename))
         if d is not None and row.doc_type != d.doc_type:
             conn.execute(update(db.documents).where(db.documents.c.id == row.id)
                          .values(doc_type=d.doc_type, evidence=d.evidence))
+
+
+_STORED_TYPES = select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
+                       db.documents.c.doc_type).where(db.documents.c.dossier_id == bindparam("dossier_id"))
+
+
+def _mark_types_recorded(dialect: str):
+    return db.insert_in(dialect, db.document_types_recorded).on_conflict_do_nothing()
 
 
 def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:

@@ -39,17 +39,30 @@ class MailGroup:
     raw_paths: dict[int, str] = field(default_factory=dict)   # mail id -> its kept raw mail (read ahead)
 
 
-def _references(raw_path: str) -> list[str]:
+_KNOWN_REFERENCES: dict[str, tuple[str, ...]] = {}   # raw path -> its references
+_KNOWN_MAX = 20_000
+
+
+def _references(raw_path: str) -> tuple[str, ...]:
+    """The Message-IDs a kept mail refers to. A pass groups its mail twice (into batches, then
+    each batch): the second time they come from memory, as a kept mail never changes (its path
+    is its sha256)."""
+    known = _KNOWN_REFERENCES.get(raw_path)
+    if known is not None:
+        return known
     try:
         with open(raw_path, "rb") as fh:
             head = fh.read(HEADER_BYTES)
         headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(head))
     except (OSError, ValueError):
-        return []
+        return ()
     refs = []
     for name in ("In-Reply-To", "References"):
         for value in headers.get_all(name) or []:
             refs.extend(tok for tok in str(value).split() if tok.startswith("<") and tok.endswith(">"))
+    if len(_KNOWN_REFERENCES) >= _KNOWN_MAX:
+        _KNOWN_REFERENCES.clear()
+    _KNOWN_REFERENCES[raw_path] = refs = tuple(refs)
     return refs
 
 
