@@ -99,8 +99,8 @@ class TreePeak:
 
     def _note_cpu(self, tree) -> None:
         for pid, _, cmd in tree:
-            try:
-                self.cpu[pid] = (self._cpu_seconds(pid), cmd)
+            try:   # an exited process (a zombie until reaped) has no command line: keep the last one
+                self.cpu[pid] = (self._cpu_seconds(pid), cmd or self.cpu.get(pid, (0, ""))[1])
             except (OSError, IndexError, ValueError):
                 pass
 
@@ -110,7 +110,9 @@ class TreePeak:
         for pid, (seconds, cmd) in self.cpu.items():
             role = ("Prefect API" if "uvicorn" in cmd or "prefect.server" in cmd else
                     "pipeline" if pid == os.getpid() else
-                    "LibreOffice" if "soffice" in cmd else "workers (readers, renderer)")
+                    "LibreOffice" if "soffice" in cmd else
+                    "readers" if "pipelines.read.worker" in cmd else
+                    "renderer" if "multiprocessing" in cmd else "other")
             roles[role] = roles.get(role, 0.0) + seconds - start.get(pid, 0.0)
         return roles
 
