@@ -165,19 +165,22 @@ def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids:
     if new_uids:
         on_new(len(new_uids))
     recorded, fetched = [], []
-    for uid, raw in source.fetch(new_uids):
-        fingerprint, path = store_raw(raw, outputs_dir)   # the file is there before its row
-        message_id, from_addr, subject, sent_at = _header_facts(raw)
-        fetched.append(dict(
-            mailbox=source.name, uidvalidity=uidvalidity, uid=uid,
-            message_id=message_id or f"<{fingerprint}@sertiflow.invalid>",
-            fingerprint=fingerprint, raw_path=str(path), from_addr=from_addr,
-            subject=subject, received_at=sent_at or db.now(), state="received", attempts=0))
-        if len(fetched) >= RECORD_CHUNK:
+    try:
+        for uid, raw in source.fetch(new_uids):
+            fingerprint, path = store_raw(raw, outputs_dir)   # the file is there before its row
+            message_id, from_addr, subject, sent_at = _header_facts(raw)
+            fetched.append(dict(
+                mailbox=source.name, uidvalidity=uidvalidity, uid=uid,
+                message_id=message_id or f"<{fingerprint}@sertiflow.invalid>",
+                fingerprint=fingerprint, raw_path=str(path), from_addr=from_addr,
+                subject=subject, received_at=sent_at or db.now(), state="received", attempts=0))
+            if len(fetched) >= RECORD_CHUNK:
+                chunk, fetched = fetched, []
+                recorded += _record(engine, chunk)
+    finally:
+        # Also when the mailbox fails half-way: what was fetched is recorded, not fetched again.
+        if fetched:
             recorded += _record(engine, fetched)
-            fetched = []
-    if fetched:
-        recorded += _record(engine, fetched)
     return recorded
 
 

@@ -36,3 +36,18 @@ def test_recorded_header_facts_are_read_from_the_header_block():
     assert message_id.startswith("<") and from_addr == "admin@lsp-tdn.example.id"
     assert subject == "Permohonan Blanko Sertifikat — Gelombang II " * 3
     assert len(header_block(CRLF)) < len(CRLF) // 10
+
+
+def test_the_header_block_ends_at_the_first_empty_line_of_either_kind():
+    """Against the plain definition (the earliest CRLF CRLF or LF LF), on every short mix of the
+    bytes that matter."""
+    import itertools
+
+    def earliest(raw: bytes) -> bytes:
+        ends = [at + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (at := raw.find(mark)) >= 0]
+        return raw[:min(ends)] if ends else raw
+
+    for length in range(9):
+        for parts in itertools.product((b"\r", b"\n", b"a"), repeat=length):
+            raw = b"".join(parts)
+            assert header_block(raw) == earliest(raw), raw

@@ -75,3 +75,37 @@ def test_a_poller_that_loses_some_mails_records_the_others(tmp_path, mailbox, sm
         assert ingest.ingest_new_mail(rt.engine, again, rt.settings.outputs_dir, numeric_uids=True) == []
     finally:
         again.close()
+
+
+def test_mail_fetched_before_the_mailbox_failed_is_recorded(tmp_path, mailbox, smtp_server, monkeypatch):
+    from pipelines.mail.sources import SourceError
+
+    for i in range(9):
+        mailbox.append(request(letter_number=f"{i + 1:03d}/LSP/X/2026", message_id=f"<cut-{i}@lsp.example.id>"))
+    config = tmp_path / "sertiflow.yaml"
+    config.write_text(yaml.safe_dump(office_settings(tmp_path / "out", mailbox, smtp_server)))
+    rt = Runtime.load(config)
+    monkeypatch.setattr(ingest, "RECORD_CHUNK", 5)
+    source = open_source(rt.settings.mailboxes[0])
+    fetch = source.fetch
+
+    def connection_lost_after_seven(uids):
+        for count, item in enumerate(fetch(uids)):
+            if count == 7:
+                raise SourceError("connection lost")
+            yield item
+
+    source.fetch = connection_lost_after_seven
+    try:
+        with pytest.raises(SourceError):
+            ingest.ingest_new_mail(rt.engine, source, rt.settings.outputs_dir, numeric_uids=True)
+    finally:
+        source.close()
+    with rt.engine.connect() as conn:
+        recorded = conn.execute(select(db.mails.c.message_id).order_by(db.mails.c.id)).scalars().all()
+    assert recorded == [f"<cut-{i}@lsp.example.id>" for i in range(7)]
+    again = open_source(rt.settings.mailboxes[0])
+    try:   # the next poll fetches only the two it did not get
+        assert len(ingest.ingest_new_mail(rt.engine, again, rt.settings.outputs_dir, numeric_uids=True)) == 2
+    finally:
+        again.close()
