@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
+from pipelines.workers import ProcessPool
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 90.0
@@ -177,79 +178,24 @@ class Worker:
             return Outcome("error", detail=str(msg[1]), seconds=elapsed)
 
 
-class WorkerPool:
-    """Up to `size` workers, started when first needed, replaced when they die."""
+class WorkerPool(ProcessPool):
+    """Up to `size` reader workers (default: one per core), started when first needed, replaced
+    when they die."""
 
     def __init__(self, size: int | None = None) -> None:
-        self.size = max(1, size or int(os.environ.get("SERTIFLOW_READ_WORKERS", 0)) or (os.cpu_count() or 2))
-        self.idle: list[Worker] = []
-        self.count = 0
-        self.cv = threading.Condition()
+        super().__init__(max(1, size or int(os.environ.get("SERTIFLOW_READ_WORKERS", 0)) or (os.cpu_count() or 2)),
+                         start=Worker)
         self.pid = os.getpid()
-        self.started = 0  # workers started over the pool's life (for measurements)
-
-    def _acquire(self) -> Worker:
-        with self.cv:
-            while True:
-                if self.idle:
-                    return self.idle.pop()
-                if self.count < self.size:
-                    self.count += 1
-                    break
-                self.cv.wait()
-        try:
-            w = Worker()
-            self.started += 1
-            return w
-        except Exception:
-            with self.cv:
-                self.count -= 1
-                self.cv.notify()
-            raise
-
-    def _release(self, w: Worker) -> None:
-        with self.cv:
-            if w.alive:
-                self.idle.append(w)
-            else:
-                self.count -= 1
-            self.cv.notify()
 
     def run(self, task: str, payload, limits: ReadLimits = DEFAULT_LIMITS) -> Outcome:
         try:
-            w = self._acquire()
+            w = self.acquire()
         except Exception as exc:
             return Outcome("unavailable", detail=str(exc)[:500])
         try:
             return w.run(task, payload, limits)
         finally:
-            self._release(w)
-
-    def warm(self, n: int | None = None) -> None:
-        """Start workers ahead of time (e.g. before a batch), one after the other, up to `n`.
-        Only starts what is missing: never waits for a worker another thread holds or starts."""
-        wanted = min(n or self.size, self.size)
-        while True:
-            with self.cv:
-                if self.count >= wanted:
-                    return
-                self.count += 1
-            try:
-                w = Worker()
-                self.started += 1
-            except Exception:
-                with self.cv:
-                    self.count -= 1
-                    self.cv.notify()
-                return
-            self._release(w)
-
-    def close(self) -> None:
-        with self.cv:
-            idle, self.idle = self.idle, []
-            self.count -= len(idle)
-        for w in idle:
-            w.kill()
+            self.release(w)
 
 
 _pool: WorkerPool | None = None

@@ -209,6 +209,7 @@ def _fsync(path) -> None:
 
 
 _syncers: dict[int, ThreadPoolExecutor] = {}   # by process: a forked child has no threads of its parent's
+_syncers_lock = threading.Lock()
 
 
 def _syncing() -> ThreadPoolExecutor:
@@ -217,9 +218,6 @@ def _syncing() -> ThreadPoolExecutor:
         if pid not in _syncers:
             _syncers[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
         return _syncers[pid]
-
-
-_syncers_lock = threading.Lock()
 
 
 def _remove_stale_temporaries(out_path: Path, older_than: float) -> None:

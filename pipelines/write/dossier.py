@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from pipelines import db
 
 from pipelines.calendar import local_date
+from pipelines.workers import ProcessPool
 from pipelines.write.conversions import (claim_conversions, clean_after_killed_runs, owned_temp_prefix,
                                          release_conversions)
 from pipelines.write.docx import render_docx, sync_files
@@ -107,6 +108,7 @@ class _RenderWorker:
         self.process = context.Process(target=_serve, args=(child, os.getpid()), name="sertiflow-render")
         self.process.start()
         child.close()
+        self.alive = True
 
     def call(self, fn, *args):
         self.conn.send((fn, args))
@@ -115,8 +117,10 @@ class _RenderWorker:
             raise value
         return value
 
-    def close(self) -> None:
-        self.conn.close()   # the worker ends when its pipe does
+    def kill(self) -> None:
+        """End the process (reaped, not left a zombie)."""
+        self.alive = False
+        self.conn.close()   # an idle worker ends when its pipe does
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
@@ -141,62 +145,22 @@ def _serve(conn, parent: int) -> None:
             conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
 
 
-class _RenderWorkers:
+class _RenderWorkers(ProcessPool):
     """Up to `size` render workers, started when first needed; one that died is replaced at the
     next call. Direct pipes rather than a ProcessPoolExecutor, whose call queue, feeder thread
     and result thread cost the main process ~0.3 ms of CPU a dossier (bench/ingest_profile.py)."""
 
     def __init__(self, size: int):
-        self.size = size
-        self.idle: list[_RenderWorker] = []
-        self.started = 0
-        self.turn = threading.Condition()
+        super().__init__(size, start=_RenderWorker)
 
     def call(self, fn, *args):
-        worker = self._take()
-        try:
-            result = worker.call(fn, *args)
-        except (EOFError, OSError) as exc:   # the worker died (killed, out of memory)
-            self._drop(worker)
-            raise RuntimeError(f"render worker ended: {type(exc).__name__}: {exc}") from exc
-        except BaseException:
-            self._give_back(worker)
-            raise
-        self._give_back(worker)
-        return result
-
-    def _take(self) -> _RenderWorker:
-        with self.turn:
-            while not self.idle and self.started >= self.size:
-                self.turn.wait()
-            if self.idle:
-                return self.idle.pop()
-            self.started += 1
-        try:
-            return _RenderWorker()
-        except BaseException:
-            with self.turn:
-                self.started -= 1
-                self.turn.notify()
-            raise
-
-    def _give_back(self, worker: _RenderWorker) -> None:
-        with self.turn:
-            self.idle.append(worker)
-            self.turn.notify()
-
-    def _drop(self, worker: _RenderWorker) -> None:
-        worker.process.kill()
-        worker.close()
-        with self.turn:
-            self.started -= 1
-            self.turn.notify()
-
-    def close(self) -> None:
-        with self.turn:
-            idle, self.idle = self.idle, []
-        for worker in idle:
-            worker.close()
+        with self.holding() as worker:
+            try:
+                return worker.call(fn, *args)
+            except (EOFError, OSError) as exc:   # the worker died (killed, out of memory)
+                worker.process.kill()
+                worker.kill()
+                raise RuntimeError(f"render worker ended: {type(exc).__name__}: {exc}") from exc
 
 
 _pool: _RenderWorkers | None = None
