@@ -12,7 +12,6 @@
 
 typedef struct { float left, top, right, bottom; } rect_f;
 
-typedef int (*count_chars_f)(void *);
 typedef int (*get_text_f)(void *, int, int, unsigned short *);
 typedef unsigned int (*get_unicode_f)(void *, int);
 typedef int (*char_flag_f)(void *, int);
@@ -21,7 +20,6 @@ typedef double (*font_size_f)(void *, int);
 typedef float (*char_angle_f)(void *, int);
 
 typedef struct {
-    count_chars_f count_chars;
     get_text_f get_text;
     get_unicode_f get_unicode;
     char_flag_f is_hyphen;
@@ -36,17 +34,14 @@ static int special(unsigned int code) {
         || code == 0xFFFD || code == 0xFFFE;
 }
 
-/* Writes up to `capacity` characters: boxes[4 * k ..] = top, x0, x1, bottom (top-down, pdfminer's
-   box: from the descent up one font size) and codes[k] = the code point. Returns how many, -1
-   when unsure (a character outside the Latin scripts, unmapped, turned, or without a box), -2
-   when `capacity` is too small or memory ran out. */
-int sertiflow_page_chars(void *textpage, double height, int upright, const pdfium_calls *pdfium,
-                         double *boxes, uint32_t *codes, int capacity) {
-    int count = pdfium->count_chars(textpage);
+/* The page's `count` characters (FPDFText_CountChars), those kept written to boxes[4 * k ..] =
+   top, x0, x1, bottom (top-down, pdfminer's box: from the descent up one font size) and
+   codes[k] = the code point. Returns how many, -1 when unsure (a character outside the Latin
+   scripts, unmapped, turned, or without a box), -2 when memory ran out. */
+int sertiflow_page_chars(void *textpage, int count, double height, int upright, const pdfium_calls *pdfium,
+                         double *boxes, uint32_t *codes) {
     if (count <= 0)
         return 0;
-    if (count > capacity)
-        return -2;
     unsigned short *units = malloc(sizeof(unsigned short) * ((size_t)count + 1));
     if (!units)
         return -2;

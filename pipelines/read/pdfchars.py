@@ -21,13 +21,13 @@ from pathlib import Path
 SOURCE = Path(__file__).with_name("pdfchars.c")
 log = logging.getLogger(__name__)
 
-UNSURE, TOO_MANY = -1, -2
+UNSURE, OUT_OF_MEMORY = -1, -2
 
 
 class _Calls(ctypes.Structure):
     """The pdfium functions the C loop calls, in pdfchars.c's `pdfium_calls` order."""
     _fields_ = [(name, ctypes.c_void_p) for name in (
-        "count_chars", "get_text", "get_unicode", "is_hyphen", "is_generated", "loose_box",
+        "get_text", "get_unicode", "is_hyphen", "is_generated", "loose_box",
         "font_size", "angle")]
 
 
@@ -37,7 +37,8 @@ def library_path() -> Path:
 
 
 def build(compiler: str | None = None) -> Path:
-    """Compile pdfchars.c (atomically: concurrent builds each rename a whole file)."""
+    """Compile pdfchars.c (atomically: concurrent builds each rename a whole file); builds of
+    earlier sources are removed (a process that loaded one keeps it)."""
     target = library_path()
     compiler = compiler or os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not compiler:
@@ -48,6 +49,9 @@ def build(compiler: str | None = None) -> Path:
         subprocess.run([compiler, "-O2", "-std=c99", "-shared", "-fPIC", "-o", tmp, str(SOURCE)],
                        check=True, capture_output=True, text=True, timeout=120)
         os.replace(tmp, target)
+        for old in target.parent.glob("_pdfchars_*.so"):   # builds of earlier sources
+            if old != target:
+                old.unlink(missing_ok=True)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -65,13 +69,12 @@ def _library():
         import pypdfium2.raw as pdfium_c
 
         lib = ctypes.CDLL(str(path))
-        lib.sertiflow_page_chars.argtypes = (ctypes.c_void_p, ctypes.c_double, ctypes.c_int,
-                                             ctypes.POINTER(_Calls), ctypes.c_void_p, ctypes.c_void_p,
-                                             ctypes.c_int)
+        lib.sertiflow_page_chars.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_int,
+                                             ctypes.POINTER(_Calls), ctypes.c_void_p, ctypes.c_void_p)
         lib.sertiflow_words.argtypes = (ctypes.c_int,) + (ctypes.c_void_p,) * 5
         address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
         calls = _Calls(*(address(getattr(pdfium_c, name)) for name in (
-            "FPDFText_CountChars", "FPDFText_GetText", "FPDFText_GetUnicode", "FPDFText_IsHyphen",
+            "FPDFText_GetText", "FPDFText_GetUnicode", "FPDFText_IsHyphen",
             "FPDFText_IsGenerated", "FPDFText_GetLooseCharBox", "FPDFText_GetFontSize",
             "FPDFText_GetCharAngle")))
         return lib, calls
@@ -89,8 +92,8 @@ def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[d
     Needs `available()`."""
     lib, calls = _library()
     boxes, codes = (ctypes.c_double * (4 * max(count, 1)))(), (ctypes.c_uint32 * max(count, 1))()
-    kept = lib.sertiflow_page_chars(textpage_raw, height, int(upright), ctypes.byref(calls), boxes, codes, count)
-    if kept == TOO_MANY:
+    kept = lib.sertiflow_page_chars(textpage_raw, count, height, int(upright), ctypes.byref(calls), boxes, codes)
+    if kept == OUT_OF_MEMORY:
         raise MemoryError("pdfchars: no room for the page's characters")
     return None if kept == UNSURE else group_words(boxes, codes, kept)
 
