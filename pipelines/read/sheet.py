@@ -116,14 +116,9 @@ def _alias_patterns() -> list[tuple[int, str, str, re.Pattern]]:
 def _empty(v) -> bool:
     if v is None:
         return True
-    kind = type(v)   # the common cells first (called for every cell of every row)
-    if kind is str:
+    if isinstance(v, str):
         return not v.strip()
-    if kind is float:
-        return math.isnan(v)
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    return isinstance(v, str) and not v.strip()
+    return isinstance(v, float) and math.isnan(v)
 
 
 def _text(v) -> str:
