@@ -102,6 +102,14 @@ _DELETE_FINDINGS = delete(db.findings).where(db.findings.c.dossier_id == bindpar
 _INSERT_FINDINGS = insert(db.findings)
 
 
+_STORED_TYPES = select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
+                       db.documents.c.doc_type).where(db.documents.c.dossier_id == bindparam("dossier_id"))
+
+
+def _mark_types_recorded(dialect: str):
+    return db.insert_in(dialect, db.document_types_recorded).on_conflict_do_nothing()
+
+
 def _insert_documents(dialect: str):
     # uq_document_mail_position skips the rows a rerun recorded; only new ones come back
     return (db.insert_in(dialect, db.documents).on_conflict_do_nothing(index_elements=["mail_id", "position"])
@@ -359,14 +367,6 @@ def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
         if d is not None and row.doc_type != d.doc_type:
             conn.execute(update(db.documents).where(db.documents.c.id == row.id)
                          .values(doc_type=d.doc_type, evidence=d.evidence))
-
-
-_STORED_TYPES = select(db.documents.c.id, db.documents.c.sha256, db.documents.c.filename,
-                       db.documents.c.doc_type).where(db.documents.c.dossier_id == bindparam("dossier_id"))
-
-
-def _mark_types_recorded(dialect: str):
-    return db.insert_in(dialect, db.document_types_recorded).on_conflict_do_nothing()
 
 
 def _earlier_documents(rt: Runtime, dossier_id: int, mail_id: int) -> list[Document]:
