@@ -1,10 +1,11 @@
 """Where the CPU of one ingest pass goes: N generated blank requests in a real Dovecot through
 `poll.run_once` (no Prefect), printing CPU milliseconds per mail of this process and of its
-worker processes. With --profile everything runs on one thread in this process (readers and
-renderer in-process) under cProfile, and the top functions are printed; the profile is saved
-to /tmp/ingest.prof for `python -m pstats`.
+worker processes. With --inline everything runs on one thread in this process (readers and
+renderer in-process): the CPU of the whole work a mail, without threads, pipes or contention,
+the steadiest figure to compare two versions by. --profile is --inline under cProfile, printing
+the top functions and saving the profile to /tmp/ingest.prof for `python -m pstats`.
 
-    .venv/bin/python bench/ingest_profile.py [N] [--profile]     (default 300)
+    .venv/bin/python bench/ingest_profile.py [N] [--inline | --profile]     (default 300)
 """
 from __future__ import annotations
 
@@ -52,11 +53,12 @@ def cpu_seconds(who) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def main(n: int, profile: bool) -> None:
+def main(n: int, profile: bool, inline: bool = False) -> None:
     from bench.ingest import generate, write_config
     from tests.servers import DovecotServer
 
-    if profile:
+    inline = inline or profile
+    if inline:
         os.environ["SERTIFLOW_READ_INPROCESS"] = "1"
         os.environ["SERTIFLOW_RENDER_WORKERS"] = "0"
     raws = generate(n)
@@ -68,7 +70,7 @@ def main(n: int, profile: bool) -> None:
         from pipelines import poll
         from pipelines.runtime import Runtime
 
-        if profile:
+        if inline:
             poll.MAIL_THREADS = 1
             poll.ThreadPoolExecutor = pipelines.read.ThreadPoolExecutor = InlineExecutor
         rt = Runtime.load(str(config))
@@ -85,7 +87,8 @@ def main(n: int, profile: bool) -> None:
         children = cpu_seconds(resource.RUSAGE_CHILDREN) - children
         print(f"{result['outcomes']}: {wall:.1f} s, {n / wall:.1f} mails/s; CPU a mail: this process "
               f"{own / n * 1000:.1f} ms, workers {children / n * 1000:.1f} ms"
-              + (" (everything in this process, under cProfile)" if profile else ""))
+              + (" (everything on one thread of this process" + (", under cProfile)" if profile else ")")
+                 if inline else ""))
         if profile:
             profiler.dump_stats("/tmp/ingest.prof")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"pipelines/", 60)
@@ -93,4 +96,4 @@ def main(n: int, profile: bool) -> None:
 
 if __name__ == "__main__":
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
-    main(int(numbers[0]) if numbers else 300, profile="--profile" in sys.argv)
+    main(int(numbers[0]) if numbers else 300, profile="--profile" in sys.argv, inline="--inline" in sys.argv)
