@@ -24,7 +24,7 @@ _GAP = 7.0                  # points between words that separate two pieces of o
 _X_TOLERANCE, _Y_TOLERANCE = 1.5, 3   # pdfplumber's word grouping
 
 
-@dataclass
+@dataclass(slots=True)   # built a few hundred times a page
 class _Piece:
     x0: float
     x1: float
@@ -32,7 +32,7 @@ class _Piece:
     starts: list[float] = field(default_factory=list)   # x of each word
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     top: float
     bottom: float
@@ -196,9 +196,9 @@ def _code_points(raw, count: int, pdfium_c) -> list[int]:
     return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
 
 
-def _words(chars: list[tuple]) -> list[dict]:
+def _words(chars: list[tuple]) -> list[tuple]:
     """pdfplumber's word grouping (WordExtractor with x_tolerance 1.5, y_tolerance 3, upright text,
-    blank characters ending words), on tuples: lines are clusters of `top` within the tolerance of
+    blank characters ending words), on tuples, into words (x0, x1, top, bottom, text): lines are clusters of `top` within the tolerance of
     the previous value, in order of `top`; characters of a line in order of x0; a word ends at a
     blank, a step back, a gap over the x tolerance or a jump over the y tolerance."""
     tops = sorted({c[0] for c in chars})
@@ -210,7 +210,7 @@ def _words(chars: list[tuple]) -> list[dict]:
     lines: dict[int, list[tuple]] = {}
     for c in chars:
         lines.setdefault(line_of[c[0]], []).append(c)
-    words: list[dict] = []
+    words: list[list] = []
     for number in sorted(lines):
         word = None   # the word being built; its last character's x0, x1 and top
         for top, x0, x1, bottom, text in sorted(lines[number], key=itemgetter(1)):
@@ -218,15 +218,15 @@ def _words(chars: list[tuple]) -> list[dict]:
                 word = None
             elif word is not None and not (x0 < last_x0 or x0 > last_x1 + _X_TOLERANCE
                                            or abs(top - last_top) > _Y_TOLERANCE):
-                word["text"] += text
-                word["x1"] = max(word["x1"], x1)
-                word["top"] = min(word["top"], top)
-                word["bottom"] = max(word["bottom"], bottom)
+                word[1] = max(word[1], x1)
+                word[2] = min(word[2], top)
+                word[3] = max(word[3], bottom)
+                word[4] += text
             else:   # characters of a line come in order of x0: the first one's x0 is the word's
-                word = {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom}
+                word = [x0, x1, top, bottom, text]
                 words.append(word)
             last_x0, last_x1, last_top = x0, x1, top
-    return words
+    return [tuple(word) for word in words]
 
 
 _SPECIAL = frozenset((0, 2, 10, 13, 32, 0xAD, 0xFFFD, 0xFFFE))
@@ -252,42 +252,59 @@ def page_text(page) -> str:
             if not any(cells):
                 continue
             lines.append(_Line(top + k * 0.01, top + k * 0.01, [_Piece(0, 0, c) for c in cells], table_row=True))
-    words = page.extract_words(x_tolerance=_X_TOLERANCE, y_tolerance=_Y_TOLERANCE, keep_blank_chars=False)
+    words = [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"])
+             for w in page.extract_words(x_tolerance=_X_TOLERANCE, y_tolerance=_Y_TOLERANCE, keep_blank_chars=False)]
     return _compose(lines, [w for w in words if not any(_inside(w, b) for b in boxes)])
 
 
-def _compose(lines: list[_Line], words: list[dict]) -> str:
+def _compose(lines: list[_Line], words: list[tuple]) -> str:
     """Table rows and word lines in reading order, wrapped continuations joined."""
     lines = lines + _word_lines(words)
     lines.sort(key=lambda ln: ln.top)
     return "\n".join(ln.text() for ln in _join_continuations(lines))
 
 
-def _inside(word: dict, box) -> bool:
-    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+def _inside(word: tuple, box) -> bool:
+    x0, x1, top, bottom, _ = word
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def _word_lines(words: list[dict]) -> list[_Line]:
-    rows: list[list[dict]] = []
-    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if rows and abs(rows[-1][0]["top"] - w["top"]) <= 2.5:
-            rows[-1].append(w)
+def _word_lines(words: list[tuple]) -> list[_Line]:
+    """Words (x0, x1, top, bottom, text) as lines: in order of rounded top then x0, a word joins
+    the line whose first word's top is within 2.5 points of its own; in a line, a gap over _GAP
+    between neighbours starts a new piece."""
+    rows: list[list[tuple]] = []
+    row_top = 0.0
+    for word in sorted(words, key=_reading_order):
+        if rows and abs(row_top - word[2]) <= 2.5:
+            rows[-1].append(word)
         else:
-            rows.append([w])
+            rows.append([word])
+            row_top = word[2]
     out = []
     for row in rows:
-        row.sort(key=lambda w: w["x0"])
+        row.sort(key=_X0)
         pieces: list[_Piece] = []
-        for w in row:
-            if pieces and w["x0"] - pieces[-1].x1 <= _GAP:
-                pieces[-1].x1 = w["x1"]
-                pieces[-1].text += " " + w["text"]
-                pieces[-1].starts.append(w["x0"])
-            else:
-                pieces.append(_Piece(w["x0"], w["x1"], w["text"], [w["x0"]]))
-        out.append(_Line(min(w["top"] for w in row), max(w["bottom"] for w in row), pieces))
+        first = 0
+        for k in range(1, len(row)):
+            if row[k][0] - row[k - 1][1] > _GAP:
+                pieces.append(_piece(row[first:k]))
+                first = k
+        pieces.append(_piece(row[first:]))
+        out.append(_Line(min(map(_TOP, row)), max(map(_BOTTOM, row)), pieces))
     return out
+
+
+_X0, _TOP, _BOTTOM = itemgetter(0), itemgetter(2), itemgetter(3)
+
+
+def _reading_order(word: tuple) -> tuple[int, float]:
+    return round(word[2]), word[0]
+
+
+def _piece(words: list[tuple]) -> _Piece:
+    return _Piece(words[0][0], words[-1][1], " ".join(w[4] for w in words), [w[0] for w in words])
 
 
 def _join_continuations(lines: list[_Line]) -> list[_Line]:
@@ -308,11 +325,9 @@ def _continues(prev: _Line, ln: _Line) -> bool:
     """`ln` carries only the wrapped ends of pieces of `prev`: each of its pieces starts where a
     word of `prev` other than its first starts (a value column), and it sits right under `prev`."""
     height = max(prev.bottom - prev.top, 1.0)
-    if ln.top - prev.bottom > 0.9 * height:
+    if ln.top - prev.bottom > 0.9 * height or abs(ln.x0 - prev.x0) <= _ALIGN:
         return False
     starts = [x for q in prev.pieces for x in q.starts][1:]
-    if abs(ln.x0 - prev.x0) <= _ALIGN:
-        return False
     if not all(any(abs(p.x0 - s) <= _ALIGN for s in starts) for p in ln.pieces):
         return False
     # a label column ("Skema : ...") or a value ending mid-phrase: not a new "Label : value" line

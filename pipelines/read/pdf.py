@@ -313,4 +313,5 @@ _WS = re.compile(r"[ \t]+")
 
 
 def tidy(text: str) -> str:
-    return "\n".join(_WS.sub(" ", ln).strip() for ln in text.splitlines())
+    # one substitution over the text: runs of spaces and tabs never hold a line break
+    return "\n".join(ln.strip() for ln in _WS.sub(" ", text).splitlines())

@@ -87,7 +87,7 @@ def available() -> bool:
     return _library() is not None
 
 
-def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[dict] | None:
+def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[tuple] | None:
     """The words `layout._words(layout._python_chars(...))` gives; None when unsure (see there).
     Needs `available()`."""
     lib, calls = _library()
@@ -98,9 +98,9 @@ def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[d
     return None if kept == UNSURE else group_words(boxes, codes, kept)
 
 
-def group_words(boxes, codes, count: int) -> list[dict]:
-    """Words of `count` characters: `boxes` holds top, x0, x1, bottom of each, `codes` its code
-    point (ctypes arrays of doubles and uint32)."""
+def group_words(boxes, codes, count: int) -> list[tuple]:
+    """Words (x0, x1, top, bottom, text) of `count` characters: `boxes` holds top, x0, x1, bottom
+    of each, `codes` its code point (ctypes arrays of doubles and uint32)."""
     lib, _ = _library()
     size = max(count, 1)
     word_boxes, spans, ordered = (ctypes.c_double * (4 * size))(), (ctypes.c_int32 * (2 * size))(), \
@@ -111,9 +111,8 @@ def group_words(boxes, codes, count: int) -> list[dict]:
     text = bytes(ordered)[:4 * count].decode("utf-32-le")
     flat = list(memoryview(bytes(word_boxes)).cast("d")[:4 * words])
     starts = list(memoryview(bytes(spans)).cast("i")[:2 * words])
-    return [{"text": text[start:start + length], "x0": x0, "x1": x1, "top": top, "bottom": bottom}
-            for x0, x1, top, bottom, start, length in zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4],
-                                                          starts[0::2], starts[1::2])]
+    texts = [text[start:start + length] for start, length in zip(starts[0::2], starts[1::2])]
+    return list(zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4], texts))
 
 
 if __name__ == "__main__":

@@ -173,6 +173,11 @@ def _objects_by_pypdfium2_wrappers(page) -> tuple[bool, bool]:
     return table(), upright()
 
 
+def _as_tuples(words: list[dict]) -> list[tuple]:
+    """pdfplumber's words as the layout reader holds them: (x0, x1, top, bottom, text)."""
+    return [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"]) for w in words]
+
+
 def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping():
     """The fast path asks pdfium for all code points at once and for angles only where a text
     object is turned, in C where pdfchars.c is built (else in Python); its words are grouped
@@ -202,8 +207,7 @@ def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping()
                              "upright": True} for top, x0, x1, bottom, t in plain]
                 reference = WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)
                 words = _words(plain)
-                assert words == [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
-                                 for w in reference], (name, number)
+                assert words == _as_tuples(reference), (name, number)
                 compared += 1
             elif plain is not None:
                 words = []
@@ -253,8 +257,7 @@ def test_c_word_grouping_equals_pythons_on_blanks_gaps_steps_and_lines(blank):
 
     as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "upright": True}
                 for top, x0, x1, bottom, t in chars]
-    reference = [{k: w[k] for k in ("text", "x0", "x1", "top", "bottom")}
-                 for w in WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)]
+    reference = _as_tuples(WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts))
     assert pdfchars.group_words(boxes, codes, len(chars)) == _words(chars) == reference
     assert len(reference) >= 7   # the case does break words: blank, gap, step back, line
 
