@@ -88,12 +88,18 @@ def _match_normalised(t: str) -> str | None:
     exact = _field_of_alias().get(t)
     if exact:
         return exact
-    best: tuple[int, str] | None = None
-    for size, fieldname, alias, pattern in _alias_patterns():
-        # the substring test first: a whole-word match needs the alias in the text at all
-        if (best is None or size > best[0]) and alias in t and pattern.search(t):
-            best = (size, fieldname)
-    return best[1] if best else None
+    # else the longest alias of four characters or more that is a run of whole words of `t` (the
+    # first in the yaml's order among equally long ones): the runs of `t` are looked up, rather
+    # than every alias searched for in every cell (most cells are names and numbers, no alias)
+    most_words, rank_of = _whole_word_aliases()
+    words = t.split(" ")
+    best: tuple[int, int, str] | None = None
+    for i in range(len(words)):
+        for j in range(i + 1, min(i + most_words, len(words)) + 1):
+            rank = rank_of.get(" ".join(words[i:j]))
+            if rank is not None and (best is None or rank < best):
+                best = rank
+    return best[2] if best else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,10 +113,17 @@ def _field_of_alias() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _alias_patterns() -> list[tuple[int, str, str, re.Pattern]]:
-    """Every alias of four characters or more as a whole-word pattern, compiled once."""
-    return [(len(w), fieldname, w, re.compile(rf"(?:^| ){re.escape(w)}(?: |$)"))
-            for fieldname, words in header_aliases().items() for w in words if len(w) >= 4]
+def _whole_word_aliases() -> tuple[int, dict[str, tuple[int, int, str]]]:
+    """(the most words an alias has, each alias of four characters or more -> its rank: longer
+    first, then the yaml's order; and its field)."""
+    rank_of: dict[str, tuple[int, int, str]] = {}
+    order = 0
+    for fieldname, words in header_aliases().items():
+        for w in words:
+            if len(w) >= 4:
+                rank_of.setdefault(w, (-len(w), order, fieldname))
+                order += 1
+    return max((w.count(" ") + 1 for w in rank_of), default=1), rank_of
 
 
 def _empty(v) -> bool:

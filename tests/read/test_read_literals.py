@@ -141,8 +141,9 @@ def test_recognition_is_the_plain_search(texts):
 
 
 def test_header_cell_matching_is_the_plain_scan():
-    """A header cell's field, found through the alias dictionary and substring tests, is what the
-    plain scan (exact alias in yaml order, else the longest whole-word alias) finds."""
+    """A header cell's field, found by looking its text and its runs of words up in the alias
+    dictionaries, is what the plain scan (exact alias in yaml order, else the longest whole-word
+    alias) finds."""
     from pipelines.read import sheet
 
     def plain(t: str):
