@@ -274,9 +274,11 @@ def _word_lines(words: list[tuple]) -> list[_Line]:
     """Words (x0, x1, top, bottom, text) as lines: in order of rounded top then x0, a word joins
     the line whose first word's top is within 2.5 points of its own; in a line, a gap over _GAP
     between neighbours starts a new piece."""
+    # the sort keys made by map and zip, not by a Python call a word
+    keys = list(zip(map(round, map(_TOP, words)), map(_X0, words)))
     rows: list[list[tuple]] = []
     row_top = 0.0
-    for word in sorted(words, key=_reading_order):
+    for word in map(words.__getitem__, sorted(range(len(words)), key=keys.__getitem__)):
         if rows and abs(row_top - word[2]) <= 2.5:
             rows[-1].append(word)
         else:
@@ -296,15 +298,11 @@ def _word_lines(words: list[tuple]) -> list[_Line]:
     return out
 
 
-_X0, _TOP, _BOTTOM = itemgetter(0), itemgetter(2), itemgetter(3)
-
-
-def _reading_order(word: tuple) -> tuple[int, float]:
-    return round(word[2]), word[0]
+_X0, _TOP, _BOTTOM, _TEXT = itemgetter(0), itemgetter(2), itemgetter(3), itemgetter(4)
 
 
 def _piece(words: list[tuple]) -> _Piece:
-    return _Piece(words[0][0], words[-1][1], " ".join(w[4] for w in words), [w[0] for w in words])
+    return _Piece(words[0][0], words[-1][1], " ".join(map(_TEXT, words)), list(map(_X0, words)))
 
 
 def _join_continuations(lines: list[_Line]) -> list[_Line]:
