@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipelines.read.literals import Prefiltered, one_line
+from pipelines.read.literals import Anchored, Prefiltered, one_line
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _WORD = "(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
@@ -64,10 +64,11 @@ _N_KOMP = re.compile(
     rf"(\d(?<![\w./-]\d)\d{{0,4}})\s*(?:\(\s*([a-z ]+?)\s*\))?\s*(?:orang\s+)?(?:asesi\s+|peserta\s+)?"
     rf"(?:yang\s+)?(?:dinyatakan\s+|direkomendasikan\s+)?{_KOMP}(?![\w/])", re.I)
 # "Kompeten (K) : 10 orang", "Jumlah asesi yang belum kompeten = 2", "K: 17"
-# (the look-ahead names every letter a match can start with: a try elsewhere fails at once)
-_KOMP_LABEL = re.compile(
+# (the look-ahead names every letter a match can start with: a try elsewhere fails at once; and
+# the ":" and number stand at most 42 characters in, "jumlah peserta yang belum kompeten ( bk ) :")
+_KOMP_LABEL = Anchored(re.compile(
     rf"(?=[jaypbtk])(?:jumlah\s+)?(?:asesi\s+|peserta\s+)?(?:yang\s+)?{_KOMP}\s*(?:\(\s*b?k\s*\))?\s*[:=|]\s*(\d{{1,5}})(?!\s*\|)"
-    rf"(?:\s*\(\s*([a-z ]+?)\s*\))?", re.I)
+    rf"(?:\s*\(\s*([a-z ]+?)\s*\))?", re.I), r"[:=|]\s*\d", 42)
 
 
 _ANOTHER_COUNT = re.compile(r"\bsebanyak\b|(?<![\w.])\d{1,5}\s*(?:\(|orang|asesi|peserta)")

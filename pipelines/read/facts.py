@@ -9,7 +9,7 @@ from pipelines.documents import (ASSESSMENT_MINUTES, CERTIFICATION_DECISION, REQ
 from pipelines.findings import Finding
 from pipelines.read.counts import decision_counts
 from pipelines.read.dates import _MONTH_ALT, find_dates, parse_date
-from pipelines.read.literals import Prefiltered, one_line
+from pipelines.read.literals import Anchored, Prefiltered, one_line
 from pipelines.read.numbers import NUMBER_WORDS, words_to_int
 
 _NUMBER_LINE = re.compile(r"(?im)^[ \t]*(?:nomor|no)\s*\.?\s*:\s*(\S[^\n]*?)\s*$")
@@ -180,8 +180,11 @@ _SCHEME_STOP = re.compile(
 _SCHEME_IN_SENTENCE = Prefiltered(
     r"\b(?:pada|asesi|peserta|untuk|dalam)\s+skema(?:\s+sertifikasi)?\s+(?P<value>[A-Z0-9][^;|.]{2,160}?"
     r"(?:\([^)]{2,40}\))?)(?=\s+(?:dinyatakan|direkomendasikan|ditetapkan|sebanyak)\b)", re.I)
-# (the look-behind follows the first character, so that the engine's scan for [A-Z0-9] starts a try)
-_CODED = re.compile(r"([A-Z0-9](?<![\w.][A-Z0-9])[A-Z0-9]{0,11}(?:[./_-][A-Z0-9]{1,12}){1,6})\s+[-–]\s+[A-Z][^\n;|:]{2,120}")
+# (the look-behind follows the first character, so that the engine's scan for [A-Z0-9] starts a try;
+# the code before the " - " is at most 1 + 11 + 6 * 13 = 90 characters)
+_CODED = Anchored(re.compile(
+    r"([A-Z0-9](?<![\w.][A-Z0-9])[A-Z0-9]{0,11}(?:[./_-][A-Z0-9]{1,12}){1,6})\s+[-–]\s+[A-Z][^\n;|:]{2,120}"),
+    r"\s[-–]\s", 90)
 _NOT_A_SCHEME = re.compile(r"^(?:sertifikasi|tersebut|ini|yang|dan|kompetensi|no|nomor|k|bk|jumlah)\b", re.I)
 
 

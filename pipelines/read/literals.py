@@ -161,3 +161,27 @@ class Prefiltered:
     def finditer(self, text: str):
         start = self._start(text)
         return iter(()) if start < 0 else self.rx.finditer(text, start)
+
+
+class Anchored:
+    """A pattern searched only from shortly before the places a match must hold: every match holds
+    a match of `anchor` starting at most `reach` characters after its own start, counted in text
+    whose white space is single spaces (`one_line`; only such text may be searched). So no match
+    starts more than `reach` before the next anchor, and the search resumes there instead of
+    trying at every character (which a case-insensitive pattern, or one starting with a common
+    character, does). The pattern must never match empty."""
+
+    __slots__ = ("rx", "anchor", "reach")
+
+    def __init__(self, pattern: re.Pattern, anchor: str, reach: int):
+        self.rx, self.anchor, self.reach = pattern, re.compile(anchor, pattern.flags), reach
+
+    def finditer(self, flat: str):
+        """What `self.rx.finditer(flat)` gives."""
+        pos = 0
+        while (anchor := self.anchor.search(flat, pos)) is not None:
+            m = self.rx.search(flat, max(pos, anchor.start() - self.reach))
+            if m is None:
+                return
+            yield m
+            pos = m.end()

@@ -15,14 +15,14 @@ import pytest
 from read_builders import corpora_dir, decision_lines, letter_lines, minutes_lines, receipt_lines
 
 from pipelines.read import counts, facts, recognise
-from pipelines.read.literals import Prefiltered, fold, leading_words, required_words
+from pipelines.read.literals import Anchored, Prefiltered, fold, leading_words, one_line, required_words
 from tests.factories import complete_request_mail
 
 # The patterns as they were before the engine-friendly rewrite (same language, slower scan).
 ORIGINAL = {
     "_N_KOMP": counts._N_KOMP.pattern.replace(r"(\d(?<![\w./-]\d)\d{0,4})", r"(?<![\w./-])(\d{1,5})"),
-    "_KOMP_LABEL": counts._KOMP_LABEL.pattern.replace("(?=[jaypbtk])", "", 1),
-    "_CODED": facts._CODED.pattern.replace(r"([A-Z0-9](?<![\w.][A-Z0-9])[A-Z0-9]{0,11}", r"(?<![\w.])([A-Z0-9]{1,12}"),
+    "_KOMP_LABEL": counts._KOMP_LABEL.rx.pattern.replace("(?=[jaypbtk])", "", 1),
+    "_CODED": facts._CODED.rx.pattern.replace(r"([A-Z0-9](?<![\w.][A-Z0-9])[A-Z0-9]{0,11}", r"(?<![\w.])([A-Z0-9]{1,12}"),
 }
 
 
@@ -105,12 +105,32 @@ def test_prefiltered_pattern_finds_what_the_plain_pattern_finds(name, texts):
 def test_rewritten_pattern_matches_as_the_original(name, texts):
     module = counts if hasattr(counts, name) else facts
     fast = getattr(module, name)
+    fast = fast.rx if isinstance(fast, Anchored) else fast
     plain = re.compile(ORIGINAL[name], fast.flags)
     assert plain.pattern != fast.pattern
     edge_cases = ["K: 5", "(K): 5", "x.5 kompeten", "1K", "5 K", "\u212a: 3", "BK = 2 | 3", "12 (dua belas) orang kompeten",
                   "TIK.JWD.01 - Junior Web Developer", "xTIK.JWD.01 - A b c", ".A.B - Cde", "A.B - Cde", "7/3 BK"]
     for text in texts + edge_cases + [" ".join(t.split()) for t in texts]:
         assert _matches(fast.finditer(text)) == _matches(plain.finditer(text)), (name, text[:200])
+
+
+# Matches that put the anchor as far from their start as the pattern allows (the stated reach).
+_FARTHEST = ["jumlah peserta yang belum kompeten ( bk ) : 5", "x Jumlah Asesi Yang Tidak Kompeten (K) = 12 (dua belas)",
+             "K: 5 dan BK | 2", "ABCDEFGHIJKL" + ".ABCDEFGHIJKL" * 6 + " - Teknisi Jaringan Muda",
+             "ABCDEFGHIJKLM" + ".ABCDEFGHIJKL" * 6 + " - Terlalu Panjang", "SKM.NET.03 – Teknisi, TIK.JWD.01 - Junior Web"]
+
+
+@pytest.mark.parametrize("name", ["counts._KOMP_LABEL", "facts._CODED"])
+def test_anchored_pattern_finds_what_the_plain_pattern_finds(name, texts):
+    """Searched from shortly before each anchor, on one-line text, the matches are the plain
+    pattern's, the farthest-reaching ones included."""
+    module, attribute = name.split(".")
+    pattern = getattr({"counts": counts, "facts": facts}[module], attribute)
+    assert isinstance(pattern, Anchored)
+    farthest = [one_line(t) for t in _FARTHEST]
+    assert any(_matches(pattern.rx.finditer(t)) for t in farthest)
+    for text in farthest + [one_line(t) for t in texts]:
+        assert _matches(pattern.finditer(text)) == _matches(pattern.rx.finditer(text)), (name, text[:200])
 
 
 def test_required_and_leading_words_of_recognition_phrases():
