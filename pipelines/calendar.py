@@ -171,6 +171,7 @@ class WorkingCalendar:
         self.data = load_calendar_data(self.path, self.offices_path)
         self.office = self.data.offices[office or self.data.default_office]
         self._off = self.data.days_off[self.office.code]
+        self._other_offices: dict[str, WorkingCalendar] = {}
 
     @property
     def fingerprint(self) -> str:
@@ -179,9 +180,12 @@ class WorkingCalendar:
     def for_office(self, office: str | None) -> "WorkingCalendar":
         if not office or office == self.office.code:
             return self
-        if office not in self.data.offices:
-            raise CalendarError(f"kantor '{office}' tidak ada di {self.path.name}")
-        return WorkingCalendar(self.path, office, self.offices_path)
+        other = self._other_offices.get(office)
+        if other is None:   # built once: the mail path asks for the case's office several times a mail
+            if office not in self.data.offices:
+                raise CalendarError(f"kantor '{office}' tidak ada di {self.path.name}")
+            other = self._other_offices[office] = WorkingCalendar(self.path, office, self.offices_path)
+        return other
 
     def days_off(self) -> list[date]:
         return list(self._off)

@@ -8,7 +8,8 @@ import numpy as np
 
 from pipelines import db
 from pipelines.clock import store
-from pipelines.clock.engine import DAYS, PAUSED, RESUMED, STARTED, STOPPED, ClockLogs, compute
+from pipelines.clock.engine import (DAYS, KIND_CODES, PAUSED, RESUMED, STARTED, STOPPED, ClockLogs, compute,
+                                    compute_one)
 from pipelines.clock.targets import TargetError, service_clock
 
 CREDIT_DAYS = 1          # seed 002: one working day off the next promise
@@ -94,9 +95,6 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
     days off of `office` (the case's office, data/offices.yaml; else the service's `clock.office`,
     else the calendar's default). The whole-service clock of a service with compensation takes
     one unused credit of the customer (or the quoted letter's)."""
-    existing = store.find_clock(conn, case_type, str(case_ref), leg)
-    if existing is not None:
-        return existing["id"]
     targets = _targets(rt, service)
     try:
         target = targets.target(leg)
@@ -105,18 +103,18 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
     at = at or db.now()
     office = office or targets.office or rt.calendar.office.code
     rt.calendar.for_office(office)      # an unknown office fails here, not when computing
-    clock_id = store.insert_clock(conn, {
-        "case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,
-        "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,
-        "customer": (customer or "").lower(), "holder": holder, "opened_at": at})
-    if clock_id is None:   # another worker inserted it meanwhile: its log says whether it started
+    # Inserted first, not looked for: a new case (the mail path's) has no clock yet.
+    values = {"case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,
+              "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,
+              "customer": (customer or "").lower(), "holder": holder, "opened_at": at}
+    clock_id = store.insert_clock(conn, values)
+    if clock_id is None:   # started before, or by another worker meanwhile: its log says whether it started
         clock_id = store.find_clock(conn, case_type, str(case_ref), leg)["id"]
         if store.last_event(conn, clock_id) is not None:
             return clock_id
     store.add_event(conn, clock_id, STARTED, at, actor=actor)
     if not leg and targets.compensation and (customer or letter_number):
-        _apply_credit(conn, store.find_clock(conn, case_type, str(case_ref), leg), customer, service,
-                      letter_number, actor)
+        _apply_credit(conn, {**values, "id": clock_id}, customer, service, letter_number, actor)
     return clock_id
 
 
@@ -162,7 +160,7 @@ def pause(rt, conn, *, case_type: str, case_ref, reason: str, leg: str = "", at:
     """Stop counting while the office waits on the customer. `reason` must be one of the
     service's `pause_reasons`. False when it was already paused or is stopped."""
     clock = _clock_or_fail(conn, case_type, case_ref, leg)
-    _check_pause_reason(rt, clock, reason)
+    _check_pause_reason(rt, clock["service"], reason)
     last = store.last_event(conn, clock["id"])
     if last["kind"] in (PAUSED, STOPPED):
         return False
@@ -170,28 +168,35 @@ def pause(rt, conn, *, case_type: str, case_ref, reason: str, leg: str = "", at:
     return True
 
 
-def _check_pause_reason(rt, clock, reason: str) -> None:
-    allowed = _targets(rt, clock["service"]).pause_reasons
+def _check_pause_reason(rt, service: str, reason: str) -> None:
+    allowed = _targets(rt, service).pause_reasons
     if reason not in allowed:
-        raise ClockError(f"Alasan jeda '{reason}' tidak diizinkan untuk layanan {clock['service']} "
+        raise ClockError(f"Alasan jeda '{reason}' tidak diizinkan untuk layanan {service} "
                          f"(yang diizinkan: {', '.join(allowed) or '-'}).")
 
 
-def pause_or_resume(rt, conn, clock, *, reason: str, at: datetime, actor: str = "sistem") -> ClockState:
-    """A started clock (a row of store.find_clock) paused for `reason`, or resumed when it is "",
-    exactly as pause and resume do; returns its state at `at`. Its log is read once (again only
-    when an event was added): the mail path calls this for every dossier it checks."""
+def pause_or_resume(rt, conn, *, case_type: str, case_ref, reason: str, at: datetime, leg: str = "",
+                    actor: str = "sistem") -> ClockState | None:
+    """A case's started clock paused for `reason`, or resumed when it is "", exactly as pause and
+    resume do; returns its state at `at` (None: the case has no started clock). The mail path
+    calls this for every dossier it checks: one query reads the clock and its log, and an event
+    added here joins that log as a read would give it back, not read again."""
+    found = store.load_case_log(conn, case_type, case_ref, leg)
+    if found is None:
+        return None
+    row, log = found
     if reason:
-        _check_pause_reason(rt, clock, reason)
-    log, last_kind = store.load_log(conn, clock)
-    if reason and last_kind not in (PAUSED, STOPPED):
-        store.add_event(conn, clock["id"], PAUSED, at, reason=reason, actor=actor)
-    elif not reason and last_kind == PAUSED:
-        store.add_event(conn, clock["id"], RESUMED, at, actor=actor)
+        _check_pause_reason(rt, row[store.COLUMN["service"]], reason)
+    last_kind = log[-1][0]
+    if reason and last_kind not in (KIND_CODES[PAUSED], KIND_CODES[STOPPED]):
+        kind = PAUSED
+    elif not reason and last_kind == KIND_CODES[PAUSED]:
+        kind = RESUMED
     else:
-        return compute_states(rt, *log, now=at)[0]
-    log, _ = store.load_log(conn, clock)
-    return compute_states(rt, *log, now=at)[0]
+        return _state_of_one(rt, row, log, at)
+    store.add_event(conn, row[store.COLUMN["id"]], kind, at, reason=reason, actor=actor)
+    store.add_to_log(log, kind, at, reason)
+    return _state_of_one(rt, row, log, at)
 
 
 def resume(rt, conn, *, case_type: str, case_ref, leg: str = "", at: datetime | None = None,
@@ -280,6 +285,17 @@ def _compute_states(rt, clock_rows, ev_clock, ev_kind, ev_at, ev_reason, now) ->
         for i, state in zip(indices.tolist(), built):
             result[i] = state
     return result
+
+
+def _state_of_one(rt, row: tuple, log: list[tuple], now: datetime) -> ClockState:
+    """What compute_states gives for one clock (store.load_case_log's row and log), in plain floats."""
+    wt = worktime_for(rt.calendar.for_office(row[store.COLUMN["office"]])).one
+    target = float(row[store.COLUMN["target"]])
+    s = compute_one(wt, target, row[store.COLUMN["unit"]] == DAYS, log, epoch(now))
+    name = _STATE_NAMES[2 if s.stopped else 1 if s.paused else 0]
+    warning = not s.stopped and not s.breached and s.share >= float(row[store.COLUMN["warn_at"]])
+    return ClockState(row, s.started_at, s.deadline, s.used, s.left, s.share, s.paused_minutes, name,
+                      log[-1][2] if s.paused else "", s.stopped_at if s.stopped else None, s.breached, warning)
 
 
 def states(rt, conn, *, case_type: str | None = None, case_refs=None, open_only: bool = True,

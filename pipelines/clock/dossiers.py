@@ -48,14 +48,14 @@ def status_changed(rt, conn, dossier: dict, status: str, at: datetime):
     kind = dossier["kind"]
     if not _has_clock(rt, kind):
         return None
-    clock = store.find_clock(conn, CASE, str(dossier["id"]))
-    if clock is None:   # a dossier opened before its service had a clock
+    step = rt.services[kind].step(status)
+    reason = step.waits_for if step else ""
+    current = clocks.pause_or_resume(rt, conn, case_type=CASE, case_ref=dossier["id"], reason=reason, at=at)
+    if current is None:   # a dossier opened before its service had a clock
         clocks.start(rt, conn, case_type=CASE, case_ref=dossier["id"], service=kind,
                      at=db.aware(dossier["received_at"]), customer=dossier.get("sender", ""),
                      office=office_of_case(conn, rt, dossier["id"]))
-        clock = store.find_clock(conn, CASE, str(dossier["id"]))
-    waits = {step["id"]: step.get("waits_for") for step in rt.services[kind].steps}
-    current = clocks.pause_or_resume(rt, conn, clock, reason=waits.get(status) or "", at=at)
+        current = clocks.pause_or_resume(rt, conn, case_type=CASE, case_ref=dossier["id"], reason=reason, at=at)
     return rt.calendar.for_office(current.office).local_date(current.deadline)
 
 

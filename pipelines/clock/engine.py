@@ -15,14 +15,17 @@ see worktime.py):
 - breached: the deadline passed while the clock was running (or before it was stopped).
 
 All clocks are computed together with array operations; `ClockLogs` is the columnar input.
+`compute_one` is the same computation for one clock in plain floats (the mail path's clock).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from pipelines.clock.worktime import WorkTime
+from pipelines.clock.worktime import OneMoment, WorkTime
 
 STARTED, PAUSED, RESUMED, STOPPED = "started", "paused", "resumed", "stopped"
 KIND_CODES = {STARTED: 0, PAUSED: 1, RESUMED: 2, STOPPED: 3}
@@ -130,3 +133,58 @@ def compute(wt: WorkTime, logs: ClockLogs, now: float) -> States:
                   paused_minutes=paused_minutes, running=~paused & ~stopped, paused=paused,
                   stopped=stopped, stopped_at=stopped_at, breached=breached,
                   share=np.divide(used, target, out=np.ones(n), where=target > 0))
+
+
+class State(NamedTuple):
+    """One clock's `States` (the same fields, as Python numbers)."""
+    started_at: float
+    deadline: float
+    used: float
+    left: float
+    paused_minutes: float
+    running: bool
+    paused: bool
+    stopped: bool
+    stopped_at: float
+    breached: bool
+    share: float
+
+
+def compute_one(wt: OneMoment, target: float, in_days: bool, log: list[tuple], now: float) -> State:
+    """`compute` for one clock whose log is (kind code, epoch s, ...) entries in order, started
+    first: the same steps on Python floats, so the same numbers (tests/clock/test_one_clock.py
+    compares them over generated logs). For one clock, numpy's cost per call is most of the work."""
+    started_at, last_kind, last_at = log[0][1], log[-1][0], log[-1][1]
+    stopped, paused = last_kind == KIND_CODES[STOPPED], last_kind == KIND_CODES[PAUSED]
+    start = wt.days_counted_through(started_at) if in_days else wt.minutes_at(started_at)
+    on_scale = wt.days_at if in_days else wt.minutes_at
+
+    def scale(epoch_s):
+        return max(on_scale(epoch_s), start)
+
+    used = paused_minutes = 0.0
+    ref_t = ref_o = -math.inf
+    for i, (kind, at, *_) in enumerate(log):
+        if i == len(log) - 1 and stopped:
+            break
+        end_at = log[i + 1][1] if i + 1 < len(log) else now
+        if kind in (KIND_CODES[STARTED], KIND_CODES[RESUMED]):
+            o_end = scale(end_at)
+            used += o_end - scale(at)
+            ref_t, ref_o = max(ref_t, end_at), max(ref_o, o_end)
+        elif kind == KIND_CODES[PAUSED]:
+            paused_minutes += wt.minutes_at(end_at) - wt.minutes_at(at)
+
+    same_day = wt.first_close_after(started_at) if in_days else None
+
+    def moment(value):
+        return max(wt.close_of_day_at(value), same_day) if in_days else wt.moment_at_minute(value)
+
+    deadline = moment(ref_o + target - used)
+    breached = deadline < ref_t - _TOLERANCE_S
+    if paused and not breached:
+        deadline = moment(scale(now) + target - used)
+    return State(started_at=started_at, deadline=deadline, used=used, left=target - used,
+                 paused_minutes=paused_minutes, running=not paused and not stopped, paused=paused,
+                 stopped=stopped, stopped_at=last_at if stopped else math.nan, breached=breached,
+                 share=used / target if target > 0 else 1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from operator import itemgetter
 
 import numpy as np
 from sqlalchemy import and_, bindparam, case, func, insert, select, update
@@ -57,8 +58,25 @@ def set_clock(conn, clock_id: int, **values) -> None:
 
 def add_event(conn, clock_id: int, kind: str, at: datetime, reason: str = "", actor: str = "sistem",
               note: str = "") -> None:
-    conn.execute(_INSERT_EVENT, {"clock_id": clock_id, "kind": kind, "at": utc(at), "reason": reason,
-                                 "actor": actor, "note": note})
+    """Its moment is kept to the millisecond, all a log read gives back (see add_to_log)."""
+    conn.execute(_INSERT_EVENT, {"clock_id": clock_id, "kind": kind, "at": _to_millisecond(utc(at)),
+                                 "reason": reason, "actor": actor, "note": note})
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def add_to_log(log: list[tuple], kind: str, at: datetime, reason: str = "") -> None:
+    """Put an event add_event just wrote into a log load_case_log read, as a new read would give
+    it back (exactly: add_event stored whole milliseconds), instead of reading the log again."""
+    log.append((KIND_CODES[kind], _round_to_millisecond(_to_millisecond(utc(at)).timestamp()), reason))
+    log.sort(key=itemgetter(1))   # stable: the newest event stays last among equal moments
+
+
+def _round_to_millisecond(seconds: float) -> float:
+    """np.round(seconds, 3) for one number (numpy multiplies by 1000, rounds half to even, divides)."""
+    return round(seconds * 1000.0) / 1000.0
 
 
 def last_event(conn, clock_id: int):
@@ -139,22 +157,29 @@ def _load(conn, where):
     return _as_logs(clock_rows, ids, events)
 
 
-def load_log(conn, clock) -> tuple[tuple, str | None]:
-    """One clock (a row of find_clock) and its log as load_logs gives them, read in one query;
-    and the kind of its last event as last_event orders them (None: no event yet)."""
-    result = conn.execute(db.built_for(conn, _one_log), {"clock_id_": clock["id"]})
+def load_case_log(conn, case_type: str, case_ref: str, leg: str = "") -> tuple[tuple, list[tuple]] | None:
+    """One case's clock (a tuple of CLOCK_COLUMNS) and its log, in one query: (kind code, epoch
+    seconds, reason) entries in load_logs' order (by moment to the millisecond, then as written).
+    None when the case has no clock with a started log."""
+    result = conn.execute(db.built_for(conn, _case_log),
+                          {"case_type_": case_type, "case_ref_": str(case_ref), "leg_": leg})
     rows = result.cursor.fetchall()
     result.close()
-    # rows come in id order: the last of the latest moment is last_event's (at desc, id desc)
-    last_kind = max(enumerate(rows), key=lambda ir: (ir[1][4], ir[0]))[1][5] if rows else None
-    logs = _as_logs([tuple(clock[name] for name in CLOCK_COLUMNS)], np.array([clock["id"]], dtype=np.int64),
-                    [r[:4] for r in rows])
-    return logs, last_kind
+    if not rows:
+        return None
+    width = len(CLOCK_COLUMNS)
+    # Rows come in event id order; a stable sort by moment keeps it among equal moments.
+    log = sorted(((kind, _round_to_millisecond(float(at)), reason) for kind, at, reason in (r[width:] for r in rows)),
+                 key=itemgetter(1))
+    return rows[0][:width], log
 
 
-def _one_log(dialect: str):
-    return (select(*_log_columns(dialect), clock_events.c.at, clock_events.c.kind)
-            .where(clock_events.c.clock_id == bindparam("clock_id_")).order_by(clock_events.c.id))
+def _case_log(dialect: str):
+    return (select(*[clocks.c[name] for name in CLOCK_COLUMNS], *_log_columns(dialect)[1:])
+            .select_from(clocks.join(clock_events, clock_events.c.clock_id == clocks.c.id))
+            .where(clocks.c.case_type == bindparam("case_type_"), clocks.c.case_ref == bindparam("case_ref_"),
+                   clocks.c.leg == bindparam("leg_"))
+            .order_by(clock_events.c.id))
 
 
 def _log_columns(dialect: str):

@@ -9,12 +9,15 @@ Two scales, both non-decreasing functions of a moment:
 `minutes_at`/`days_at` map moments (UTC epoch seconds, numpy arrays) onto the scales;
 `moment_at_minute` maps back (the earliest moment the scale reaches a value) and
 `close_of_day_at` gives the closing time of the working day in which a day value is reached.
-Everything is vectorised: 100,000 clocks are a few array operations.
+Everything is vectorised: 100,000 clocks are a few array operations. `WorkTime.one` gives the
+same maps for one number at a time (the mail path's one clock a mail).
 """
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from datetime import date, datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -115,6 +118,75 @@ class WorkTime:
         """Closing time (epoch s) of the working day in which `days_at` reaches `value`."""
         value = np.asarray(value, dtype=float)
         day = np.clip(np.searchsorted(self.days_through, value, side="left"), 0, self.ndays - 1)
+        return self.epoch_seconds(day * DAY + self.closing[self.profile[day]])
+
+    @cached_property
+    def one(self) -> "OneMoment":
+        return OneMoment(self)
+
+
+class OneMoment:
+    """WorkTime's maps for one moment or value at a time, on Python floats and lists: for one
+    clock, numpy's cost per call is most of the work. Each method repeats its WorkTime
+    namesake's arithmetic operation for operation, so both give the same floats
+    (tests/clock/test_one_clock.py holds them to it)."""
+
+    def __init__(self, wt: WorkTime):
+        self.offset_s = wt.offset_s
+        self.ndays = wt.ndays
+        self.profile = wt.profile.tolist()
+        self.elapsed = wt.elapsed.tolist()
+        self.closing = wt.closing.tolist()
+        self.day_minutes = wt.day_minutes.tolist()
+        self.minutes_before = wt.minutes_before.tolist()
+        self.minutes_through = wt.minutes_through.tolist()
+        self.days_before = wt.days_before.tolist()
+        self.days_through = wt.days_through.tolist()
+
+    def local_minute(self, epoch_s: float) -> float:
+        return (epoch_s + self.offset_s) / 60.0 - _EPOCH_DAY * DAY
+
+    def epoch_seconds(self, local_minute: float) -> float:
+        return (local_minute + _EPOCH_DAY * DAY) * 60.0 - self.offset_s
+
+    def _split(self, epoch_s: float) -> tuple[int, float]:
+        m = self.local_minute(epoch_s)
+        day = math.floor(m / DAY)
+        if day < 0 or day >= self.ndays:
+            raise ValueError(f"moment outside {FIRST_YEAR}-{LAST_YEAR}")
+        in_day = m - day * DAY
+        minute = min(math.floor(in_day), DAY - 1)
+        row = self.elapsed[self.profile[day]]
+        return day, row[minute] + (in_day - minute) * (row[minute + 1] - row[minute])
+
+    def minutes_at(self, epoch_s: float) -> float:
+        day, done = self._split(epoch_s)
+        return self.minutes_before[day] + done
+
+    def days_at(self, epoch_s: float) -> float:
+        day, done = self._split(epoch_s)
+        share = done / self.day_minutes[day] if self.day_minutes[day] > 0 else 0.0
+        return self.days_before[day] + share
+
+    def days_counted_through(self, epoch_s: float) -> float:
+        return self.days_through[math.floor(self.local_minute(epoch_s) / DAY)]
+
+    def _day_reaching(self, scale: list[float], value: float) -> int:
+        return min(max(bisect_left(scale, value), 0), self.ndays - 1)
+
+    def moment_at_minute(self, value: float) -> float:
+        day = self._day_reaching(self.minutes_through, value)
+        rest = value - self.minutes_before[day]
+        row = self.elapsed[self.profile[day]]
+        i = min(max(bisect_left(row, rest), 1), DAY)
+        return self.epoch_seconds(day * DAY + (i - 1 + (rest - row[i - 1])))
+
+    def first_close_after(self, epoch_s: float) -> float:
+        day = self._day_reaching(self.minutes_through, self.minutes_at(epoch_s) + 1e-6)
+        return self.epoch_seconds(day * DAY + self.closing[self.profile[day]])
+
+    def close_of_day_at(self, value: float) -> float:
+        day = self._day_reaching(self.days_through, value)
         return self.epoch_seconds(day * DAY + self.closing[self.profile[day]])
 
 
