@@ -403,6 +403,7 @@ def scheme_from_title(rows: list[list], upto: int) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=256)   # a scheme column repeats one value down the list
 def split_scheme(text: str) -> tuple[str, str]:
     """(code, name) of a scheme as a cell writes it: "SKM.NET.03 - Teknisi Jaringan Muda",
     "Tata Boga (KKNI.III.TBG)", "TIK.JWD.01" or "Junior Web Developer"."""
@@ -598,8 +599,7 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
         return ", ".join(parts)
 
     def label(r: int, c: int) -> str:
-        place = where(r, c)
-        return place.split(", ", 1)[1] if ", " in place else place
+        return _within_file(where(r, c))
 
     has_result = "result" in cols or "result_k" in cols or "result_bk" in cols
     for fieldname in ("name", "nik"):
@@ -704,16 +704,18 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
                 findings.append(_empty_or_formula(formula_at(grid.name, r, cols["nik"]), where(r, cols["nik"]),
                                                   label(r, cols["nik"]), "NIK"))
             else:
-                nik_where, nik_label = where(r, cols["nik"]), label(r, cols["nik"])
+                nik_where = where(r, cols["nik"])
+                nik_label = _within_file(nik_where)
                 nik, nf = _nik_from_cell(nik_v, nik_where, nik_label)
                 findings.extend(nf)
                 rr.nik = nik
                 if nik and not any(f.is_error for f in nf):
                     findings.extend(_check_nik(nik, rr, nik_where, nik_label))
         for extra in ("assessment_date", "registration", "birth_place"):
-            if not _empty(cell(extra)):
-                rr.extra[extra] = _text(cell(extra)) if extra != "assessment_date" else (
-                    (coerce_date(cell(extra)) or _text(cell(extra))).__str__())
+            value = cell(extra)
+            if not _empty(value):
+                rr.extra[extra] = _text(value) if extra != "assessment_date" else (
+                    (coerce_date(value) or _text(value)).__str__())
         out.append(rr)
     if not out:
         findings.append(Finding.error(
@@ -727,6 +729,11 @@ def read_sheet(grid: Grid, filename: str, multi_sheet: bool,
             " tidak dapat ditentukan (tidak ada kolom skema, judul skema, atau nama lembar yang menyebut skema).",
             where=filename))
     return SheetResult(out, findings, evidence)
+
+
+def _within_file(place: str) -> str:
+    """A place in a file ("x.xlsx, baris 3, kolom C (NIK)") without the file's name."""
+    return place.split(", ", 1)[1] if ", " in place else place
 
 
 def _is_footer(name: str, first_text: str, nik_value) -> bool:
