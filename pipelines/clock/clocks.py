@@ -101,8 +101,9 @@ def start(rt, conn, *, case_type: str, case_ref, service: str, leg: str = "", at
     except TargetError as exc:
         raise ClockError(str(exc)) from None
     at = at or db.now()
-    office = office or targets.office or rt.calendar.office.code
-    rt.calendar.for_office(office)      # an unknown office fails here, not when computing
+    calendar = rt.calendar      # once: each rt.calendar checks both calendar files
+    office = office or targets.office or calendar.office.code
+    calendar.for_office(office)      # an unknown office fails here, not when computing
     # Inserted first, not looked for: a new case (the mail path's) has no clock yet.
     values = {"case_type": case_type, "case_ref": str(case_ref), "leg": leg, "service": service, "office": office,
               "target": target.amount, "unit": target.unit, "warn_at": target.warn_at,

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from pipelines import db
 from pipelines.clock import clocks, store
+from pipelines.clock.targets import has_promise
 from pipelines.decide import approval
 from pipelines.offices import office_of_case, office_of_mailbox
 
@@ -26,8 +27,7 @@ def _has_clock(rt, kind: str) -> bool:
     if kind not in rt.services:
         return False
     service = rt.services[kind]
-    return bool((service.clock or {}).get("follows_status")) and \
-        clocks.service_clock(service).promise is not None
+    return bool((service.clock or {}).get("follows_status")) and has_promise(service)
 
 
 def opened(rt, conn, dossier_id: int, kind: str, at: datetime, sender: str, mailbox: str | None = None) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pipelines.clock.engine import DAYS, MINUTES
 
 DEFAULT_WARN_AT = 0.75
+_PROMISE_UNITS = {"target_working_days": DAYS, "target_working_minutes": MINUTES}   # the first given counts
 _SOP_DURATION = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(menit|jam|hari)(\s+kerja)?\s*$", re.I)
 
 
@@ -94,16 +95,23 @@ def _get(obj, key, default=None):
     return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
 
 
+def _promise_key(spec: dict) -> str | None:
+    return next((key for key in _PROMISE_UNITS if spec.get(key) is not None), None)
+
+
+def has_promise(service) -> bool:
+    """Whether service_clock(service).promise is set, without reading every step's duration
+    (the mail path asks for every mail)."""
+    return _promise_key(getattr(service, "clock", None) or {}) is not None
+
+
 def service_clock(service) -> ServiceClock:
     """The clock data of a Service (pipelines.services)."""
     spec = getattr(service, "clock", None) or {}
     where = f"services/{service.kind}.yaml"
     warn_at = _share(spec.get("warn_at", DEFAULT_WARN_AT), f"{where} clock")
-    promise = None
-    if spec.get("target_working_days") is not None:
-        promise = Target(_amount(spec["target_working_days"], where), DAYS, service.name, "", warn_at)
-    elif spec.get("target_working_minutes") is not None:
-        promise = Target(_amount(spec["target_working_minutes"], where), MINUTES, service.name, "", warn_at)
+    key = _promise_key(spec)
+    promise = Target(_amount(spec[key], where), _PROMISE_UNITS[key], service.name, "", warn_at) if key else None
     legs = {}
     for step in getattr(service, "steps", None) or []:
         target = parse_duration(_get(step, "duration", ""), f"{where} steps.{_get(step, 'id')}", warn_at,
