@@ -91,28 +91,38 @@ def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[t
     """The words `layout._words(layout._python_chars(...))` gives; None when unsure (see there).
     Needs `available()`."""
     lib, calls = _library()
-    boxes, codes = (ctypes.c_double * (4 * max(count, 1)))(), (ctypes.c_uint32 * max(count, 1))()
-    kept = lib.sertiflow_page_chars(textpage_raw, count, height, int(upright), ctypes.byref(calls), boxes, codes)
+    size = max(count, 1)
+    boxes, boxes_at = _buffer(32 * size)   # top, x0, x1, bottom: four doubles a character
+    codes, codes_at = _buffer(4 * size)    # a uint32 a character
+    kept = lib.sertiflow_page_chars(textpage_raw, count, height, int(upright), ctypes.byref(calls), boxes_at, codes_at)
     if kept == OUT_OF_MEMORY:
         raise MemoryError("pdfchars: no room for the page's characters")
-    return None if kept == UNSURE else group_words(boxes, codes, kept)
+    return None if kept == UNSURE else group_words(boxes_at, codes_at, kept)
 
 
 def group_words(boxes, codes, count: int) -> list[tuple]:
     """Words (x0, x1, top, bottom, text) of `count` characters: `boxes` holds top, x0, x1, bottom
-    of each, `codes` its code point (ctypes arrays of doubles and uint32)."""
+    of each, `codes` its code point (doubles and uint32: ctypes arrays or their addresses)."""
     lib, _ = _library()
     size = max(count, 1)
-    word_boxes, spans, ordered = (ctypes.c_double * (4 * size))(), (ctypes.c_int32 * (2 * size))(), \
-        (ctypes.c_uint32 * size)()
-    words = lib.sertiflow_words(count, boxes, codes, word_boxes, spans, ordered)
+    word_boxes, word_boxes_at = _buffer(32 * size)
+    spans, spans_at = _buffer(8 * size)
+    ordered, ordered_at = _buffer(4 * size)
+    words = lib.sertiflow_words(count, boxes, codes, word_boxes_at, spans_at, ordered_at)
     if words < 0:
         raise MemoryError("pdfchars: no room to group the page's words")
-    text = bytes(ordered)[:4 * count].decode("utf-32-le")
-    flat = list(memoryview(bytes(word_boxes)).cast("d")[:4 * words])
-    starts = list(memoryview(bytes(spans)).cast("i")[:2 * words])
+    text = ordered[:4 * count].decode("utf-32-le")
+    flat = memoryview(word_boxes).cast("d")[:4 * words].tolist()
+    starts = memoryview(spans).cast("i")[:2 * words].tolist()
     texts = [text[start:start + length] for start, length in zip(starts[0::2], starts[1::2])]
     return list(zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4], texts))
+
+
+def _buffer(size: int) -> tuple[bytearray, int]:
+    """`size` zero bytes for the C reader to write into, and their address (a ctypes array costs
+    ~8 us to make; the bytearray stays where it is while nobody resizes it)."""
+    buffer = bytearray(size)
+    return buffer, ctypes.addressof(ctypes.c_char.from_buffer(buffer))
 
 
 if __name__ == "__main__":
