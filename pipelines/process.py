@@ -57,13 +57,12 @@ SKIPPED = "dilewati"  # another worker holds the mail, or it is done already
 # The statements each mail runs, built once (see db.built_for); bindparam() names end in "_"
 # where a column of the same name is SET.
 _RAW_PATH = select(db.mails.c.raw_path).where(db.mails.c.id == bindparam("mail_id"))
-_MAIL = select(db.mails).where(db.mails.c.id == bindparam("mail_id"))
 _EARLIER_COPY = (select(db.mails.c.id, db.mails.c.dossier_id)
                  .where(db.mails.c.message_id == bindparam("message_id_"), db.mails.c.id < bindparam("mail_id"))
                  .order_by(db.mails.c.id))
 _UPDATE_MAIL = update(db.mails).where(db.mails.c.id == bindparam("mail_id_"))
 _MAIL_DOSSIER = select(db.mails.c.dossier_id).where(db.mails.c.id == bindparam("mail_id"))
-_INSERT_DOSSIER = insert(db.dossiers)
+_INSERT_DOSSIER = insert(db.dossiers).returning(*db.dossiers.c)
 _DOSSIER = select(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id"))
 _UPDATE_CHECKED_DOSSIER = update(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id_"),
                                                     db.dossiers.c.status == bindparam("status_before"))
@@ -139,10 +138,13 @@ def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Futu
     `reply_held`: the sender followed this mail up later in the same pass; the dossier is checked
     again with that mail right after, and only that check replies (see poll.process_batch).
     `read`: the mail already being read (`read_mail` in a read-ahead thread)."""
-    if not claim_mail(rt.engine, mail_id, rt.worker):
-        return SKIPPED
+    with rt.engine.begin() as conn:
+        row = claim_mail(conn, mail_id, rt.worker)
+        if row is None:
+            return SKIPPED
+        earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
     try:
-        return _process(rt, mail_id, reply_held, read)
+        return _process(rt, row, earlier, reply_held, read)
     except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on
         log.exception("mail %s failed", mail_id)
         with rt.engine.begin() as conn:
@@ -156,19 +158,14 @@ def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Futu
         return "gagal"
 
 
-def _mail_row(conn, mail_id):
-    return conn.execute(_MAIL, {"mail_id": mail_id}).mappings().one()
-
-
 def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None = None) -> None:
     conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "state": "done", "classification": classification,
                                 "dossier_id": dossier_id, "processed_at": db.now(), "error": ""})
 
 
-def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
-    with rt.engine.connect() as conn:   # reads only: no write lock for the usual, unique mail
-        row = _mail_row(conn, mail_id)
-        earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
+def _process(rt: Runtime, row, earlier, reply_held: bool = False, read: Future | None = None) -> str:
+    """`row`: the mail as claimed; `earlier`: an earlier mail with its Message-ID, if any."""
+    mail_id = row["id"]
     documents = None
     if read is not None:
         content, documents = read.result()
@@ -213,9 +210,12 @@ def _process(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future |
         if documents is None:
             documents = read_documents(content.attachments)
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
-    dossier_id = thread_dossier or _open_dossier(rt, mail_id, content, decided, row["mailbox"])
+    opened = None
+    if thread_dossier is None:
+        dossier, fresh = _open_dossier(rt, mail_id, content, decided, row["mailbox"])
+        thread_dossier, opened = dossier["id"], dossier if fresh else None
     crash_point("after_dossier")
-    return _work_on_dossier(rt, mail_id, dossier_id, content, reply_held, documents)
+    return _work_on_dossier(rt, mail_id, thread_dossier, content, reply_held, documents, opened)
 
 
 def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
@@ -294,28 +294,31 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
     return match.id
 
 
-def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification, mailbox: str) -> int:
+def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification,
+                  mailbox: str) -> tuple[dict, bool]:
+    """The dossier this mail opens, as stored, and True; or the one an earlier attempt at this
+    mail opened (a poller whose claim was taken over as stale) and False."""
     service = rt.services[decided.kind]
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     with rt.engine.begin() as conn:
-        # A crashed earlier attempt may have opened it already: the mail row says so.
         existing = conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar()
         if existing:
-            return existing
+            return dict(conn.execute(_DOSSIER, {"dossier_id": existing}).mappings().one()), False
         year = local_date(db.now()).year
         serial = db.next_number(conn, f"{service.number_prefix}-{year}")
         number = f"{service.number_prefix}-{year}-{serial:06d}"
         now = db.now()
-        dossier_id = conn.execute(_INSERT_DOSSIER, dict(
+        dossier = dict(conn.execute(_INSERT_DOSSIER, dict(
             number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
             sender=(content.from_addr or "").lower(), subject=content.subject or "",
             thread_message_id=content.message_id or "", received_at=now, facts={},
-            created_at=now, updated_at=now)).inserted_primary_key[0]
+            created_at=now, updated_at=now)).mappings().one())
+        dossier_id = dossier["id"]
         conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "dossier_id": dossier_id})
         clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                         nomor=number, jenis=service.kind, aturan=decided.rule)
-    return dossier_id
+    return dossier, True
 
 
 def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
@@ -397,11 +400,17 @@ def _previous_niks(conn, dossier_id: int, documents: list[Document]) -> dict[str
 
 
 def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent,
-                     reply_held: bool = False, read: list[Document] | None = None) -> str:
-    with rt.engine.connect() as conn:   # the dossier and, when it is checked, its earlier files
-        dossier = dict(conn.execute(_DOSSIER, {"dossier_id": dossier_id}).mappings().one())
-        checked = dossier["kind"] not in CASE_HANDLERS and dossier["status"] in CHECKABLE
-        earlier = _earlier_document_rows(conn, dossier_id, mail_id) if checked else []
+                     reply_held: bool = False, read: list[Document] | None = None,
+                     opened: dict | None = None) -> str:
+    """`opened`: the dossier's row when this mail just opened it; it has no earlier files and no
+    findings an officer could have overridden, so nothing more is read about it."""
+    if opened is not None:
+        dossier, earlier = opened, []
+    else:
+        with rt.engine.connect() as conn:   # the dossier and, when it is checked, its earlier files
+            dossier = dict(conn.execute(_DOSSIER, {"dossier_id": dossier_id}).mappings().one())
+            checked = dossier["kind"] not in CASE_HANDLERS and dossier["status"] in CHECKABLE
+            earlier = _earlier_document_rows(conn, dossier_id, mail_id) if checked else []
     if dossier["kind"] in CASE_HANDLERS:
         return CASE_HANDLERS[dossier["kind"]](rt, mail_id, dossier, content)
     service = rt.services[dossier["kind"]]
@@ -413,8 +422,9 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
     with rt.engine.connect() as conn:
-        overrides = {(r.code, r.location): (r.overridden_by, r.override_reason)
-                     for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
+        overrides = {} if opened is not None else {
+            (r.code, r.location): (r.overridden_by, r.override_reason)
+            for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
         previous_niks = _previous_niks(conn, dossier_id, documents)
     # An officer may vouch for an unregistered sender by overriding that finding.
     sender_known = (lsp is not None or service.sender_registry != "lsp"

@@ -203,30 +203,33 @@ def _insert_mails(dialect: str):
             .returning(db.mails.c.id, db.mails.c.uid))
 
 
-def claim_mail(engine, mail_id: int, me: Worker) -> bool:
-    """Take the right to work on a recorded mail; False if a live worker holds it or it is done."""
-    with engine.begin() as conn:
-        if _take(conn, mail_id, me, held_by=""):   # the usual mail, received and unclaimed: one UPDATE
-            return True
-        row = conn.execute(select(db.mails.c.state, db.mails.c.claimed_by, db.mails.c.claimed_at)
-                           .where(db.mails.c.id == mail_id)).first()
-        if row is None or row.state != "received":
-            return False
-        if row.claimed_by and not claim_is_stale(row.claimed_by, row.claimed_at, me):
-            return row.claimed_by == me.token
-        return _take(conn, mail_id, me, held_by=row.claimed_by)
+def claim_mail(conn, mail_id: int, me: Worker):
+    """Take the right to work on a recorded mail, in the caller's write transaction: the mail's
+    row as claimed, or None if a live worker holds it or it is done."""
+    row = _take(conn, mail_id, me, held_by="")
+    if row is not None:   # the usual mail, received and unclaimed: one UPDATE, its row returned
+        return row
+    held = conn.execute(select(db.mails.c.state, db.mails.c.claimed_by, db.mails.c.claimed_at)
+                        .where(db.mails.c.id == mail_id)).first()
+    if held is None or held.state != "received":
+        return None
+    if held.claimed_by and not claim_is_stale(held.claimed_by, held.claimed_at, me):
+        if held.claimed_by != me.token:
+            return None
+        return conn.execute(select(db.mails).where(db.mails.c.id == mail_id)).mappings().one()
+    return _take(conn, mail_id, me, held_by=held.claimed_by)
 
 
 _TAKE = update(db.mails).where(   # built once: every mail runs it (see db.built_for)
     db.mails.c.id == bindparam("mail_id_"), db.mails.c.state == "received",
     or_(db.mails.c.claimed_by == bindparam("held_by"), db.mails.c.claimed_by.is_(None))
-).values(attempts=db.mails.c.attempts + 1)
+).values(attempts=db.mails.c.attempts + 1).returning(*db.mails.c)
 
 
-def _take(conn, mail_id: int, me: Worker, held_by: str) -> bool:
-    """Claim a received mail still held by `held_by` ("" or NULL: nobody)."""
+def _take(conn, mail_id: int, me: Worker, held_by: str):
+    """Claim a received mail still held by `held_by` ("" or NULL: nobody); its row, or None."""
     return conn.execute(_TAKE, {"mail_id_": mail_id, "held_by": held_by, "claimed_by": me.token,
-                                "claimed_at": db.now()}).rowcount == 1
+                                "claimed_at": db.now()}).mappings().first()
 
 
 def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
