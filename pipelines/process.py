@@ -323,7 +323,18 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
 
 def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
                       documents: list[Document] | None = None) -> list[Document]:
-    """Write this mail's files under outputs/<dossier>/lampiran/ and read them (unless read already)."""
+    """Keep this mail's files (see _keep_attachments) and record them."""
+    documents, paths = _keep_attachments(rt, mail_id, dossier, content, documents)
+    if paths:
+        with rt.engine.begin() as conn:
+            _record_documents(conn, mail_id, dossier["id"], content, documents, paths)
+    return documents
+
+
+def _keep_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
+                      documents: list[Document] | None = None) -> tuple[list[Document], list[Path]]:
+    """Write this mail's files under outputs/<dossier>/lampiran/ and read them (unless read
+    already); the documents and their paths."""
     folder = rt.settings.outputs_dir / dossier["number"] / "lampiran"
     folder.mkdir(parents=True, exist_ok=True)
     if documents is None:
@@ -337,24 +348,30 @@ def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailCon
             tmp.write_bytes(attachment.data)
             tmp.replace(path)
         paths.append(path)
-    rows = [{"dossier_id": dossier["id"], "mail_id": mail_id, "position": position,
+    return documents, paths
+
+
+def _record_documents(conn, mail_id: int, dossier_id: int, content: MailContent, documents: list[Document],
+                      paths: list[Path]) -> None:
+    """The mail's kept files as rows, with the participants of its lists, in the caller's
+    transaction; rows an earlier attempt recorded stay as they are."""
+    rows = [{"dossier_id": dossier_id, "mail_id": mail_id, "position": position,
              "filename": attachment.filename, "path": str(path), "media_type": document.media_type,
              "sha256": document.sha256, "size": document.size, "doc_type": document.doc_type,
              "evidence": document.evidence, "facts": document.facts,
              "needs_manual_review": 1 if document.needs_manual_review else 0}
             for position, (attachment, document, path) in enumerate(zip(content.attachments, documents, paths))]
-    if rows:
-        with rt.engine.begin() as conn:   # one transaction for the mail's files, not one each
-            # One statement for the mail's documents (RETURNING the new ones with their position).
-            ids = dict(conn.execute(db.built_for(conn, _insert_documents), rows).all())
-            participants = [
-                {"dossier_id": dossier["id"], "document_id": ids[position], "sheet": r.sheet, "row": r.row,
-                 "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
-                for position, document in enumerate(documents)
-                if position in ids and document.roster is not None for r in document.roster.rows]
-            if participants:
-                conn.execute(_INSERT_PARTICIPANTS, participants)
-    return documents
+    if not rows:
+        return
+    # One statement for the mail's documents (RETURNING the new ones with their position).
+    ids = dict(conn.execute(db.built_for(conn, _insert_documents), rows).all())
+    participants = [
+        {"dossier_id": dossier_id, "document_id": ids[position], "sheet": r.sheet, "row": r.row,
+         "name": r.name, "nik": r.nik, "scheme": r.scheme, "result": r.result}
+        for position, document in enumerate(documents)
+        if position in ids and document.roster is not None for r in document.roster.rows]
+    if participants:
+        conn.execute(_INSERT_PARTICIPANTS, participants)
 
 
 def _record_types(conn, dossier_id: int, documents: list[Document]) -> None:
@@ -416,12 +433,13 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     service = rt.services[dossier["kind"]]
     if dossier["status"] not in CHECKABLE:
         return _follow_up(rt, mail_id, dossier, content, read)
-    documents = _read_kept(earlier) + _save_attachments(rt, mail_id, dossier, content, read)
-    documents = service.recognise(documents)
+    kept, paths = _keep_attachments(rt, mail_id, dossier, content, read)
+    documents = service.recognise(_read_kept(earlier) + kept)
     crash_point("after_read")
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
-    with rt.engine.connect() as conn:
+    with rt.engine.begin() as conn:   # the files recorded (an intake reads them), and what the check needs
+        _record_documents(conn, mail_id, dossier_id, content, kept, paths)
         overrides = {} if opened is not None else {
             (r.code, r.location): (r.overridden_by, r.override_reason)
             for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
@@ -510,8 +528,9 @@ def _follow_up(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
         outcome = handler(rt, mail_id, dossier, content)
         if outcome:
             return outcome
-    _save_attachments(rt, mail_id, dossier, content, read)
+    kept, paths = _keep_attachments(rt, mail_id, dossier, content, read)
     with rt.engine.begin() as conn:
+        _record_documents(conn, mail_id, dossier["id"], content, kept, paths)
         _finish_mail(conn, mail_id, dossier["kind"], dossier["id"])
         db.record_event(conn, "surel_lanjutan_diterima", dossier_id=dossier["id"], mail_id=mail_id,
                         subjek=content.subject, lampiran=[a.filename for a in content.attachments])
