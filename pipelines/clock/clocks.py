@@ -307,8 +307,6 @@ def states(rt, conn, *, case_type: str | None = None, case_refs=None, open_only:
 
 
 def state(rt, conn, *, case_type: str, case_ref, leg: str = "", now: datetime | None = None) -> ClockState | None:
-    clock = store.find_clock(conn, case_type, str(case_ref), leg)
-    if clock is None:
-        return None
-    found = compute_states(rt, *store.load_logs(conn, open_only=False, clock_ids=[clock["id"]]), now=now)
-    return found[0] if found else None
+    """One case's clock (None: not started): one query, no arrays."""
+    found = store.load_case_log(conn, case_type, case_ref, leg)
+    return None if found is None else _state_of_one(rt, *found, now or db.now())
