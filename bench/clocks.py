@@ -8,6 +8,8 @@ resumed), started over the last 60 days. Printed, in the same run on the same cl
 - engine, as the desk calls it: the same plus one ClockState per clock (compute_states);
 - engine, from the database: one query for every open clock and its events, then the above
   (pipelines.clock.states);
+- one clock at a time, as a dossier page or the applications' intake asks (pipelines.clock.state),
+  for the first 1,000 clocks: per clock;
 - baseline: the plain working-day loop (WorkingCalendar.add_working_days per clock, the due
   date as the blank request computed it before), on the same starts and day counts, with no
   pauses and no office hours (it cannot do either).
@@ -95,6 +97,13 @@ def main(n: int) -> None:
                 return clock.states(rt, conn, open_only=True, now=now)
         (t_db, c_db, from_database) = best(from_db, repeat=2)
 
+        one_by_one = min(1000, n)
+
+        def each_alone():
+            with rt.engine.connect() as conn:
+                return [clock.state(rt, conn, case_type="bench", case_ref=i, now=now) for i in range(1, one_by_one + 1)]
+        (t_one, c_one, alone) = best(each_alone, repeat=2)
+
         cal = rt.calendar
         starts = [cal.local_date(st.started_at) for st in states]
         target, unit = store.COLUMN["target"], store.COLUMN["unit"]
@@ -106,6 +115,7 @@ def main(n: int) -> None:
         (t_loop, c_loop, _) = best(plain_loop, repeat=2)
 
         assert len(from_database) == len(states) == n
+        assert alone == states[:one_by_one]
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"load average {load} on {os.cpu_count()} cores (timings mean little above ~1 per core)")
         print(f"{n} open clocks ({int(s.paused.sum())} paused, {int(s.breached.sum())} late, "
@@ -116,6 +126,8 @@ def main(n: int) -> None:
                                  ("engine, from the database (one query)", t_db, c_db),
                                  ("baseline: plain working-day loop", t_loop, c_loop)):
             print(f"  {label:38s} {wall * 1000:8.1f}  {cpu * 1000:8.1f}")
+        print(f"  {'one clock alone (clock.state), each':38s} {t_one / one_by_one * 1000:8.3f}  "
+              f"{c_one / one_by_one * 1000:8.3f}")
         print("  (the baseline has no pauses and no office hours)")
 
 if __name__ == "__main__":
