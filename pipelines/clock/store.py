@@ -116,7 +116,7 @@ def no_gc_pauses():
 
 
 def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, case_refs=None,
-              clock_ids=None, closed_since: datetime | None = None, closed_until: datetime | None = None):
+              closed_since: datetime | None = None, closed_until: datetime | None = None):
     """Clock rows (tuples of CLOCK_COLUMNS, ordered by id: `row[COLUMN["office"]]`) and their
     events as columns in log order (clock index, kind code, epoch seconds, reason): two lean
     queries."""
@@ -127,8 +127,6 @@ def load_logs(conn, *, open_only: bool = True, case_type: str | None = None, cas
         conditions.append(clocks.c.case_type == case_type)
     if case_refs is not None:
         conditions.append(clocks.c.case_ref.in_([str(r) for r in case_refs]))
-    if clock_ids is not None:
-        conditions.append(clocks.c.id.in_(list(clock_ids)))
     if closed_since is not None:
         conditions.append(clocks.c.closed_at >= utc(closed_since))
     if closed_until is not None:
