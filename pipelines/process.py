@@ -212,8 +212,7 @@ def _process(rt: Runtime, row, earlier, reply_held: bool = False, read: Future |
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
     opened = None
     if thread_dossier is None:
-        dossier, fresh = _open_dossier(rt, mail_id, content, decided, row["mailbox"])
-        thread_dossier, opened = dossier["id"], dossier if fresh else None
+        thread_dossier, opened = _open_dossier(rt, mail_id, content, decided, row["mailbox"])
     crash_point("after_dossier")
     return _work_on_dossier(rt, mail_id, thread_dossier, content, reply_held, documents, opened)
 
@@ -295,15 +294,15 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
 
 
 def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification,
-                  mailbox: str) -> tuple[dict, bool]:
-    """The dossier this mail opens, as stored, and True; or the one an earlier attempt at this
-    mail opened (a poller whose claim was taken over as stale) and False."""
+                  mailbox: str) -> tuple[int, dict | None]:
+    """The id of the dossier this mail opens and its row as stored; or the id of the one an
+    earlier attempt at this mail opened (a poller whose claim was taken over as stale) and None."""
     service = rt.services[decided.kind]
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     with rt.engine.begin() as conn:
         existing = conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar()
         if existing:
-            return dict(conn.execute(_DOSSIER, {"dossier_id": existing}).mappings().one()), False
+            return existing, None
         year = local_date(db.now()).year
         serial = db.next_number(conn, f"{service.number_prefix}-{year}")
         number = f"{service.number_prefix}-{year}-{serial:06d}"
@@ -318,7 +317,7 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
         clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
         db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                         nomor=number, jenis=service.kind, aturan=decided.rule)
-    return dossier, True
+    return dossier_id, dossier
 
 
 def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
@@ -438,7 +437,9 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_read")
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
-    with rt.engine.begin() as conn:   # the files recorded (an intake reads them), and what the check needs
+    # The files recorded (an intake reads them), and what the check needs; the write turn only
+    # for a mail with files.
+    with (rt.engine.begin() if paths else rt.engine.connect()) as conn:
         _record_documents(conn, mail_id, dossier_id, content, kept, paths)
         overrides = {} if opened is not None else {
             (r.code, r.location): (r.overridden_by, r.override_reason)
