@@ -198,9 +198,10 @@ def _code_points(raw, count: int, pdfium_c) -> list[int]:
 
 def _words(chars: list[tuple]) -> list[tuple]:
     """pdfplumber's word grouping (WordExtractor with x_tolerance 1.5, y_tolerance 3, upright text,
-    blank characters ending words), on tuples, into words (x0, x1, top, bottom, text): lines are clusters of `top` within the tolerance of
-    the previous value, in order of `top`; characters of a line in order of x0; a word ends at a
-    blank, a step back, a gap over the x tolerance or a jump over the y tolerance."""
+    blank characters ending words), on tuples, into words (x0, x1, top, bottom, text): lines are
+    clusters of `top` within the tolerance of the previous value, in order of `top`; characters of
+    a line in order of x0; a word ends at a blank, a step back, a gap over the x tolerance or a
+    jump over the y tolerance."""
     tops = sorted({c[0] for c in chars})
     line_of, line = {}, 0
     for k, top in enumerate(tops):

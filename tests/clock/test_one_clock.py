@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from pipelines import clock
 from pipelines.calendar import WorkingCalendar
-from pipelines.clock import clocks, store
+from pipelines.clock import clocks
 from pipelines.clock.engine import DAYS, KIND_CODES, PAUSED, RESUMED, STARTED, STOPPED, ClockLogs, compute, compute_one
 from pipelines.clock.worktime import epoch, worktime_for
 from pipelines.config import PROJECT_ROOT, Settings
