@@ -72,13 +72,11 @@ def pdfium_page_text(page, textpage) -> str | None:
     may_hold_table, upright = _page_objects(page, pdfium_c)
     if may_hold_table:
         return None
-    if pdfchars.available():
-        words = pdfchars.page_words(textpage.raw, pdfium_c.FPDFText_CountChars(textpage.raw),
-                                    page.get_height(), upright)
-    else:
-        chars = _python_chars(page, textpage, pdfium_c, upright)
-        words = None if chars is None else _words(chars)
-    return None if words is None else _compose([], words)
+    if pdfchars.available():   # the same steps in C
+        return pdfchars.page_text(textpage.raw, pdfium_c.FPDFText_CountChars(textpage.raw),
+                                  page.get_height(), upright)
+    chars = _python_chars(page, textpage, pdfium_c, upright)
+    return None if chars is None else _compose([], _words(chars))
 
 
 class _Unsure(Exception):

@@ -189,3 +189,200 @@ int sertiflow_words(int count, const double *boxes, const uint32_t *codes,
     free(line_of);
     return words;
 }
+
+/* ---- `layout._compose([], words)` over the words above: the page's layout text ---------------- */
+
+typedef struct { double key_top, x0; int rank; int word; } word_key;
+
+static int by_rounded_top_then_x0(const void *a, const void *b) {
+    const word_key *p = a, *q = b;
+    if (p->key_top != q->key_top) return p->key_top < q->key_top ? -1 : 1;
+    if (p->x0 != q->x0) return p->x0 < q->x0 ? -1 : 1;
+    return p->rank < q->rank ? -1 : p->rank > q->rank;   /* stable, as Python's sort */
+}
+
+typedef struct {
+    int first, words;         /* the piece's words: row_words[first .. first + words) */
+    double x0;
+    int next_appended, last_appended;   /* pieces of continuation lines joined to this one */
+} piece_t;
+
+typedef struct { double top, bottom; int first_piece, pieces; int rank; } line_t;
+
+static int by_top(const void *a, const void *b) {
+    const line_t *p = a, *q = b;
+    if (p->top != q->top) return p->top < q->top ? -1 : 1;
+    return p->rank < q->rank ? -1 : p->rank > q->rank;
+}
+
+static int by_x0_stable(const void *a, const void *b) {
+    const word_key *p = a, *q = b;
+    if (p->x0 != q->x0) return p->x0 < q->x0 ? -1 : 1;
+    return p->rank < q->rank ? -1 : p->rank > q->rank;
+}
+
+/* `_continues(prev, ln)`: ln holds only the wrapped ends of prev's pieces */
+static int continues(const line_t *prev, const line_t *ln, const piece_t *pieces, const int *row_words,
+                     const double *wb, const int32_t *spans, const uint32_t *text) {
+    double height = prev->bottom - prev->top;
+    if (height < 1.0) height = 1.0;
+    double prev_x0 = pieces[prev->first_piece].x0, ln_x0 = pieces[ln->first_piece].x0;
+    if (ln->top - prev->bottom > 0.9 * height || fabs(ln_x0 - prev_x0) <= 3.0)
+        return 0;
+    for (int p = ln->first_piece; p < ln->first_piece + ln->pieces; p++) {
+        int found = 0, skipped_first = 0;
+        for (int q = prev->first_piece; q < prev->first_piece + prev->pieces && !found; q++)
+            for (int k = pieces[q].first; k < pieces[q].first + pieces[q].words; k++) {
+                if (!skipped_first) {   /* the line's first word starts no value column */
+                    skipped_first = 1;
+                    continue;
+                }
+                if (fabs(pieces[p].x0 - wb[4 * row_words[k]]) <= 3.0) {
+                    found = 1;
+                    break;
+                }
+            }
+        if (!found)
+            return 0;
+    }
+    /* a label column ("Skema : ...") or a value ending in ":" is not a continuation; words hold
+       no blanks, so " : " is a middle word ":" and text.rstrip() is the text */
+    for (int p = ln->first_piece; p < ln->first_piece + ln->pieces; p++) {
+        int first = pieces[p].first, n = pieces[p].words;
+        int last = row_words[first + n - 1];
+        if (text[spans[2 * last] + spans[2 * last + 1] - 1] == ':')
+            return 0;
+        for (int k = first + 1; k < first + n - 1; k++) {
+            int w = row_words[k];
+            if (spans[2 * w + 1] == 1 && text[spans[2 * w]] == ':')
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static size_t put_piece(uint32_t *out, size_t at, const piece_t *piece, const int *row_words,
+                        const int32_t *spans, const uint32_t *text) {
+    for (int k = piece->first; k < piece->first + piece->words; k++) {
+        int w = row_words[k];
+        if (k > piece->first)
+            out[at++] = ' ';
+        for (int c = 0; c < spans[2 * w + 1]; c++)
+            out[at++] = text[spans[2 * w] + c];
+    }
+    return at;
+}
+
+/* The layout text of a page's `count` characters (boxes and codes as sertiflow_words takes them),
+   as `layout._compose([], layout._words(chars))` makes it: words in lines (by rounded top, then
+   x0; a word within 2.5 points of the line's first word's top joins it), pieces split at gaps
+   over 7 points, lines in order of top, continuation lines joined to the pieces they continue.
+   Writes the text's code points to `out` (room for 2 * count + 1) and returns how many; -1 when
+   unsure (a continuation without a piece to join, where Python fails), -2 when memory ran out. */
+int sertiflow_layout(int count, const double *boxes, const uint32_t *codes, uint32_t *out) {
+    if (count <= 0)
+        return 0;
+    size_t n = (size_t)count;
+    double *wb = malloc(sizeof(double) * 4 * n);
+    int32_t *spans = malloc(sizeof(int32_t) * 2 * n);
+    uint32_t *text = malloc(sizeof(uint32_t) * n);
+    word_key *keys = malloc(sizeof(word_key) * n);
+    int *row_words = malloc(sizeof(int) * n);
+    piece_t *pieces = malloc(sizeof(piece_t) * n);
+    line_t *lines = malloc(sizeof(line_t) * n);
+    int *kept = malloc(sizeof(int) * n);
+    int result = -2;
+    if (!wb || !spans || !text || !keys || !row_words || !pieces || !lines || !kept)
+        goto done;
+    int words = sertiflow_words(count, boxes, codes, wb, spans, text);
+    if (words < 0)
+        goto done;
+    for (int w = 0; w < words; w++) {
+        keys[w].key_top = nearbyint(wb[4 * w + 2]);   /* Python's round(): half to even */
+        keys[w].x0 = wb[4 * w];
+        keys[w].rank = w;
+        keys[w].word = w;
+    }
+    qsort(keys, (size_t)words, sizeof(word_key), by_rounded_top_then_x0);
+    /* rows: consecutive runs of the sorted words; then each row in order of x0 (stable) */
+    int nlines = 0, npieces = 0;
+    for (int start = 0; start < words;) {
+        double row_top = wb[4 * keys[start].word + 2];
+        int end = start + 1;
+        while (end < words && fabs(row_top - wb[4 * keys[end].word + 2]) <= 2.5)
+            end++;
+        for (int k = start; k < end; k++)
+            keys[k].rank = k;
+        qsort(keys + start, (size_t)(end - start), sizeof(word_key), by_x0_stable);
+        for (int k = start; k < end; k++)
+            row_words[k] = keys[k].word;
+        line_t *line = &lines[nlines];
+        line->top = wb[4 * row_words[start] + 2];
+        line->bottom = wb[4 * row_words[start] + 3];
+        line->first_piece = npieces;
+        line->rank = nlines;
+        int first = start;
+        for (int k = start; k < end; k++) {
+            int w = row_words[k];
+            if (wb[4 * w + 2] < line->top) line->top = wb[4 * w + 2];
+            if (wb[4 * w + 3] > line->bottom) line->bottom = wb[4 * w + 3];
+            if (k > start && wb[4 * w] - wb[4 * row_words[k - 1] + 1] > 7.0) {
+                pieces[npieces++] = (piece_t){first, k - first, wb[4 * row_words[first]], -1, -1};
+                first = k;
+            }
+        }
+        pieces[npieces++] = (piece_t){first, end - first, wb[4 * row_words[first]], -1, -1};
+        line->pieces = npieces - line->first_piece;
+        nlines++;
+        start = end;
+    }
+    qsort(lines, (size_t)nlines, sizeof(line_t), by_top);
+    /* continuation lines joined to the kept line above */
+    int nkept = 0;
+    for (int l = 0; l < nlines; l++) {
+        line_t *ln = &lines[l];
+        if (nkept && continues(&lines[kept[nkept - 1]], ln, pieces, row_words, wb, spans, text)) {
+            line_t *prev = &lines[kept[nkept - 1]];
+            for (int p = ln->first_piece; p < ln->first_piece + ln->pieces; p++) {
+                int target = -1;   /* the last piece of prev starting left of p */
+                for (int q = prev->first_piece + prev->pieces - 1; q >= prev->first_piece; q--)
+                    if (pieces[q].x0 - 3.0 <= pieces[p].x0) {
+                        target = q;
+                        break;
+                    }
+                if (target < 0) {   /* Python's next() raises here: the page is unsure */
+                    result = -1;
+                    goto done;
+                }
+                if (pieces[target].last_appended < 0)
+                    pieces[target].next_appended = p;
+                else
+                    pieces[pieces[target].last_appended].next_appended = p;
+                pieces[target].last_appended = p;
+            }
+            prev->bottom = ln->bottom;
+            continue;
+        }
+        kept[nkept++] = l;
+    }
+    size_t at = 0;
+    for (int k = 0; k < nkept; k++) {
+        const line_t *line = &lines[kept[k]];
+        if (k)
+            out[at++] = '\n';
+        for (int p = line->first_piece; p < line->first_piece + line->pieces; p++) {
+            if (p > line->first_piece)
+                out[at++] = ' ';
+            at = put_piece(out, at, &pieces[p], row_words, spans, text);
+            for (int a = pieces[p].next_appended; a >= 0; a = pieces[a].next_appended) {
+                out[at++] = ' ';
+                at = put_piece(out, at, &pieces[a], row_words, spans, text);
+            }
+        }
+    }
+    result = (int)at;
+done:
+    free(wb); free(spans); free(text); free(keys); free(row_words);
+    free(pieces); free(lines); free(kept);
+    return result;
+}

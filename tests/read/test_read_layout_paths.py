@@ -112,6 +112,19 @@ def _corpus_pdfs() -> list[tuple[str, bytes]]:
             if _opens(p.read_bytes())]
 
 
+def _sample_pages():
+    """(name, page number, page, text page) of the first 8 pages of every sample PDF."""
+    for name, data in _corpus_pdfs() + _pdfs():
+        doc = pdfium.PdfDocument(data)
+        for number, page in enumerate(doc):
+            if number >= 8:
+                break
+            textpage = page.get_textpage()
+            yield name, number, page, textpage
+            textpage.close()
+        doc.close()
+
+
 def _chars_one_call_at_a_time(page, textpage) -> list[tuple] | None:
     """The plain reading: four pdfium calls a character (what the fast path must equal)."""
     import pypdfium2.raw as c
@@ -191,32 +204,25 @@ def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping()
     from pipelines.read.layout import _page_objects, _python_chars, _words
 
     compared = in_c = 0
-    for name, data in _corpus_pdfs() + _pdfs():
-        doc = pdfium.PdfDocument(data)
-        for number, page in enumerate(doc):
-            if number >= 8:
-                break
-            textpage = page.get_textpage()
-            assert _page_objects(page, pdfium_c) == _objects_by_pypdfium2_wrappers(page), (name, number)
-            upright = _page_objects(page, pdfium_c)[1]
-            plain = _chars_one_call_at_a_time(page, textpage)
-            assert _python_chars(page, textpage, pdfium_c, upright) == plain, (name, number)
-            words = None
-            if plain:
-                as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-                             "upright": True} for top, x0, x1, bottom, t in plain]
-                reference = WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)
-                words = _words(plain)
-                assert words == _as_tuples(reference), (name, number)
-                compared += 1
-            elif plain is not None:
-                words = []
-            if pdfchars.available():
-                count = pdfium_c.FPDFText_CountChars(textpage.raw)
-                assert pdfchars.page_words(textpage.raw, count, page.get_height(), upright) == words, (name, number)
-                in_c += 1
-            textpage.close()
-        doc.close()
+    for name, number, page, textpage in _sample_pages():
+        assert _page_objects(page, pdfium_c) == _objects_by_pypdfium2_wrappers(page), (name, number)
+        upright = _page_objects(page, pdfium_c)[1]
+        plain = _chars_one_call_at_a_time(page, textpage)
+        assert _python_chars(page, textpage, pdfium_c, upright) == plain, (name, number)
+        words = None
+        if plain:
+            as_dicts = [{"text": t, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                         "upright": True} for top, x0, x1, bottom, t in plain]
+            reference = WordExtractor(x_tolerance=1.5, y_tolerance=3).extract_words(as_dicts)
+            words = _words(plain)
+            assert words == _as_tuples(reference), (name, number)
+            compared += 1
+        elif plain is not None:
+            words = []
+        if pdfchars.available():
+            count = pdfium_c.FPDFText_CountChars(textpage.raw)
+            assert pdfchars.page_words(textpage.raw, count, page.get_height(), upright) == words, (name, number)
+            in_c += 1
     assert compared > 40
     assert in_c == 0 or in_c > 40
 
@@ -278,3 +284,72 @@ def test_turned_text_is_left_to_pdfplumber():
     [(fast, reference)] = _both(buf.getvalue())
     assert fast is None
     assert "Berita Acara Uji Kompetensi" in reference
+
+
+def _chars_of(words: list[tuple[float, float, str]]) -> list[tuple]:
+    """Characters (top, x0, x1, bottom, text) of words given as (top, x0, text), 5 points a character."""
+    return [(top, x0 + 5 * k, x0 + 5 * k + 5, top + 10, ch) for top, x0, text in words for k, ch in enumerate(text)]
+
+
+def _c_layout(chars: list[tuple]) -> str | None:
+    import ctypes
+
+    from pipelines.read import pdfchars
+
+    boxes = (ctypes.c_double * (4 * max(len(chars), 1)))(*[v for c in chars for v in c[:4]])
+    codes = (ctypes.c_uint32 * max(len(chars), 1))(*[ord(c[4]) for c in chars])
+    return pdfchars.layout_text(ctypes.addressof(boxes), ctypes.addressof(codes), len(chars))
+
+
+def test_c_layout_text_equals_pythons_on_every_sample_page():
+    """pdfchars.c lays a page out (lines, pieces, continuations joined) as `layout._compose` does
+    on the Python words: on every page of PDFs nobody here wrote and of generated requests (ruled
+    tables included, which the reader sends to pdfplumber, so more shapes are compared), the text
+    must be exactly the same."""
+    import pypdfium2.raw as pdfium_c
+
+    from pipelines.read import pdfchars
+    from pipelines.read.layout import _compose, _page_objects, _python_chars, _words
+
+    if not pdfchars.available():
+        pytest.skip("pdfchars.c not built")
+    compared = joined = 0
+    for name, number, page, textpage in _sample_pages():
+        upright = _page_objects(page, pdfium_c)[1]
+        chars = _python_chars(page, textpage, pdfium_c, upright)
+        count = pdfium_c.FPDFText_CountChars(textpage.raw)
+        fast = pdfchars.page_text(textpage.raw, count, page.get_height(), upright)
+        if chars is None:
+            assert fast is None, (name, number)
+        else:
+            reference = _compose([], _words(chars))
+            assert fast == reference, (name, number)
+            compared += 1
+            joined += len(reference.splitlines()) < len({round(c[0]) for c in chars})
+    assert compared > 40 and joined > 10
+
+
+@pytest.mark.parametrize("words", [
+    # "Label : value" with the value wrapped under itself, twice, then a new label
+    [(100, 50, "Skema"), (100, 110, ":"), (100, 130, "Teknisi"), (100, 175, "Jaringan"),
+     (112, 130, "Muda"), (124, 130, "Lanjut"), (136, 50, "Nomor"), (136, 110, ":"), (136, 130, "012")],
+    # a continuation that itself ends in ":" or holds " : " is a line of its own
+    [(100, 50, "Nama"), (100, 130, "Budi"), (100, 160, "Santoso"), (112, 130, "Alamat:"),
+     (124, 130, "Jl"), (124, 150, ":"), (124, 160, "Merdeka")],
+    # two value columns, each wrapped; rounding of tops at .5 (half to even); words within 2.5 points
+    [(100.5, 40, "A"), (100.5, 120, "Satu"), (100.5, 220, "Dua"), (101.5, 300, "x"), (111.0, 120, "lagi"),
+     (111.0, 220, "juga"), (113.4, 60, "B"), (130.5, 40, "C"), (129.5, 90, "D"), (132.0, 20, "E")],
+    # a line starting at the left margin is never a continuation; a gap of exactly 7 points
+    [(100, 50, "Satu"), (100, 77, "dua"), (100, 99, "tiga"), (111, 50, "empat"), (122, 77, "lima")],
+    # nothing but one word; a far line below
+    [(100, 50, "Sendiri"), (400, 50, "Jauh")],
+])
+def test_c_layout_text_equals_pythons_on_continuations_colons_and_ties(words):
+    from pipelines.read import pdfchars
+    from pipelines.read.layout import _compose, _words
+
+    if not pdfchars.available():
+        pytest.skip("pdfchars.c not built")
+    chars = _chars_of(words)
+    assert _c_layout(chars) == _compose([], _words(chars))
+    assert _c_layout([]) == _compose([], []) == ""
