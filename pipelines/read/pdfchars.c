@@ -9,6 +9,66 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* A merge sort of the runs already in order: a page's characters come mostly in reading order,
+   so this is about one pass, where qsort (a call a comparison) cost most of grouping a page.
+   LESS must be a strict total order (every key here ends in a position); sorts `a` in place and
+   returns 0, or -2 when memory ran out. */
+#define DEFINE_RUN_SORT(name, T, LESS)                                                         \
+    static int name(T *a, size_t n) {                                                          \
+        size_t runs = 1;                                                                       \
+        for (size_t k = 1; k < n; k++)                                                         \
+            runs += LESS(a[k], a[k - 1]);                                                      \
+        if (runs == 1)                                                                         \
+            return 0;                                                                          \
+        T *other = malloc(sizeof(T) * n);                                                      \
+        size_t *bounds = malloc(sizeof(size_t) * (runs + 1));                                  \
+        if (!other || !bounds) {                                                               \
+            free(other);                                                                       \
+            free(bounds);                                                                      \
+            return -2;                                                                         \
+        }                                                                                      \
+        size_t nb = 0;                                                                         \
+        bounds[nb++] = 0;                                                                      \
+        for (size_t k = 1; k < n; k++)                                                         \
+            if (LESS(a[k], a[k - 1]))                                                          \
+                bounds[nb++] = k;                                                              \
+        bounds[nb] = n;                                                                        \
+        T *src = a, *dst = other;                                                              \
+        while (runs > 1) {                                                                     \
+            size_t out = 0;                                                                    \
+            for (size_t r = 0; r < runs; r += 2) {                                             \
+                size_t lo = bounds[r], mid = bounds[r + 1], hi = r + 1 < runs ? bounds[r + 2] : mid; \
+                size_t i = lo, j = mid, k = lo;                                                \
+                while (i < mid && j < hi)                                                      \
+                    dst[k++] = LESS(src[j], src[i]) ? src[j++] : src[i++];                     \
+                while (i < mid)                                                                \
+                    dst[k++] = src[i++];                                                       \
+                while (j < hi)                                                                 \
+                    dst[k++] = src[j++];                                                       \
+                bounds[out++] = lo;                                                            \
+            }                                                                                  \
+            bounds[out] = n;                                                                   \
+            runs = out;                                                                        \
+            T *swap = src;                                                                     \
+            src = dst;                                                                         \
+            dst = swap;                                                                        \
+        }                                                                                      \
+        if (src != a)                                                                          \
+            memcpy(a, src, sizeof(T) * n);                                                     \
+        free(other);                                                                           \
+        free(bounds);                                                                          \
+        return 0;                                                                              \
+    }
+
+/* every value finite: then the orders below are total (NaN compares false with everything) */
+static int all_finite(const double *values, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(values[i]))
+            return 0;
+    return 1;
+}
 
 typedef struct { float left, top, right, bottom; } rect_f;
 
@@ -106,6 +166,12 @@ static int by_value(const void *a, const void *b) {
     return p < q ? -1 : p > q;
 }
 
+#define VALUE_LESS(p, q) ((p) < (q))
+#define CHAR_LESS(p, q) ((p).line != (q).line ? (p).line < (q).line \
+                         : (p).x0 != (q).x0 ? (p).x0 < (q).x0 : (p).index < (q).index)
+DEFINE_RUN_SORT(sort_values, double, VALUE_LESS)
+DEFINE_RUN_SORT(sort_chars, char_key, CHAR_LESS)
+
 /* `layout._words` (the reference): pdfplumber's word grouping with x tolerance 1.5 and y
    tolerance 3. Lines are clusters of `top` within the tolerance of the previous value, in order
    of `top`; characters of a line in order of x0; a word ends at a blank, a step back, a gap over
@@ -125,7 +191,15 @@ int sertiflow_words(int count, const double *boxes, const uint32_t *codes,
     }
     for (int i = 0; i < count; i++)
         tops[i] = boxes[4 * i];
-    qsort(tops, (size_t)count, sizeof(double), by_value);
+    /* a box that is not finite keeps the order qsort gave it (as before the run sort) */
+    int finite = all_finite(boxes, 4 * (size_t)count);
+    if (!finite)
+        qsort(tops, (size_t)count, sizeof(double), by_value);
+    else if (sort_values(tops, (size_t)count) < 0) {
+        free(tops);
+        free(keys);
+        return -2;
+    }
     int distinct = 0;   /* line number of each distinct top, in place: tops[k] stays the value */
     for (int i = 0; i < count; i++)
         if (i == 0 || tops[i] != tops[distinct - 1])
@@ -154,7 +228,14 @@ int sertiflow_words(int count, const double *boxes, const uint32_t *codes,
     }
     for (int i = 0; i < count; i++)
         keys[i].line = line_of[keys[i].line];
-    qsort(keys, (size_t)count, sizeof(char_key), by_line_then_x0);
+    if (!finite)
+        qsort(keys, (size_t)count, sizeof(char_key), by_line_then_x0);
+    else if (sort_chars(keys, (size_t)count) < 0) {
+        free(tops);
+        free(keys);
+        free(line_of);
+        return -2;
+    }
 
     int words = 0, in_word = 0, line = -1;
     double last_x0 = 0, last_x1 = 0, last_top = 0;
@@ -194,12 +275,7 @@ int sertiflow_words(int count, const double *boxes, const uint32_t *codes,
 
 typedef struct { double key_top, x0; int rank; int word; } word_key;
 
-static int by_rounded_top_then_x0(const void *a, const void *b) {
-    const word_key *p = a, *q = b;
-    if (p->key_top != q->key_top) return p->key_top < q->key_top ? -1 : 1;
-    if (p->x0 != q->x0) return p->x0 < q->x0 ? -1 : 1;
-    return p->rank < q->rank ? -1 : p->rank > q->rank;   /* stable, as Python's sort */
-}
+typedef struct { double top, bottom; int first_piece, pieces; int rank; } line_t;
 
 typedef struct {
     int first, words;         /* the piece's words: row_words[first .. first + words) */
@@ -207,19 +283,13 @@ typedef struct {
     int next_appended, last_appended;   /* pieces of continuation lines joined to this one */
 } piece_t;
 
-typedef struct { double top, bottom; int first_piece, pieces; int rank; } line_t;
-
-static int by_top(const void *a, const void *b) {
-    const line_t *p = a, *q = b;
-    if (p->top != q->top) return p->top < q->top ? -1 : 1;
-    return p->rank < q->rank ? -1 : p->rank > q->rank;
-}
-
-static int by_x0_stable(const void *a, const void *b) {
-    const word_key *p = a, *q = b;
-    if (p->x0 != q->x0) return p->x0 < q->x0 ? -1 : 1;
-    return p->rank < q->rank ? -1 : p->rank > q->rank;
-}
+#define ROUNDED_TOP_LESS(p, q) ((p).key_top != (q).key_top ? (p).key_top < (q).key_top \
+                                : (p).x0 != (q).x0 ? (p).x0 < (q).x0 : (p).rank < (q).rank)
+#define X0_LESS(p, q) ((p).x0 != (q).x0 ? (p).x0 < (q).x0 : (p).rank < (q).rank)
+#define TOP_LESS(p, q) ((p).top != (q).top ? (p).top < (q).top : (p).rank < (q).rank)
+DEFINE_RUN_SORT(sort_by_rounded_top, word_key, ROUNDED_TOP_LESS)
+DEFINE_RUN_SORT(sort_by_x0, word_key, X0_LESS)
+DEFINE_RUN_SORT(sort_lines, line_t, TOP_LESS)
 
 /* `_continues(prev, ln)`: ln holds only the wrapped ends of prev's pieces */
 static int continues(const line_t *prev, const line_t *ln, const piece_t *pieces, const int *row_words,
@@ -278,10 +348,13 @@ static size_t put_piece(uint32_t *out, size_t at, const piece_t *piece, const in
    x0; a word within 2.5 points of the line's first word's top joins it), pieces split at gaps
    over 7 points, lines in order of top, continuation lines joined to the pieces they continue.
    Writes the text's code points to `out` (room for 2 * count + 1) and returns how many; -1 when
-   unsure (a continuation without a piece to join, where Python fails), -2 when memory ran out. */
+   unsure (a continuation without a piece to join, where Python fails), -2 when memory ran out,
+   -3 when a box is not finite (then `layout._compose` decides, as it did before this function). */
 int sertiflow_layout(int count, const double *boxes, const uint32_t *codes, uint32_t *out) {
     if (count <= 0)
         return 0;
+    if (!all_finite(boxes, 4 * (size_t)count))
+        return -3;   /* Python's round() fails on infinity, and NaN orders nothing: Python decides */
     size_t n = (size_t)count;
     double *wb = malloc(sizeof(double) * 4 * n);
     int32_t *spans = malloc(sizeof(int32_t) * 2 * n);
@@ -303,7 +376,8 @@ int sertiflow_layout(int count, const double *boxes, const uint32_t *codes, uint
         keys[w].rank = w;
         keys[w].word = w;
     }
-    qsort(keys, (size_t)words, sizeof(word_key), by_rounded_top_then_x0);
+    if (sort_by_rounded_top(keys, (size_t)words) < 0)
+        goto done;
     /* rows: consecutive runs of the sorted words; then each row in order of x0 (stable) */
     int nlines = 0, npieces = 0;
     for (int start = 0; start < words;) {
@@ -313,7 +387,8 @@ int sertiflow_layout(int count, const double *boxes, const uint32_t *codes, uint
             end++;
         for (int k = start; k < end; k++)
             keys[k].rank = k;
-        qsort(keys + start, (size_t)(end - start), sizeof(word_key), by_x0_stable);
+        if (sort_by_x0(keys + start, (size_t)(end - start)) < 0)
+            goto done;
         for (int k = start; k < end; k++)
             row_words[k] = keys[k].word;
         line_t *line = &lines[nlines];
@@ -336,7 +411,8 @@ int sertiflow_layout(int count, const double *boxes, const uint32_t *codes, uint
         nlines++;
         start = end;
     }
-    qsort(lines, (size_t)nlines, sizeof(line_t), by_top);
+    if (sort_lines(lines, (size_t)nlines) < 0)
+        goto done;
     /* continuation lines joined to the kept line above */
     int nkept = 0;
     for (int l = 0; l < nlines; l++) {

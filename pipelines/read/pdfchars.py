@@ -21,7 +21,7 @@ from pathlib import Path
 SOURCE = Path(__file__).with_name("pdfchars.c")
 log = logging.getLogger(__name__)
 
-UNSURE, OUT_OF_MEMORY = -1, -2
+UNSURE, OUT_OF_MEMORY, NOT_FINITE = -1, -2, -3
 
 
 class _Calls(ctypes.Structure):
@@ -121,6 +121,9 @@ def layout_text(boxes, codes, count: int) -> str | None:
     length = lib.sertiflow_layout(count, boxes, codes, text_at)
     if length == OUT_OF_MEMORY:
         raise MemoryError("pdfchars: no room to lay out the page's words")
+    if length == NOT_FINITE:   # a box at infinity or NaN: the Python steps decide (they may raise)
+        from pipelines.read.layout import _compose
+        return _compose([], group_words(boxes, codes, count))
     return None if length == UNSURE else text[:4 * length].decode("utf-32-le")
 
 
