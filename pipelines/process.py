@@ -62,6 +62,9 @@ _EARLIER_COPY = (select(db.mails.c.id, db.mails.c.dossier_id)
                  .order_by(db.mails.c.id))
 _UPDATE_MAIL = update(db.mails).where(db.mails.c.id == bindparam("mail_id_"))
 _MAIL_DOSSIER = select(db.mails.c.dossier_id).where(db.mails.c.id == bindparam("mail_id"))
+# A mail joins the dossier it opens only if no earlier attempt at it opened one meanwhile.
+_JOIN_OPENED_DOSSIER = update(db.mails).where(db.mails.c.id == bindparam("mail_id_"),
+                                              db.mails.c.dossier_id.is_(None))
 _INSERT_DOSSIER = insert(db.dossiers).returning(*db.dossiers.c)
 _DOSSIER = select(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id"))
 _UPDATE_CHECKED_DOSSIER = update(db.dossiers).where(db.dossiers.c.id == bindparam("dossier_id_"),
@@ -299,25 +302,33 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
     earlier attempt at this mail opened (a poller whose claim was taken over as stale) and None."""
     service = rt.services[decided.kind]
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
-    with rt.engine.begin() as conn:
-        existing = conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar()
-        if existing:
-            return existing, None
-        year = local_date(db.now()).year
-        serial = db.next_number(conn, f"{service.number_prefix}-{year}")
-        number = f"{service.number_prefix}-{year}-{serial:06d}"
-        now = db.now()
-        dossier = dict(conn.execute(_INSERT_DOSSIER, dict(
-            number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
-            sender=(content.from_addr or "").lower(), subject=content.subject or "",
-            thread_message_id=content.message_id or "", received_at=now, facts={},
-            created_at=now, updated_at=now)).mappings().one())
-        dossier_id = dossier["id"]
-        conn.execute(_UPDATE_MAIL, {"mail_id_": mail_id, "dossier_id": dossier_id})
-        clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
-        db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
-                        nomor=number, jenis=service.kind, aturan=decided.rule)
+    try:
+        with rt.engine.begin() as conn:
+            year = local_date(db.now()).year
+            serial = db.next_number(conn, f"{service.number_prefix}-{year}")
+            number = f"{service.number_prefix}-{year}-{serial:06d}"
+            now = db.now()
+            dossier = dict(conn.execute(_INSERT_DOSSIER, dict(
+                number=number, kind=service.kind, status=NEW, lsp_code=lsp.code if lsp else "",
+                sender=(content.from_addr or "").lower(), subject=content.subject or "",
+                thread_message_id=content.message_id or "", received_at=now, facts={},
+                created_at=now, updated_at=now)).mappings().one())
+            dossier_id = dossier["id"]
+            if not conn.execute(_JOIN_OPENED_DOSSIER, {"mail_id_": mail_id, "dossier_id": dossier_id}).rowcount:
+                # The claim showed no dossier, but an earlier attempt (whose claim this poller took
+                # over as stale) opened one since: that one counts, this one and its serial roll back.
+                raise _OpenedMeanwhile()
+            clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
+            db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
+                            nomor=number, jenis=service.kind, aturan=decided.rule)
+    except _OpenedMeanwhile:
+        with rt.engine.connect() as conn:
+            return conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar_one(), None
     return dossier_id, dossier
+
+
+class _OpenedMeanwhile(Exception):
+    """Rolls back a dossier opened for a mail that an earlier attempt gave one meanwhile."""
 
 
 def _save_attachments(rt: Runtime, mail_id: int, dossier: dict, content: MailContent,
@@ -437,10 +448,14 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_read")
 
     lsp = rt.registry.by_code(dossier["lsp_code"]) if dossier["lsp_code"] else None
-    # The files recorded (an intake reads them), and what the check needs; the write turn only
-    # for a mail with files.
-    with (rt.engine.begin() if paths else rt.engine.connect()) as conn:
-        _record_documents(conn, mail_id, dossier_id, content, kept, paths)
+    extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
+    # The files are recorded before the check when an intake extension reads them from the
+    # database, or when the dossier holds earlier mail; a dossier this mail just opened records
+    # them with the check's result, so a new request takes one write turn less.
+    record_first = bool(paths) and (opened is None or extension is not None)
+    with (rt.engine.begin() if record_first else rt.engine.connect()) as conn:
+        if record_first:
+            _record_documents(conn, mail_id, dossier_id, content, kept, paths)
         overrides = {} if opened is not None else {
             (r.code, r.location): (r.overridden_by, r.override_reason)
             for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
@@ -466,7 +481,6 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
             replies_left = automatic_mail_count(conn, recipient) < rt.settings.auto_replies_per_sender_per_day
         decision = decide(service, dossier["status"], found, sender_known, replies_left=replies_left)
 
-    extension = next((x for x in INTAKE_EXTENSIONS if x.applies(service)), None)
     extra = extension.context(rt, dossier, service, documents, content) if extension else {}
     generated = []
     if decision.documents:
@@ -476,7 +490,10 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     crash_point("after_write")
 
     with rt.engine.begin() as conn:
-        conn.execute(_DELETE_FINDINGS, {"dossier_id": dossier_id})
+        if not record_first:
+            _record_documents(conn, mail_id, dossier_id, content, kept, paths)
+        if opened is None:   # a dossier this mail opened has no findings yet
+            conn.execute(_DELETE_FINDINGS, {"dossier_id": dossier_id})
         now = db.now()
         if found:
             conn.execute(_INSERT_FINDINGS, [

@@ -107,3 +107,34 @@ def test_two_pollers_at_once_process_each_mail_once(office):
         states = [r.state for r in conn.execute(db.mails.select())]
     assert states == ["done"] * 6
     assert office.mailbox.count("INBOX") == 0 and office.mailbox.count("Diproses") == 6
+
+
+def test_a_poller_whose_claim_was_taken_over_keeps_the_dossier_the_other_opened(office, monkeypatch):
+    """A poller stalls past the claim timeout; another takes the mail over and opens its dossier.
+    When the first one goes on, the mail keeps that dossier: no second dossier, no serial used."""
+    from pipelines import process
+    from pipelines.poll import fetch_new
+
+    office.mailbox.append(request(LSP_TDN))
+    rt = office.runtime()
+    fetch_new(rt, "blanko")
+    with rt.engine.connect() as conn:
+        mail_id = conn.execute(db.mails.select()).mappings().one()["id"]
+    thread_dossier = process._thread_dossier
+    taken_over = []
+
+    def the_other_poller_opens_it_meanwhile(rt_, content):
+        monkeypatch.setattr(process, "_thread_dossier", thread_dossier)
+        taken_over.append(process._open_dossier(rt_, mail_id, content, process.classify(content, rt_.rules),
+                                                "blanko")[0])
+        return thread_dossier(rt_, content)
+
+    monkeypatch.setattr(process, "_thread_dossier", the_other_poller_opens_it_meanwhile)
+    office.run()
+    dossiers = office.dossiers()
+    assert [d["id"] for d in dossiers] == taken_over
+    assert dossiers[0]["number"].endswith("-000001") and dossiers[0]["status"] == "menunggu_persetujuan"
+    with rt.engine.connect() as conn:
+        assert conn.execute(db.mails.select()).mappings().one()["dossier_id"] == taken_over[0]
+        opened = [e for e in conn.execute(db.events.select()) if e.action == "berkas_dibuat"]
+    assert len(opened) == 1
