@@ -99,11 +99,21 @@ def _page_objects(page, pdfium_c) -> tuple[bool, bool]:
       and the page not rotated: then no character has an angle and none needs asking.
 
     Unsure means a table may be there, and text may be turned."""
-    table, upright = False, True
+    from pipelines.read import pdfchars
+
     try:
         upright = page.get_rotation() == 0
     except Exception:
         upright = False
+    if pdfchars.available():   # the same walk in C
+        return pdfchars.page_objects(page.raw, upright)
+    return _python_objects(page, pdfium_c, upright)
+
+
+def _python_objects(page, pdfium_c, upright: bool) -> tuple[bool, bool]:
+    """The reference for pdfchars.c's `sertiflow_page_objects`: `_page_objects` after the page's
+    rotation (`upright`: the page is not rotated)."""
+    table = False
     path, text, form = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
     object_type, matrix = pdfium_c.FPDFPageObj_GetType, pdfium_c.FS_MATRIX()
 

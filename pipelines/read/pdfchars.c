@@ -462,3 +462,84 @@ done:
     free(pieces); free(lines); free(kept);
     return result;
 }
+
+/* ---- `layout._page_objects`: may the page hold a ruled table, is all its text upright? -------- */
+
+typedef struct { float a, b, c, d, e, f; } matrix_f;
+
+typedef struct {
+    int (*count_page_objects)(void *);
+    void *(*page_object)(void *, int);
+    int (*object_type)(void *);
+    int (*matrix)(void *, matrix_f *);
+    int (*count_form_objects)(void *);
+    void *(*form_object)(void *, unsigned long);
+    int (*bounds)(void *, float *, float *, float *, float *);
+    int (*stroke_width)(void *, float *);
+    int (*count_segments)(void *);
+    void *(*segment)(void *, int);
+    int (*segment_type)(void *);
+    int path, text, form, lineto;   /* FPDF_PAGEOBJ_PATH, _TEXT, _FORM, FPDF_SEGMENT_LINETO */
+} object_calls;
+
+enum { TABLE_DEPTH = 3, TURN_DEPTH = 8 };   /* as layout._TABLE_DEPTH and _TURN_DEPTH */
+
+typedef struct { const object_calls *pdfium; int table, upright, unsure_level; } object_walk;
+
+/* `layout._may_rule`: a path that could be an edge of a table cell; unsure means yes */
+static int may_rule(const object_calls *pdfium, void *obj) {
+    float left = 0, bottom = 0, right = 0, top = 0, stroke = 0;
+    if (!pdfium->bounds(obj, &left, &bottom, &right, &top))
+        return 1;
+    pdfium->stroke_width(obj, &stroke);
+    if ((double)top - (double)bottom - (double)stroke < 2.5)   /* the bounds include the line's width */
+        return 0;
+    int count = pdfium->count_segments(obj);
+    if (count <= 0)
+        return 1;
+    for (int i = 0; i < count; i++)
+        if (pdfium->segment_type(pdfium->segment(obj, i)) == pdfium->lineto)
+            return 1;
+    return 0;
+}
+
+/* one level of the walk; 1 when unsure (where Python raises _Unsure), which ends the walk */
+static int walk_objects(object_walk *w, void *parent, int level) {
+    const object_calls *pdfium = w->pdfium;
+    int count = level ? pdfium->count_form_objects(parent) : pdfium->count_page_objects(parent);
+    if (count < 0) {
+        w->unsure_level = level;
+        return 1;
+    }
+    for (int i = 0; i < count; i++) {
+        if (w->table && !w->upright)
+            return 0;
+        void *obj = level ? pdfium->form_object(parent, (unsigned long)i) : pdfium->page_object(parent, i);
+        if (!obj) {
+            w->unsure_level = level;
+            return 1;
+        }
+        int kind = pdfium->object_type(obj);
+        if (kind == pdfium->path && !w->table && level < TABLE_DEPTH) {
+            w->table = may_rule(pdfium, obj);
+        } else if ((kind == pdfium->text || kind == pdfium->form) && w->upright) {
+            matrix_f m;
+            w->upright = pdfium->matrix(obj, &m) && m.b == 0 && m.c == 0 && m.a > 0 && m.d > 0;
+        }
+        if (kind == pdfium->form && level < TURN_DEPTH - 1 && (w->upright || level < TABLE_DEPTH - 1))
+            if (walk_objects(w, obj, level + 1))
+                return 1;
+    }
+    return 0;
+}
+
+/* `layout._page_objects` after the page's rotation: returns 1 (may hold a table) + 2 (all text
+   upright), given `upright` (the page is not rotated). */
+int sertiflow_page_objects(void *page, int upright, const object_calls *pdfium) {
+    object_walk w = {pdfium, 0, upright, 0};
+    if (walk_objects(&w, page, 0)) {
+        w.upright = 0;
+        w.table = w.table || w.unsure_level < TABLE_DEPTH;
+    }
+    return (w.table ? 1 : 0) + (w.upright ? 2 : 0);
+}

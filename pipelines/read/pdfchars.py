@@ -31,6 +31,14 @@ class _Calls(ctypes.Structure):
         "font_size", "angle")]
 
 
+class _ObjectCalls(ctypes.Structure):
+    """The pdfium functions and constants the page-object walk uses, in pdfchars.c's `object_calls` order."""
+    _fields_ = [(name, ctypes.c_void_p) for name in (
+        "count_page_objects", "page_object", "object_type", "matrix", "count_form_objects",
+        "form_object", "bounds", "stroke_width", "count_segments", "segment", "segment_type")] + [
+        (name, ctypes.c_int) for name in ("path", "text", "form", "lineto")]
+
+
 def library_path() -> Path:
     digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
     return SOURCE.with_name(f"_pdfchars_{digest}.so")
@@ -60,7 +68,8 @@ def build(compiler: str | None = None) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _library():
-    """(the C library, the pdfium calls it makes) or None when not built (or not loadable here)."""
+    """(the C library, the pdfium calls of its character loop and of its page-object walk) or None
+    when not built (or not loadable here)."""
     path = library_path()
     if not path.exists():
         log.info("pdfchars not built (%s): PDF characters are read in Python", path.name)
@@ -73,12 +82,19 @@ def _library():
                                              ctypes.POINTER(_Calls), ctypes.c_void_p, ctypes.c_void_p)
         lib.sertiflow_words.argtypes = (ctypes.c_int,) + (ctypes.c_void_p,) * 5
         lib.sertiflow_layout.argtypes = (ctypes.c_int,) + (ctypes.c_void_p,) * 3
+        lib.sertiflow_page_objects.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_ObjectCalls))
         address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
         calls = _Calls(*(address(getattr(pdfium_c, name)) for name in (
             "FPDFText_GetText", "FPDFText_GetUnicode", "FPDFText_IsHyphen",
             "FPDFText_IsGenerated", "FPDFText_GetLooseCharBox", "FPDFText_GetFontSize",
             "FPDFText_GetCharAngle")))
-        return lib, calls
+        object_calls = _ObjectCalls(*(address(getattr(pdfium_c, name)) for name in (
+            "FPDFPage_CountObjects", "FPDFPage_GetObject", "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix",
+            "FPDFFormObj_CountObjects", "FPDFFormObj_GetObject", "FPDFPageObj_GetBounds",
+            "FPDFPageObj_GetStrokeWidth", "FPDFPath_CountSegments", "FPDFPath_GetPathSegment",
+            "FPDFPathSegment_GetType")), pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT,
+            pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_SEGMENT_LINETO)
+        return lib, calls, object_calls
     except (OSError, AttributeError) as exc:
         log.warning("pdfchars could not be loaded (%s): PDF characters are read in Python", exc)
         return None
@@ -88,10 +104,18 @@ def available() -> bool:
     return _library() is not None
 
 
+def page_objects(page_raw, upright: bool) -> tuple[bool, bool]:
+    """`layout._page_objects` (may the page hold a ruled table, is all its text upright), given
+    whether the page is unrotated. Needs `available()`."""
+    lib, _, object_calls = _library()
+    found = lib.sertiflow_page_objects(page_raw, int(upright), ctypes.byref(object_calls))
+    return bool(found & 1), bool(found & 2)
+
+
 def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[tuple] | None:
     """The words `layout._words(layout._python_chars(...))` gives; None when unsure (see there).
     Needs `available()`."""
-    lib, calls = _library()
+    lib, calls, _ = _library()
     size = max(count, 1)
     boxes, boxes_at = _buffer(32 * size)   # top, x0, x1, bottom: four doubles a character
     codes, codes_at = _buffer(4 * size)    # a uint32 a character
@@ -104,7 +128,7 @@ def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[t
 def page_text(textpage_raw, count: int, height: float, upright: bool) -> str | None:
     """The layout text `layout._compose([], page_words(...))` gives, all in C; None when unsure.
     Needs `available()`."""
-    lib, calls = _library()
+    lib, calls, _ = _library()
     size = max(count, 1)
     boxes, boxes_at = _buffer(32 * size)
     codes, codes_at = _buffer(4 * size)
@@ -116,7 +140,7 @@ def page_text(textpage_raw, count: int, height: float, upright: bool) -> str | N
 
 def layout_text(boxes, codes, count: int) -> str | None:
     """`layout._compose([], group_words(boxes, codes, count))`, in C; None when unsure."""
-    lib, _ = _library()
+    lib = _library()[0]
     text, text_at = _buffer(8 * max(count, 1) + 4)   # words and a blank between two: 2 * count + 1
     length = lib.sertiflow_layout(count, boxes, codes, text_at)
     if length == OUT_OF_MEMORY:
@@ -130,7 +154,7 @@ def layout_text(boxes, codes, count: int) -> str | None:
 def group_words(boxes, codes, count: int) -> list[tuple]:
     """Words (x0, x1, top, bottom, text) of `count` characters: `boxes` holds top, x0, x1, bottom
     of each, `codes` its code point (doubles and uint32: ctypes arrays or their addresses)."""
-    lib, _ = _library()
+    lib = _library()[0]
     size = max(count, 1)
     word_boxes, word_boxes_at = _buffer(32 * size)
     spans, spans_at = _buffer(8 * size)

@@ -202,11 +202,13 @@ def test_characters_and_words_equal_the_plain_reading_and_pdfplumbers_grouping()
     from pdfplumber.utils.text import WordExtractor
 
     from pipelines.read import pdfchars
-    from pipelines.read.layout import _page_objects, _python_chars, _words
+    from pipelines.read.layout import _page_objects, _python_chars, _python_objects, _words
 
     compared = in_c = 0
     for name, number, page, textpage in _sample_pages():
         assert _page_objects(page, pdfium_c) == _objects_by_pypdfium2_wrappers(page), (name, number)
+        unrotated = page.get_rotation() == 0
+        assert _python_objects(page, pdfium_c, unrotated) == _objects_by_pypdfium2_wrappers(page), (name, number)
         upright = _page_objects(page, pdfium_c)[1]
         plain = _chars_one_call_at_a_time(page, textpage)
         assert _python_chars(page, textpage, pdfium_c, upright) == plain, (name, number)
