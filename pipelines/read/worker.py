@@ -1,4 +1,4 @@
-"""The bounded reader process: `python -m pipelines.read.worker <fd>`.
+"""The bounded reader process: `python -m pipelines.read.worker <fd> [<clock fd>]`.
 
 It imports the heavy readers once, caps its own address space (RLIMIT_AS) at what it uses after
 start-up plus the task's memory budget, then serves tasks from the parent over a socket until
@@ -76,6 +76,20 @@ def _tasks():
         time.sleep(float(payload))
         return "slept"
 
+    def sleeps(payload, limits, progress):  # used by tests of the bound itself
+        """Documents of a task: a positive number starts one (a fresh deadline) and sleeps that
+        long; a negative one gives the document that much more time (as for a page sent to OCR)
+        and sleeps three quarters of it."""
+        import time
+        for seconds in payload:
+            if seconds < 0:
+                progress(-seconds)
+                time.sleep(-seconds * 0.75)
+            else:
+                progress(limits.timeout_s, fresh=True)
+                time.sleep(seconds)
+        return "slept"
+
     def allocate(payload, limits, progress):  # used by tests of the bound itself
         blob = bytearray(int(payload) << 20)
         return len(blob)
@@ -83,11 +97,15 @@ def _tasks():
     def crash(payload, limits, progress):  # used by tests of the bound itself
         os._exit(int(payload or 70))
 
-    return {"read": read, "walk": walk_task, "message": message, "sleep": sleep, "allocate": allocate, "crash": crash}
+    return {"read": read, "walk": walk_task, "message": message, "sleep": sleep, "sleeps": sleeps, "allocate": allocate, "crash": crash}
 
 
-def main(fd: int) -> None:
+def main(fd: int, clock_fd: int = -1) -> None:
+    import mmap
+    import time
     from multiprocessing.connection import Connection
+
+    from pipelines.read.sandbox import write_clock
 
     for var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -98,11 +116,21 @@ def main(fd: int) -> None:
         conn.send_bytes(pickle.dumps(("failed", traceback.format_exc()[-2000:])))
         return
     tasks = _tasks()
+    clock = mmap.mmap(clock_fd, 8) if clock_fd >= 0 else None   # before the address space is measured
     base = _vm_bytes()
     conn.send_bytes(pickle.dumps(("ready", {"pid": os.getpid(), "vm_mb": base >> 20})))
 
+    extended = False   # the running task was given more time (OCR): its deadlines go as messages
+
     def progress(seconds: float, fresh: bool = False) -> None:
-        """More time for the running task: `seconds` more, or (fresh) `seconds` from now."""
+        """More time for the running task: `seconds` more, or (fresh) `seconds` from now. A fresh
+        start goes to the shared clock, which the parent reads when its deadline passes (fresh
+        deadlines only grow, until an "extend" message, after which they may shrink)."""
+        nonlocal extended
+        if fresh and clock is not None and not extended:
+            write_clock(clock, time.monotonic() + float(seconds))
+            return
+        extended = extended or not fresh
         conn.send_bytes(pickle.dumps(("deadline" if fresh else "extend", float(seconds))))
 
     while True:
@@ -111,6 +139,7 @@ def main(fd: int) -> None:
         except (EOFError, OSError):
             return
         _set_memory(base, limits.memory_mb)
+        extended = False
         try:
             result = tasks[task](payload, limits, progress)
             reply = ("done", result)
@@ -137,4 +166,4 @@ def main(fd: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else -1)

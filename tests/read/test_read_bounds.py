@@ -83,6 +83,33 @@ def test_looping_task_is_killed_and_worker_replaced():
     assert sandbox.pool().run("sleep", 0, ReadLimits()).status == "done"
 
 
+@pytest.mark.parametrize("clock", ["shared", "messages"])
+def test_each_document_of_a_task_gets_its_own_time(clock, monkeypatch):
+    """A mail's documents are read in one task, each with the whole time from its start (the
+    worker writes each start to a shared clock, or sends it where memfd is missing); time added
+    for OCR counts for that document, and the next document's start sets its own time again,
+    even when that is sooner."""
+    if clock == "messages":
+        monkeypatch.setattr(sandbox, "_shared_clock", lambda: (None, -1))
+    pool = sandbox.WorkerPool(1)
+    try:
+        tight = ReadLimits(timeout_s=0.6, hard_timeout_s=30)
+        assert pool.run("sleeps", [0.4, 0.4, 0.4, 0.4], tight).status == "done"        # 1.6 s in all
+        out = pool.run("sleeps", [0.4, 1.5], tight)
+        assert out.status == "timeout" and 0.9 < out.seconds < 1.4
+        assert pool.run("sleeps", [0.4, -2.0, 0.4], tight).status == "done"            # 1.5 s of OCR
+        # OCR time up to 4.0 s; the next document starts at 2.35 s: its time ends at 3.35 s, not 4.0 s
+        out = pool.run("sleeps", [0.1, -3.0, 1.4], ReadLimits(timeout_s=1.0, hard_timeout_s=30))
+        assert out.status == "timeout" and 3.2 < out.seconds < 3.7
+        assert pool.run("sleeps", [3.0], ReadLimits(timeout_s=0.6, hard_timeout_s=0.6)).status == "timeout"
+        # a start written in a task with a longer time does not lengthen the next task
+        assert pool.run("sleeps", [0.05], ReadLimits(timeout_s=20, hard_timeout_s=30)).status == "done"
+        out = pool.run("sleep", 3, tight)
+        assert out.status == "timeout" and out.seconds < 1.5
+    finally:
+        pool.close()
+
+
 def test_memory_error_in_python_code_is_reported():
     assert sandbox.pool().run("allocate", 4000, ReadLimits(memory_mb=256)).status == "memory"
     assert sandbox.pool().run("allocate", 50, ReadLimits(memory_mb=256)).status == "done"
