@@ -114,14 +114,46 @@ def _leading(items) -> frozenset[str] | None:
     return frozenset(["".join(run)]) if run else None
 
 
+def looks_ahead(pattern: str, flags: int = 0) -> bool:
+    """Whether a match of `pattern` may look at text after its end (a look-ahead anywhere in it;
+    a pattern the parser refuses counts as yes). Without one, a match decides nothing by what
+    follows its end but the character right there (\\b, $)."""
+    try:
+        return _has_lookahead(_parser.parse(pattern, flags).data)
+    except Exception:
+        return True
+
+
+def _has_lookahead(items) -> bool:
+    for op, av in items:
+        if op in (C.ASSERT, C.ASSERT_NOT) and av[0] > 0:
+            return True
+        if any(_has_lookahead(sub) for sub in _subpatterns(av)):
+            return True
+    return False
+
+
+def _subpatterns(av):
+    """The parsed sequences nested in an item's argument, however deep in tuples and lists."""
+    if isinstance(av, _parser.SubPattern):
+        yield av.data
+    elif isinstance(av, (tuple, list)):
+        if av and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], C._NamedIntConstant) for x in av):
+            yield list(av)   # a sequence of (op, argument) items itself
+        else:
+            for x in av:
+                yield from _subpatterns(x)
+
+
 class Prefiltered:
     """A compiled pattern that skips what cannot match: a text lacking a word every match needs is
     not searched, and the search starts where the first word a match can start with is."""
 
-    __slots__ = ("rx", "needs", "starts")
+    __slots__ = ("rx", "needs", "starts", "looks_ahead")
 
     def __init__(self, pattern: str, flags: int = 0):
         self.rx = re.compile(pattern, flags)
+        self.looks_ahead = looks_ahead(pattern, flags)
         # a few selective requirements: testing many short alternatives costs more than it saves
         self.needs = tuple(tuple(sorted(words)) for words in required_words(pattern, flags)
                            if len(words) <= 8 and min(map(len, words)) >= 3)[:3]
@@ -157,6 +189,14 @@ class Prefiltered:
     def search(self, text: str):
         start = self._start(text)
         return None if start < 0 else self.rx.search(text, start)
+
+    def found_in_head(self, match, head: str) -> bool:
+        """`bool(self.search(head))` for `head`, a beginning of the text where `match` is this
+        pattern's first match. A match ending before the end of the head saw only characters of
+        the head (no look-ahead: at most the one at its end), so it is a match in the head too."""
+        if match.end() < len(head) and not self.looks_ahead:
+            return True
+        return self.search(head) is not None
 
     def finditer(self, text: str):
         start = self._start(text)

@@ -73,7 +73,7 @@ def recognise(text: str, filename: str, has_roster: bool = False, roster_evidenc
             if not m:
                 continue
             phrase = " ".join(m.group(0).split())
-            if phrase_rx.search(head):
+            if phrase_rx.found_in_head(m, head):
                 s += 2 * weight
                 ev.append(f'kata "{phrase}" di judul/kop')
             else:

@@ -188,3 +188,35 @@ def test_header_cell_matching_is_the_plain_scan():
         cells.add(sheet._norm(raw))
     cells = sorted(c for c in cells if c)
     assert [sheet._match_normalised.__wrapped__(c) for c in cells] == [plain(c) for c in cells]
+
+
+_EDGES = ["Dengan ini MENETAPKANLAH hal berikut; kami menetapkan: satu",
+          "SURAT KEPUTUSAN\nkeputusan\nKeputusan ketua",
+          "berita  acara\nberita acara asesmen uji kompetensi",
+          "blanko sertifikat sebanyak 10 blanko", "x" * 30 + " tanda terima",
+          "Kepada Yth. Perihal: Permohonan pengiriman blanko. Hal : permohonan. Dengan hormat, kami "
+          "mengajukan permohonan. Pada hari ini telah dilaksanakan asesmen oleh asesor di TUK. "
+          "Menimbang, mengingat, memutuskan, menetapkan; ditetapkan di Bandung. Daftar nama peserta, NIK, "
+          "belum kompeten. Yang menyerahkan, yang menerima: penerima; telah diterima."]
+
+
+@pytest.mark.parametrize("pattern, flags", [
+    (r"menetapkan\b", re.I), (r"\bkeputusan$", re.I | re.M), (r"berita\s+acara(?=\s+asesmen)", re.I),
+    (r"blanko\s+\w+", re.I), (r"(?:tanda|acara)\s+(?!x)\w+", re.I), (r"kepu(?<=kepu)tusan\Z", re.I),
+] + [(phrase.rx.pattern, phrase.rx.flags) for spec in recognise.rules()["doc_types"].values()
+     for phrase, _ in spec["compiled"]])
+def test_a_phrase_in_the_head_is_the_search_of_the_head(pattern, flags, texts):
+    """recognise asks whether a phrase found in the text is also in its head (the title): a match
+    ending inside the head answers yes without a second search, unless the pattern looks ahead.
+    Cut at every place around the first match, the answer is the head's own search."""
+    rx = Prefiltered(pattern, flags)
+    compared = 0
+    for text in _EDGES + texts[::7]:
+        m = rx.search(text)
+        if m is None:
+            continue
+        for cut in range(max(0, m.start() - 2), min(len(text), m.end() + 3) + 1):
+            head = text[:cut]
+            assert rx.found_in_head(m, head) == (rx.rx.search(head) is not None), (pattern, text[:60], cut)
+            compared += 1
+    assert compared
