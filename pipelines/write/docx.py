@@ -194,10 +194,12 @@ def sync_files(paths) -> None:
     after the other cost a commit each (2 files: ~0.9 ms instead of ~3.8 ms here, and a mail
     thread waits for it before its next mail)."""
     paths = list(paths)
-    if len(paths) == 1:
-        _fsync(paths[0])
-    elif paths:
-        list(_syncing().map(_fsync, paths))
+    if not paths:
+        return
+    others = [_syncing().submit(_fsync, path) for path in paths[1:]]
+    _fsync(paths[0])   # on this thread: one hand-over to the pool fewer
+    for other in others:
+        other.result()
 
 
 def _fsync(path) -> None:
