@@ -215,8 +215,15 @@ def _use_layout(data: bytes, out: PdfText, laid_out: dict[int, str | None]) -> N
             out.pages[i] = text
 
 
+_ASCII_SPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "   # the ASCII characters str.split() cuts at
+
+
 def _chars(text: str) -> int:
-    return sum(map(len, text.split()))   # characters other than white space
+    """Characters other than white space (what str.split() keeps), counted without making a string
+    a word in the usual, ASCII case (~1.6 us for 3,000 characters instead of ~15)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_SPACE))
+    return sum(map(len, text.split()))
 
 
 def _ocr_page(page, number: int, filename: str, limits: ReadLimits, progress, out: PdfText) -> str:
@@ -313,5 +320,8 @@ _WS = re.compile(r"[ \t]+")
 
 
 def tidy(text: str) -> str:
-    # one substitution over the text: runs of spaces and tabs never hold a line break
-    return "\n".join(ln.strip() for ln in _WS.sub(" ", text).splitlines())
+    # one substitution over the text (runs of spaces and tabs never hold a line break), needed only
+    # where a run is not a single space: laid-out pages have none, and the scan costs ~15 ns a character
+    if "\t" in text or "  " in text:
+        text = _WS.sub(" ", text)
+    return "\n".join(map(str.strip, text.splitlines()))

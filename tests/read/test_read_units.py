@@ -109,3 +109,37 @@ def test_ascii_header_fast_path_equals_the_full_path(name, value):
     expected = Compat32.header_fetch_parse(POLICY, name, full)
     got = POLICY.header_fetch_parse(name, value)
     assert type(got) is type(expected) and str(got) == str(expected)
+
+
+def test_non_blank_character_count_is_what_split_keeps():
+    """pdf._chars counts ASCII text without splitting it: the same count as the split, on every
+    ASCII character alone and in random mixes, and on text beyond ASCII."""
+    import random
+
+    from pipelines.read.pdf import _chars
+
+    rng = random.Random(7)
+    ascii_ = [chr(i) for i in range(128)]
+    texts = ascii_ + ["".join(rng.choice(ascii_) for _ in range(rng.randint(0, 200))) for _ in range(500)]
+    texts += ["Skema\u00a0Junior \u2003Web\u2028Developer \x85 ok", "", "   \n\t "]
+    for text in texts:
+        assert _chars(text) == sum(map(len, text.split())), repr(text)
+
+
+def test_tidy_without_a_run_to_squeeze_is_the_full_tidy():
+    """pdf.tidy skips the space-run substitution where no run other than a single space exists:
+    the same text as squeezing every run, on random mixes of spaces, tabs, line breaks and words."""
+    import random
+    import re
+
+    from pipelines.read.pdf import tidy
+
+    def full(text: str) -> str:
+        return "\n".join(ln.strip() for ln in re.sub(r"[ \t]+", " ", text).splitlines())
+
+    rng = random.Random(11)
+    pieces = [" ", "  ", "\t", " \t ", "\n", "\r\n", "\x0b", "\x0c", "\u2028", "\xa0", "kata", "Skema:", "\f"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
+    texts += ["satu dua\ntiga empat", " awal\nakhir ", "a\tb", "a  b", ""]
+    for text in texts:
+        assert tidy(text) == full(text), repr(text)
