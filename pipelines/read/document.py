@@ -44,7 +44,7 @@ def bound_parts(doc: Document, filename: str) -> list[Document]:
     its own facts). One document, or pieces of one type, give no parts."""
     lines = doc.text.split("\n")
     # titles are printed in capitals; a wrapped sentence starting "berita acara ..." is not one
-    starts = [i for i, ln in enumerate(lines) if _TITLE.match(ln.replace("\f", "")) and ln.strip().isupper()]
+    starts = [i for i, ln in enumerate(lines) if ln.strip().isupper() and _TITLE.match(ln.replace("\f", ""))]
     if len(starts) < 2:
         return []
     cuts = [0, *starts[1:], len(lines)]
