@@ -88,8 +88,9 @@ def compare(old_root: str, new_root: str, n: int, modes: list[str]) -> int:
     counts: dict[str, int] = {}
     for k, _ in old:
         counts[k.split(":")[0]] = counts.get(k.split(":")[0], 0) + 1
-    print(f"{len(old)} readings compared ({', '.join(f'{m} {c}' for m, c in counts.items())}): "
-          f"{len(old) - len(differ)} equal, {len(differ)} differ")
+    documents = sum(len(v[1]) if isinstance(v, tuple) else 1 for _, v in old)
+    print(f"{len(old)} readings compared ({', '.join(f'{m} {c}' for m, c in counts.items())}; "
+          f"{documents} documents in them): {len(old) - len(differ)} equal, {len(differ)} differ")
     for k in differ[:20]:
         print("  differs:", k)
     return 1 if differ else 0
