@@ -144,9 +144,9 @@ class Worker:
         deadline = start + limits.timeout_s
         hard = start + max(limits.hard_timeout_s, limits.timeout_s)
         self.tasks += 1
-        if self.clock is not None:
-            write_clock(self.clock, 0.0)   # no fresh start yet in this task (the worker is idle)
         try:
+            if self.clock is not None:
+                write_clock(self.clock, 0.0)   # no fresh start yet in this task (the worker is idle)
             self.conn.send_bytes(pickle.dumps((task, payload, limits), protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError) as exc:
             self.kill()
