@@ -112,7 +112,7 @@ class TreePeak:
                     "pipeline" if pid == os.getpid() else
                     "LibreOffice" if "soffice" in cmd else
                     "readers" if "pipelines.read.worker" in cmd else
-                    "renderer" if "multiprocessing" in cmd else "other")
+                    "renderer" if "pipelines.write.render_worker" in cmd else "other")
             roles[role] = roles.get(role, 0.0) + seconds - start.get(pid, 0.0)
         return roles
 

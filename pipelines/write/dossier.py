@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 import atexit
-import multiprocessing
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
-import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -18,11 +20,13 @@ from sqlalchemy import select, update
 from pipelines import db
 
 from pipelines.calendar import local_date
+from pipelines.config import PROJECT_ROOT
 from pipelines.workers import ProcessPool
 from pipelines.write.conversions import (claim_conversions, clean_after_killed_runs, owned_temp_prefix,
                                          release_conversions)
-from pipelines.write.docx import render_docx, sync_files
+from pipelines.write.docx import sync_files
 from pipelines.write.pdf import convert_to_pdf, libreoffice_available
+from pipelines.write.render_worker import render_all
 from pipelines.write.words import format_date_id, number_to_words_id
 
 
@@ -83,31 +87,33 @@ def render_dossier_documents(rt, dossier: dict, lsp, facts: dict, specs: list[di
     jobs = [(rt.settings.templates_dir / spec["template"], folder / f"{spec['kind']}.docx") for spec in specs]
     pool = _render_pool() if parallel and not context.get("qr_image") else None
     if pool is None:
-        _render_all(jobs, context)
+        render_all(jobs, context)
     else:
         # One task for all of a dossier's documents (the context crosses once). The worker does not
         # wait for the disk: one worker serves every mail thread, and two fsyncs a dossier kept it
         # busy ~30 ms while the writes of the other threads queued behind; each thread flushes its own.
-        pool.call(_render_all, jobs, context, False)
+        pool.call(render_all, jobs, context, False)
         sync_files([out for _, out in jobs])
     return [{"kind": spec["kind"], "docx": out, "pdf": None} for spec, (_, out) in zip(specs, jobs)]
 
 
-def _render_all(jobs: list[tuple[Path, Path]], context: dict, sync: bool = True) -> None:
-    for template, out in jobs:
-        render_docx(template, context, out, sync=sync)
-
-
 class _RenderWorker:
-    """A spawned process that renders documents, keeping its compiled templates; one call at a
-    time, over a pipe. Spawn, not fork: the mail threads and Prefect's threads must not be forked."""
+    """A worker process that renders documents (pipelines.write.render_worker), one call at a
+    time over a socket pair. A new interpreter, not a fork: the mail threads and Prefect's
+    threads must not be forked."""
 
     def __init__(self):
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, os.getpid()), name="sertiflow-render")
-        self.process.start()
-        child.close()
+        parent_sock, child_sock = socket.socketpair()
+        # The parent's import path: a function it sends is found in the worker as multiprocessing's
+        # spawn would find it.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(PROJECT_ROOT)] + [p for p in sys.path if p and os.path.isdir(p)])}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.write.render_worker", str(child_sock.fileno()), str(os.getpid())],
+            pass_fds=[child_sock.fileno()], start_new_session=True, env=env, cwd=str(PROJECT_ROOT),
+            stdin=subprocess.DEVNULL)
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
         self.alive = True
 
     def call(self, fn, *args):
@@ -121,28 +127,11 @@ class _RenderWorker:
         """End the process (reaped, not left a zombie)."""
         self.alive = False
         self.conn.close()   # an idle worker ends when its pipe does
-        self.process.join(timeout=10)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.join()
-
-
-def _serve(conn, parent: int) -> None:
-    """The render worker's loop: (fn, args) in, (True, result) or (False, exception) out."""
-    _exit_with_parent(parent)
-    while True:
-        try:
-            fn, args = conn.recv()
-        except EOFError:
-            return
-        try:
-            reply = (True, fn(*args))
-        except Exception as exc:
-            reply = (False, exc)
-        try:
-            conn.send(reply)
-        except Exception:   # an exception that does not pickle: its text does
-            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+            self.process.wait()
 
 
 class _RenderWorkers(ProcessPool):
@@ -167,15 +156,6 @@ _pool: _RenderWorkers | None = None
 _pool_lock = threading.Lock()
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A killed pipeline must not leave render workers behind: each worker watches its parent."""
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
 def _render_pool() -> _RenderWorkers | None:
     """Rendering a DOCX from a compiled template is ~7 ms of pure Python: with several mails
     in flight it runs in one worker process beside the main one (the GIL), so both cores
@@ -198,8 +178,8 @@ def warm_render_pool() -> None:
 
 
 def close_render_pool() -> None:
-    """Stop the render workers at the end of a pass (a multiprocessing child would otherwise
-    wait for them forever when it exits)."""
+    """Stop the render workers at the end of a pass: the PDF step's LibreOffice processes come
+    after them, not on top of them (see poll.release_workers)."""
     global _pool
     with _pool_lock:
         if _pool is not None:

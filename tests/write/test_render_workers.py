@@ -8,6 +8,7 @@ import signal
 import pytest
 
 from pipelines.write import dossier as writing
+from pipelines.write.render_worker import render_all
 
 
 @pytest.fixture
@@ -60,7 +61,23 @@ def test_rendered_in_the_worker_as_in_this_process(tmp_path, workers):
     page.save(template)
     context = {"dossier": {"number": "BLK-2026-000001"}, "lsp_name": "LSP Teknologi Digital Nusantara"}
     here, there = tmp_path / "here.docx", tmp_path / "there.docx"
-    writing._render_all([(template, here)], context)
-    workers.call(writing._render_all, [(template, there)], context, False)
+    render_all([(template, here)], context)
+    workers.call(render_all, [(template, there)], context, False)
     text = ["\n".join(p.text for p in Docx(path).paragraphs) for path in (here, there)]
     assert text[0] == text[1] == "Nomor berkas BLK-2026-000001 untuk LSP Teknologi Digital Nusantara"
+
+
+def test_a_call_the_worker_cannot_unpickle_fails_in_the_caller_and_the_worker_goes_on(workers):
+    import sys
+    import types
+
+    only_here = types.ModuleType("sertiflow_module_only_in_this_process")
+    exec("def double(x):\n    return 2 * x\n", only_here.__dict__)
+    sys.modules[only_here.__name__] = only_here
+    pid = workers.call(os.getpid)
+    try:
+        with pytest.raises(ModuleNotFoundError):
+            workers.call(only_here.double, 1)
+    finally:
+        del sys.modules[only_here.__name__]
+    assert workers.call(os.getpid) == pid
