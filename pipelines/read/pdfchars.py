@@ -115,6 +115,20 @@ def page_objects(page_raw, upright: bool) -> tuple[bool, bool]:
 def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[tuple] | None:
     """The words `layout._words(layout._python_chars(...))` gives; None when unsure (see there).
     Needs `available()`."""
+    chars = _page_chars(textpage_raw, count, height, upright)
+    return None if chars is None else group_words(*chars[2:])
+
+
+def page_text(textpage_raw, count: int, height: float, upright: bool) -> str | None:
+    """The layout text `layout._compose([], page_words(...))` gives, all in C; None when unsure.
+    Needs `available()`."""
+    chars = _page_chars(textpage_raw, count, height, upright)
+    return None if chars is None else layout_text(*chars[2:])
+
+
+def _page_chars(textpage_raw, count: int, height: float, upright: bool):
+    """The page's kept characters: (boxes, codes, their addresses, how many), the buffers
+    returned to stay alive while their addresses are used; None when unsure."""
     lib, calls, _ = _library()
     size = max(count, 1)
     boxes, boxes_at = _buffer(32 * size)   # top, x0, x1, bottom: four doubles a character
@@ -122,20 +136,7 @@ def page_words(textpage_raw, count: int, height: float, upright: bool) -> list[t
     kept = lib.sertiflow_page_chars(textpage_raw, count, height, int(upright), ctypes.byref(calls), boxes_at, codes_at)
     if kept == OUT_OF_MEMORY:
         raise MemoryError("pdfchars: no room for the page's characters")
-    return None if kept == UNSURE else group_words(boxes_at, codes_at, kept)
-
-
-def page_text(textpage_raw, count: int, height: float, upright: bool) -> str | None:
-    """The layout text `layout._compose([], page_words(...))` gives, all in C; None when unsure.
-    Needs `available()`."""
-    lib, calls, _ = _library()
-    size = max(count, 1)
-    boxes, boxes_at = _buffer(32 * size)
-    codes, codes_at = _buffer(4 * size)
-    kept = lib.sertiflow_page_chars(textpage_raw, count, height, int(upright), ctypes.byref(calls), boxes_at, codes_at)
-    if kept == OUT_OF_MEMORY:
-        raise MemoryError("pdfchars: no room for the page's characters")
-    return None if kept == UNSURE else layout_text(boxes_at, codes_at, kept)
+    return None if kept == UNSURE else (boxes, codes, boxes_at, codes_at, kept)
 
 
 def layout_text(boxes, codes, count: int) -> str | None:
