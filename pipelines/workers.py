@@ -1,5 +1,5 @@
-"""A pool of worker processes, shared by the reader sandbox (pipelines.read.sandbox) and the
-render worker (pipelines.write.dossier).
+"""Worker processes, shared by the reader sandbox (pipelines.read.sandbox) and the render
+worker (pipelines.write.dossier): how one is started, and a pool of them.
 
 A worker is any object made by `start()` with an `alive` flag and a `kill()`; the pool starts
 up to `size` of them when first needed, lends one at a time to a caller, keeps it while it is
@@ -7,8 +7,34 @@ alive and replaces it when it died.
 """
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent   # the project: a worker runs from here
+
+
+def start_module(module: str, *args: str, env: dict, pass_fds=(), **popen) -> tuple[subprocess.Popen, Connection]:
+    """`python -m <module> <fd> <args>` in its own session, `fd` one end of a socket pair: the
+    process and this process's end. A new interpreter, not a fork (the parent's mail and Prefect
+    threads) nor multiprocessing's spawn (which runs the parent's main module again: in a deployed
+    flow run, Prefect's engine)."""
+    parent_sock, child_sock = socket.socketpair()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, str(child_sock.fileno()), *args],
+            pass_fds=[child_sock.fileno(), *pass_fds], start_new_session=True, env=env, cwd=str(ROOT),
+            stdin=subprocess.DEVNULL, **popen)
+    except BaseException:
+        parent_sock.close()
+        raise
+    finally:
+        child_sock.close()
+    return process, Connection(parent_sock.detach())
 
 
 class ProcessPool:

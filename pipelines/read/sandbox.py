@@ -17,21 +17,15 @@ import mmap
 import os
 import pickle
 import signal
-import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
 
 from pipelines.read.limits import DEFAULT_LIMITS, ReadLimits
-from pipelines.workers import ProcessPool
-
-ROOT = Path(__file__).resolve().parents[2]
+from pipelines.workers import ROOT, ProcessPool, start_module
 START_TIMEOUT_S = 90.0
 RECYCLE_AFTER = 2000  # tasks per worker, to bound slow leaks in native libraries
 
@@ -70,21 +64,19 @@ class Outcome:
 
 class Worker:
     def __init__(self) -> None:
-        parent_sock, child_sock = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         for var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         self.stderr = tempfile.TemporaryFile()
         self.clock, clock_fd = _shared_clock()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.read.worker", str(child_sock.fileno()), str(clock_fd)],
-            pass_fds=[child_sock.fileno()] + ([clock_fd] if clock_fd >= 0 else []), start_new_session=True,
-            env=env, cwd=str(ROOT), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr)
-        child_sock.close()
-        if clock_fd >= 0:
-            os.close(clock_fd)
-        self.conn = Connection(parent_sock.detach())
+        try:
+            self.proc, self.conn = start_module(
+                "pipelines.read.worker", str(clock_fd), env=env, pass_fds=[clock_fd] if clock_fd >= 0 else [],
+                stdout=subprocess.DEVNULL, stderr=self.stderr)
+        finally:
+            if clock_fd >= 0:
+                os.close(clock_fd)
         self.tasks = 0
         self.alive = True
         self.info: dict = {}

@@ -7,12 +7,10 @@ from datetime import date, datetime
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -20,8 +18,7 @@ from sqlalchemy import select, update
 from pipelines import db
 
 from pipelines.calendar import local_date
-from pipelines.config import PROJECT_ROOT
-from pipelines.workers import ProcessPool
+from pipelines.workers import ROOT, ProcessPool, start_module
 from pipelines.write.conversions import (claim_conversions, clean_after_killed_runs, owned_temp_prefix,
                                          release_conversions)
 from pipelines.write.docx import sync_files
@@ -99,21 +96,14 @@ def render_dossier_documents(rt, dossier: dict, lsp, facts: dict, specs: list[di
 
 class _RenderWorker:
     """A worker process that renders documents (pipelines.write.render_worker), one call at a
-    time over a socket pair. A new interpreter, not a fork: the mail threads and Prefect's
-    threads must not be forked."""
+    time over a socket pair (see workers.start_module)."""
 
     def __init__(self):
-        parent_sock, child_sock = socket.socketpair()
         # The parent's import path: a function it sends is found in the worker as multiprocessing's
         # spawn would find it.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(PROJECT_ROOT)] + [p for p in sys.path if p and os.path.isdir(p)])}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.write.render_worker", str(child_sock.fileno()), str(os.getpid())],
-            pass_fds=[child_sock.fileno()], start_new_session=True, env=env, cwd=str(PROJECT_ROOT),
-            stdin=subprocess.DEVNULL)
-        child_sock.close()
-        self.conn = Connection(parent_sock.detach())
+            [str(ROOT)] + [p for p in sys.path if p and os.path.isdir(p)])}
+        self.process, self.conn = start_module("pipelines.write.render_worker", str(os.getpid()), env=env)
         self.alive = True
 
     def call(self, fn, *args):
