@@ -128,6 +128,8 @@ class ImapSource:
         `resumed` intents may have been half done by a run that died or lost its connection:
         they are first checked against the mailbox (still in the folder? already in the
         processed folder, by Message-ID?) so that nothing is copied twice."""
+        if not resumed and not fresh:
+            return
         folder = self._processed_folder()
         for intents, check_first in ((resumed, True), (fresh, False)):
             for start in range(0, len(intents), UID_CHUNK):
@@ -149,6 +151,8 @@ class ImapSource:
             try:
                 self.box.folder.create(folder)
             except MailboxFolderCreateError:
+                if self.box.folder.exists(folder):   # another poller created it meanwhile
+                    return folder
                 log.warning("mailbox %s: cannot create folder %r; flagging processed mail instead",
                             self.name, folder)
                 return ""

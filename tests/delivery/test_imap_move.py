@@ -144,3 +144,24 @@ def test_a_first_run_on_an_inbox_of_30000_mails(tmp_path, dovecot, mail_accounts
     assert result["mail_new"] == n and result["moved"] == n
     assert account.count("INBOX") == 0 and account.count("Diproses") == n
     print(f"first run on {n} mails: {elapsed:.0f} s")
+
+
+def test_a_poller_that_loses_the_race_to_create_the_processed_folder_still_moves(tmp_path, mailbox, monkeypatch):
+    """Several pollers start on a mailbox without the processed folder: each sees none, all ask
+    to create it, all but one are refused ("already exists"). The refused ones move too."""
+    from imap_tools.folder import MailBoxFolderManager
+
+    mailbox.append_many(plain_mail(i) for i in range(3))
+    mailbox.append(plain_mail(99), folder="Diproses")   # made by the other poller, after our look
+    exists, asked = MailBoxFolderManager.exists, []
+
+    def before_the_other_poller_made_it(self, folder):
+        asked.append(folder)
+        return False if len(asked) == 1 else exists(self, folder)
+
+    monkeypatch.setattr(MailBoxFolderManager, "exists", before_the_other_poller_made_it)
+    config = office_config(tmp_path, mailbox.host, mailbox.port, mailbox)
+    result = run_once(Runtime.load(config))
+    assert result["moved"] == 3
+    assert mailbox.count("INBOX") == 0
+    assert sorted(message_ids(mailbox, "Diproses")) == sorted(f"<umum-{i}@contoh.example.id>" for i in (0, 1, 2, 99))
