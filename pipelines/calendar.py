@@ -18,8 +18,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
-import yaml
 
+from pipelines import yamlfile
 from pipelines.db import aware
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -99,7 +99,7 @@ def _units_hours(offices_path: str, default: Office, default_spec: dict) -> dict
     calendar's default office hours."""
     if not offices_path or not Path(offices_path).exists():
         return {}
-    units = yaml.safe_load(Path(offices_path).read_text(encoding="utf-8")) or []
+    units = yamlfile.safe_load(Path(offices_path).read_text(encoding="utf-8")) or []
     found = {}
     for i, unit in enumerate(units):
         code = str(unit.get("id") or "")
@@ -113,7 +113,7 @@ def _units_hours(offices_path: str, default: Office, default_spec: dict) -> dict
 
 @lru_cache(maxsize=8)
 def _load(path: str, mtime_ns: int, offices_path: str = "", offices_mtime_ns: int = 0) -> CalendarData:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     offices = {code: _office(code, spec or {}, f"offices.{code}")
                for code, spec in (raw.get("offices") or {}).items()}
     if not offices:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from pipelines import yamlfile
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -114,7 +116,7 @@ def load_settings(path: str | Path | None = None, env: dict | None = None) -> Se
         if not path.exists():
             raise ConfigError(f"settings file not found: {path}")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
         base = path.resolve().parent

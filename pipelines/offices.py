@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
-from pipelines import db
+from pipelines import db, yamlfile
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def _load(path: str) -> tuple[OfficeUnit, ...]:
     return tuple(OfficeUnit(**{**raw, "mailboxes": tuple(raw.get("mailboxes") or ()),
                                "services": tuple(raw.get("services") or ()),
                                "officers": tuple(raw.get("officers") or ())})
-                 for raw in yaml.safe_load(p.read_text(encoding="utf-8")) or [])
+                 for raw in yamlfile.safe_load(p.read_text(encoding="utf-8")) or [])
 
 
 def offices(rt) -> tuple[OfficeUnit, ...]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from pipelines import yamlfile
+
 
 @dataclass(frozen=True)
 class Lsp:
@@ -36,7 +38,7 @@ def load_registry(path: str | Path) -> Registry:
     path = Path(path)
     if not path.exists():
         return Registry()
-    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    rows = yamlfile.safe_load(path.read_text(encoding="utf-8")) or []
     return Registry([Lsp(code=str(r["code"]), name=str(r["name"]),
                          emails=tuple(e.strip().lower() for e in r.get("emails", [])),
                          address=str(r.get("address", "")), contact=str(r.get("contact", "")),
@@ -59,7 +61,7 @@ def _rewrite(path: Path, change) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         header = "".join(re.findall(r"^#[^\n]*\n", text.split("\n-", 1)[0] + "\n", re.M))
-        rows = yaml.safe_load(text) or []
+        rows = yamlfile.safe_load(text) or []
         change(rows)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(header + yaml.safe_dump(rows, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")

@@ -13,8 +13,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.documents import Document, OTHER
 from pipelines.read.recognise import name_words_in
 
@@ -163,13 +162,13 @@ ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.yaml"
 
 def role_labels() -> dict[str, str]:
     """Role id -> the Indonesian name officers know it by (data/roles.yaml)."""
-    return yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8")) or {}
+    return yamlfile.safe_load(ROLES_FILE.read_text(encoding="utf-8")) or {}
 
 
 def _read(path: Path) -> dict:
     """The file's fields over those of its `base:` (a shared part such as
     _sertifikasi_balai.yaml, looked up beside the file, then in services/)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     base = data.pop("base", None)
     if not base:
         return data

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import openpyxl
-import yaml
 
+from pipelines import yamlfile
 from pipelines.applications.register import entries, original_issue_date
 
 STATUS = {"aktif": "Active", "dibekukan": "Suspended", "dicabut": "Withdrawn", "kedaluwarsa": "Expired"}
@@ -37,7 +37,7 @@ class Layout:
 
 @lru_cache(maxsize=4)
 def _layout(path: str, mtime: float) -> Layout:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
     tabs = tuple((t["name"], tuple((c["name"], c.get("value") or "") for c in t["columns"])) for t in data["tabs"])
     return Layout(data["file_name"], int(data["max_certifications_per_file"]), tabs)
 

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.documents import MailContent
 
 FIELDS = ("from", "to", "subject", "body", "attachment")
@@ -59,7 +58,7 @@ def load_rules(directory: str | Path, extra: dict[str, list[dict]] | None = None
     """Rules of every file in name order. `extra` adds named groups sorted among the files
     (services bring their own rules as "19_services": after the automatic-mail, receipt and complaint
     rules, before the blank-request rules whose attachment names are broad)."""
-    groups = {path.name: (yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    groups = {path.name: (yamlfile.safe_load(path.read_text(encoding="utf-8")) or [])
               for path in Path(directory).glob("*.y*ml")}
     groups.update(extra or {})
     rules = []

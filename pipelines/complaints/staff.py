@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.config import PROJECT_ROOT, ConfigError
 
 DEFAULT_PATH = PROJECT_ROOT / "data" / "staff.yaml"
@@ -43,7 +42,7 @@ def load_staff(path: str | Path | None = None) -> list[Staff]:
     path = Path(path or os.environ.get("SERTIFLOW_STAFF") or DEFAULT_PATH)
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     people = []
     for i, item in enumerate(data.get("staff") or []):
         try:
@@ -60,5 +59,5 @@ def load_staff(path: str | Path | None = None) -> list[Staff]:
 
 def competences_of(path: str | Path | None = None) -> dict[str, str]:
     path = Path(path or os.environ.get("SERTIFLOW_STAFF") or DEFAULT_PATH)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     return dict((data or {}).get("competences") or {})

@@ -9,8 +9,7 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.config import PROJECT_ROOT, ConfigError
 
 DEFAULT_PATH = PROJECT_ROOT / "data" / "fulfilment.yaml"
@@ -61,7 +60,7 @@ def load_fulfilment(path: str | Path | None = None, overrides: dict | None = Non
     path = Path(path or os.environ.get("SERTIFLOW_FULFILMENT") or DEFAULT_PATH)
     data = {}
     if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     data.update(overrides or {})
     known = {f.name for f in fields(FulfilmentSettings)}
     unknown = set(data) - known

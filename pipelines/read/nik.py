@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
+from pipelines import yamlfile
+
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -15,7 +16,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 @functools.lru_cache(maxsize=1)
 def province_codes() -> dict[str, str]:
     try:
-        raw = yaml.safe_load((DATA / "nik_provinces.yaml").read_text(encoding="utf-8")) or {}
+        raw = yamlfile.safe_load((DATA / "nik_provinces.yaml").read_text(encoding="utf-8")) or {}
         return {f"{int(k):02d}": str(v) for k, v in raw.items()}
     except Exception:  # pragma: no cover - data file missing: fall back to the ranges
         return {f"{k:02d}": "" for k in list(range(11, 20)) + [21] + list(range(31, 37)) +

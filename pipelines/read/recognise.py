@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.documents import OTHER, PARTICIPANT_LIST
 from pipelines.read.literals import Prefiltered
 
@@ -27,7 +26,7 @@ class Recognition:
 
 @functools.lru_cache(maxsize=1)
 def rules() -> dict:
-    raw = yaml.safe_load((DATA / "recognition.yaml").read_text(encoding="utf-8"))
+    raw = yamlfile.safe_load((DATA / "recognition.yaml").read_text(encoding="utf-8"))
     for spec in raw["doc_types"].values():
         spec["compiled"] = [(Prefiltered(p["pattern"], re.I | re.M), int(p.get("weight", 1)))
                             for p in spec.get("phrases", [])]

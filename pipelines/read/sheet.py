@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import yaml
-
+from pipelines import yamlfile
 from pipelines.documents import Roster, RosterRow
 from pipelines.findings import Finding
 from pipelines.read import nik as nikmod
@@ -68,7 +67,7 @@ def _norm(text) -> str:
 
 @functools.lru_cache(maxsize=1)
 def header_aliases() -> dict[str, list[str]]:
-    raw = yaml.safe_load((DATA / "header_aliases.yaml").read_text(encoding="utf-8")) or {}
+    raw = yamlfile.safe_load((DATA / "header_aliases.yaml").read_text(encoding="utf-8")) or {}
     return {fieldname: sorted({_norm(a) for a in aliases if _norm(a)}, key=len, reverse=True)
             for fieldname, aliases in raw.items()}
 
