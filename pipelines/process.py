@@ -214,11 +214,11 @@ def _process(rt: Runtime, row, earlier, reply_held: bool = False, read: Future |
         if documents is None:
             documents = read_documents(content.attachments)
         thread_dossier = _resent_dossier(rt, mail_id, content, decided, documents)
-    opened = None
+    opened = previous_niks = None
     if thread_dossier is None:
-        thread_dossier, opened = _open_dossier(rt, mail_id, content, decided, row["mailbox"])
+        thread_dossier, opened, previous_niks = _open_dossier(rt, mail_id, content, decided, row["mailbox"], documents)
     crash_point("after_dossier")
-    return _work_on_dossier(rt, mail_id, thread_dossier, content, reply_held, documents, opened)
+    return _work_on_dossier(rt, mail_id, thread_dossier, content, reply_held, documents, opened, previous_niks)
 
 
 def _thread_dossier(rt: Runtime, content: MailContent) -> int | None:
@@ -298,9 +298,11 @@ def _resent_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Cl
 
 
 def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Classification,
-                  mailbox: str) -> tuple[int, dict | None]:
-    """The id of the dossier this mail opens and its row as stored; or the id of the one an
-    earlier attempt at this mail opened (a poller whose claim was taken over as stale) and None."""
+                  mailbox: str, documents: list[Document] | None = None) -> tuple[int, dict | None, dict | None]:
+    """The id of the dossier this mail opens, its row as stored and, when the mail's `documents`
+    are given, the schemes other dossiers requested their participants for (`_previous_niks`, read
+    in the same transaction: the check needs no connection of its own); or the id of the one an
+    earlier attempt at this mail opened (a poller whose claim was taken over as stale), None, None."""
     service = rt.services[decided.kind]
     lsp = rt.registry.by_email(content.from_addr) if service.sender_registry == "lsp" else None
     try:
@@ -322,10 +324,11 @@ def _open_dossier(rt: Runtime, mail_id: int, content: MailContent, decided: Clas
             clock_dossiers.opened(rt, conn, dossier_id, service.kind, now, (content.from_addr or "").lower(), mailbox)
             db.record_event(conn, "berkas_dibuat", dossier_id=dossier_id, mail_id=mail_id, after=NEW,
                             nomor=number, jenis=service.kind, aturan=decided.rule)
+            previous_niks = _previous_niks(conn, dossier_id, documents) if documents is not None else None
     except _OpenedMeanwhile:
         with rt.engine.connect() as conn:
-            return conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar_one(), None
-    return dossier_id, dossier
+            return conn.execute(_MAIL_DOSSIER, {"mail_id": mail_id}).scalar_one(), None, None
+    return dossier_id, dossier, previous_niks
 
 
 class _OpenedMeanwhile(Exception):
@@ -434,9 +437,10 @@ def _previous_niks(conn, dossier_id: int, documents: list[Document]) -> dict[str
 
 def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailContent,
                      reply_held: bool = False, read: list[Document] | None = None,
-                     opened: dict | None = None) -> str:
+                     opened: dict | None = None, previous_niks: dict | None = None) -> str:
     """`opened`: the dossier's row when this mail just opened it; it has no earlier files and no
-    findings an officer could have overridden, so nothing more is read about it."""
+    findings an officer could have overridden, so nothing more is read about it. `previous_niks`:
+    `_previous_niks` of the mail's documents, read when the dossier was opened."""
     if opened is not None:
         dossier, earlier = opened, []
     else:
@@ -459,13 +463,16 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     # database, or when the dossier holds earlier mail; a dossier this mail just opened records
     # them with the check's result, so a new request takes one write turn less.
     record_first = bool(paths) and (opened is None or extension is not None)
-    with (rt.engine.begin() if record_first else rt.engine.connect()) as conn:
-        if record_first:
-            _record_documents(conn, mail_id, dossier_id, content, kept, paths)
-        overrides = {} if opened is not None else {
-            (r.code, r.location): (r.overridden_by, r.override_reason)
-            for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
-        previous_niks = _previous_niks(conn, dossier_id, documents)
+    overrides = {}
+    if record_first or opened is None or previous_niks is None:
+        with (rt.engine.begin() if record_first else rt.engine.connect()) as conn:
+            if record_first:
+                _record_documents(conn, mail_id, dossier_id, content, kept, paths)
+            if opened is None:
+                overrides = {(r.code, r.location): (r.overridden_by, r.override_reason)
+                             for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
+            if opened is None or previous_niks is None:
+                previous_niks = _previous_niks(conn, dossier_id, documents)
     # An officer may vouch for an unregistered sender by overriding that finding.
     sender_known = (lsp is not None or service.sender_registry != "lsp"
                     or any(code == UNKNOWN_SENDER for code, _ in overrides))
