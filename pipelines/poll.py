@@ -23,6 +23,7 @@ from pipelines.send.outbox import drain
 from pipelines.send.transport import transport_for
 from pipelines.read import sandbox
 from pipelines.threads import MailGroup, mail_groups
+from pipelines.write.docx import flush_to_disk
 from pipelines.write.dossier import close_render_pool, convert_pending, warm_render_pool
 
 BATCH = 200
@@ -150,9 +151,12 @@ def make_pdfs(rt: Runtime) -> dict[str, int]:
 
 
 def move_processed(rt: Runtime, mailbox: str) -> int:
-    """Take processed mail out of the polled folder. The intent is recorded first and each
-    chunk marked done only once the server confirmed it; a connection lost on the way is
-    retried once on a new connection, checking what the lost one had already done."""
+    """Take processed mail out of the polled folder. What the pass wrote (kept mail, files,
+    documents, database) is flushed to the disk first: until then a machine that loses power
+    finds the mail still in the polled folder. The intent is recorded first and each chunk
+    marked done only once the server confirmed it; a connection lost on the way is retried once
+    on a new connection, checking what the lost one had already done."""
+    flush_to_disk(rt.settings.outputs_dir)
     moved = 0
     for attempt in (1, 2):
         source = open_source(_mailbox(rt, mailbox))

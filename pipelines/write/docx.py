@@ -21,7 +21,6 @@ import re
 import tempfile
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from glob import escape as glob_escape
@@ -166,8 +165,8 @@ def _prepare(value: Any, tpl: DocxTemplate) -> Any:
 def atomic_write_bytes(out_path: Path, data: bytes, sync: bool = True) -> Path:
     """Write `data` so that `out_path` is either the old file or the complete new one.
 
-    `sync=False` leaves the flush to disk to the caller (`sync_files` before it records the
-    file): a single render worker serving every mail thread must not wait on the disk."""
+    `sync=False` leaves the flush to disk to the caller (`flush_to_disk` at the end of a pass):
+    a single render worker serving every mail thread must not wait on the disk."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
@@ -188,38 +187,29 @@ def atomic_write_bytes(out_path: Path, data: bytes, sync: bool = True) -> Path:
     return out_path
 
 
-def sync_files(paths) -> None:
-    """Flush written files to disk, before the database records them. The files of one call are
-    flushed side by side: the filesystem commits them in one journal transaction, where one
-    after the other cost a commit each (2 files: ~0.9 ms instead of ~3.8 ms here, and a mail
-    thread waits for it before its next mail)."""
-    paths = list(paths)
-    if not paths:
-        return
-    others = [_syncing().submit(_fsync, path) for path in paths[1:]]
-    _fsync(paths[0])   # on this thread: one hand-over to the pool fewer
-    for other in others:
-        other.result()
-
-
-def _fsync(path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def flush_to_disk(folder) -> None:
+    """Flush everything written to `folder`'s filesystem to the disk: one syncfs(2) for a pass's
+    files (the kept mail, the attachments, the documents and the database), where an fsync for
+    each document on the mail's path cost ~0.6 ms of CPU and ~5 ms of waiting a mail. Elsewhere
+    than Linux (no syncfs), sync(2) flushes every filesystem."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        if _syncfs is None or _syncfs(fd) != 0:
+            os.sync()
     finally:
         os.close(fd)
 
 
-_syncers: dict[int, ThreadPoolExecutor] = {}   # by process: a forked child has no threads of its parent's
-_syncers_lock = threading.Lock()
+def _load_syncfs():
+    try:
+        import ctypes
+        import ctypes.util
+        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
 
-def _syncing() -> ThreadPoolExecutor:
-    pid = os.getpid()
-    with _syncers_lock:
-        if pid not in _syncers:
-            _syncers[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
-        return _syncers[pid]
+_syncfs = _load_syncfs()
 
 
 def _remove_stale_temporaries(out_path: Path, older_than: float) -> None:

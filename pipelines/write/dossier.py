@@ -21,7 +21,6 @@ from pipelines.calendar import local_date
 from pipelines.workers import ROOT, ProcessPool, start_module
 from pipelines.write.conversions import (claim_conversions, clean_after_killed_runs, owned_temp_prefix,
                                          release_conversions)
-from pipelines.write.docx import sync_files
 from pipelines.write.pdf import convert_to_pdf, libreoffice_available
 from pipelines.write.render_worker import render_all
 from pipelines.write.words import format_date_id, number_to_words_id
@@ -86,11 +85,10 @@ def render_dossier_documents(rt, dossier: dict, lsp, facts: dict, specs: list[di
     if pool is None:
         render_all(jobs, context)
     else:
-        # One task for all of a dossier's documents (the context crosses once). The worker does not
-        # wait for the disk: one worker serves every mail thread, and two fsyncs a dossier kept it
-        # busy ~30 ms while the writes of the other threads queued behind; each thread flushes its own.
+        # One task for all of a dossier's documents (the context crosses once). They reach the disk
+        # with the rest of the pass's files, before its mail leaves the polled folder
+        # (poll.move_processed).
         pool.call(render_all, jobs, context, False)
-        sync_files([out for _, out in jobs])
     return [{"kind": spec["kind"], "docx": out, "pdf": None} for spec, (_, out) in zip(specs, jobs)]
 
 

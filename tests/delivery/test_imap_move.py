@@ -165,3 +165,28 @@ def test_a_poller_that_loses_the_race_to_create_the_processed_folder_still_moves
     assert result["moved"] == 3
     assert mailbox.count("INBOX") == 0
     assert sorted(message_ids(mailbox, "Diproses")) == sorted(f"<umum-{i}@contoh.example.id>" for i in (0, 1, 2, 99))
+
+
+def test_what_a_pass_wrote_reaches_the_disk_before_its_mail_leaves_the_inbox(tmp_path, mailbox, monkeypatch):
+    """Files are not flushed one by one on a mail's path: the pass flushes its filesystem once
+    (syncfs), while its mail is still in the INBOX, so a machine that loses power before that
+    finds the mail there."""
+    from pipelines import poll
+    from pipelines.write import docx
+
+    mailbox.append_many(plain_mail(i) for i in range(3))
+    flushes = []
+
+    def flush(folder):
+        flushes.append((Path(folder), mailbox.count("INBOX"), sorted(p.name for p in Path(folder).iterdir())))
+        docx.flush_to_disk(folder)
+
+    monkeypatch.setattr(poll, "flush_to_disk", flush)
+    config = office_config(tmp_path, mailbox.host, mailbox.port, mailbox)
+    result = run_once(Runtime.load(config))
+    assert result["moved"] == 3 and mailbox.count("INBOX") == 0
+    [(folder, in_inbox, written)] = flushes
+    assert folder == tmp_path / "out" and in_inbox == 3
+    assert "mail" in written and "sertiflow.db" in written   # the kept mail and the database
+    if sys.platform.startswith("linux"):
+        assert docx._syncfs is not None   # one syncfs(2) for the folder's filesystem, not sync(2) of all
