@@ -191,8 +191,12 @@ def flush_to_disk(folder) -> None:
     """Flush everything written to `folder`'s filesystem to the disk: one syncfs(2) for a pass's
     files (the kept mail, the attachments, the documents and the database), where an fsync for
     each document on the mail's path cost ~0.6 ms of CPU and ~5 ms of waiting a mail. Elsewhere
-    than Linux (no syncfs), sync(2) flushes every filesystem."""
-    fd = os.open(folder, os.O_RDONLY)
+    than Linux (no syncfs), sync(2) flushes every filesystem. A folder not made yet holds nothing
+    to flush."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except FileNotFoundError:
+        return
     try:
         if _syncfs is None or _syncfs(fd) != 0:
             os.sync()

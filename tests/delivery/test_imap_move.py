@@ -190,3 +190,10 @@ def test_what_a_pass_wrote_reaches_the_disk_before_its_mail_leaves_the_inbox(tmp
     assert "mail" in written and "sertiflow.db" in written   # the kept mail and the database
     if sys.platform.startswith("linux"):
         assert docx._syncfs is not None   # one syncfs(2) for the folder's filesystem, not sync(2) of all
+
+
+def test_a_pass_with_no_outputs_folder_yet_has_nothing_to_flush(tmp_path):
+    from pipelines.write.docx import flush_to_disk
+
+    flush_to_disk(tmp_path / "not made yet")   # no error: nothing was written there
+    flush_to_disk(tmp_path)
