@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from pipelines import db
 from pipelines.faults import crash_point
-from pipelines.mail.ingest import finish_moves, ingest_new_mail, take_moves, unfinished_mail
+from pipelines.mail.ingest import (Claimed, claim_mails, finish_moves, ingest_new_mail, release_claims,
+                                   take_moves, unfinished_mail)
 from pipelines.mail.sources import ImapSource, SourceError, open_source
 from pipelines.process import SKIPPED, process_mail, read_mail
 from pipelines.runtime import Runtime
@@ -29,6 +30,7 @@ from pipelines.write.dossier import close_render_pool, convert_pending, warm_ren
 BATCH = 200
 MAIL_THREADS = 4  # groups of one batch processed side by side
 READ_AHEAD = 3   # mails of a group read ahead of the one being checked
+CLAIM_TOGETHER = 16   # mails of a group claimed in one transaction (a killed pass leaves at most this many claimed)
 log = logging.getLogger(__name__)
 
 
@@ -99,20 +101,28 @@ def process_batch(rt: Runtime, mail_ids: list[int], workers: int = MAIL_THREADS)
         # workers' part, no database) does not depend on the earlier ones: the next few are
         # read while this one is checked, so a sender with hundreds of requests is not read
         # one mail at a time.
-        outcomes, ahead = [], {}
+        outcomes, ahead, asked = [], {}, 0
+        claimed = Claimed({}, set())
         try:
             for position, mail_id in enumerate(group.mail_ids):
                 for later in group.mail_ids[position:position + 1 + READ_AHEAD]:
                     if later not in ahead:
                         ahead[later] = reading.submit(read_mail, rt, later, group.raw_paths.get(later))
+                if position == asked:   # the group's next mails are claimed together
+                    chunk = group.mail_ids[position:position + CLAIM_TOGETHER]
+                    claimed = claim_mails(rt.engine, chunk, rt.worker)
+                    asked += len(chunk)
+                row = claimed.rows.pop(mail_id, None)
                 outcome = process_mail(rt, mail_id, reply_held=mail_id in group.answered_later,
-                                       read=ahead.pop(mail_id))
+                                       read=ahead.pop(mail_id), claimed=row,
+                                       earlier_copy=mail_id in claimed.with_earlier_copy)
                 outcomes.append(outcome)
                 if outcome == SKIPPED and _still_pending(rt, mail_id):
                     break  # another poller holds an earlier mail of the group: it keeps the order
         finally:
             for future in ahead.values():
                 future.cancel()
+            release_claims(rt.engine, claimed.rows, rt.worker)
         return outcomes
 
     try:

@@ -136,17 +136,26 @@ def read_mail(rt: Runtime, mail_id: int, raw_path: str | None = None) -> tuple[M
     return read_message(Path(raw_path).read_bytes())
 
 
-def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None) -> str:
+def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Future | None = None,
+                 claimed: dict | None = None, earlier_copy: bool = True) -> str:
     """Process one recorded mail; never raises. Returns a short outcome for the run summary.
 
     `reply_held`: the sender followed this mail up later in the same pass; the dossier is checked
     again with that mail right after, and only that check replies (see poll.process_batch).
-    `read`: the mail already being read (`read_mail` in a read-ahead thread)."""
-    with rt.engine.begin() as conn:
-        row = claim_mail(conn, mail_id, rt.worker)
-        if row is None:
-            return SKIPPED
-        earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
+    `read`: the mail already being read (`read_mail` in a read-ahead thread).
+    `claimed`: its row, claimed with others (`claim_mails`); `earlier_copy`: whether that claim
+    found an earlier copy of it to look up. Without `claimed` the mail is claimed here."""
+    if claimed is not None:
+        row, earlier = claimed, None
+        if earlier_copy:
+            with rt.engine.connect() as conn:
+                earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
+    else:
+        with rt.engine.begin() as conn:
+            row = claim_mail(conn, mail_id, rt.worker)
+            if row is None:
+                return SKIPPED
+            earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
     try:
         return _process(rt, row, earlier, reply_held, read)
     except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on

@@ -20,7 +20,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 
 from pipelines import db
 from pipelines.mail.headers import header_block
@@ -230,6 +230,49 @@ def _take(conn, mail_id: int, me: Worker, held_by: str):
     """Claim a received mail still held by `held_by` ("" or NULL: nobody); its row, or None."""
     return conn.execute(_TAKE, {"mail_id_": mail_id, "held_by": held_by, "claimed_by": me.token,
                                 "claimed_at": db.now()}).mappings().first()
+
+
+@dataclass
+class Claimed:
+    """Mails claimed together: their rows as claimed, by id, and which of them have an earlier
+    copy (the same Message-ID recorded before them) to look up when each is processed."""
+    rows: dict[int, dict]
+    with_earlier_copy: set[int]
+
+
+def claim_mails(engine, mail_ids: list[int], me: Worker) -> Claimed:
+    """Claim, in one write transaction, those of `mail_ids` that are received and claimed by
+    nobody (a pass claims a sender's next mails together: one claim a mail cost a write turn and
+    ~0.5 ms of this process's CPU). A mail held by another worker is left out: `claim_mail` takes
+    it alone, taking over a stale claim. `release_claims` gives back what was not processed."""
+    if not mail_ids:
+        return Claimed({}, set())
+    with engine.begin() as conn:
+        rows = conn.execute(_TAKE_UNCLAIMED, {"ids": mail_ids, "claimed_by": me.token,
+                                              "claimed_at": db.now()}).mappings().all()
+        with_earlier = set(conn.execute(_WITH_EARLIER_COPY, {"ids": [r["id"] for r in rows]}).scalars()) if rows else set()
+    return Claimed({row["id"]: dict(row) for row in rows}, with_earlier)
+
+
+def release_claims(engine, mail_ids, me: Worker) -> None:
+    """Give back claims of mails this worker claimed but did not process (another worker, or
+    this pass's next run, takes them); their attempt is not counted."""
+    mail_ids = list(mail_ids)
+    if mail_ids:
+        with engine.begin() as conn:
+            conn.execute(update(db.mails).where(
+                db.mails.c.id.in_(mail_ids), db.mails.c.claimed_by == me.token, db.mails.c.state == "received",
+            ).values(claimed_by="", attempts=db.mails.c.attempts - 1))
+
+
+_TAKE_UNCLAIMED = update(db.mails).where(
+    db.mails.c.id.in_(bindparam("ids", expanding=True)), db.mails.c.state == "received",
+    or_(db.mails.c.claimed_by == "", db.mails.c.claimed_by.is_(None))
+).values(attempts=db.mails.c.attempts + 1).returning(*db.mails.c)
+_EARLIER = db.mails.alias("earlier")
+_WITH_EARLIER_COPY = select(db.mails.c.id).where(
+    db.mails.c.id.in_(bindparam("ids", expanding=True)),
+    exists().where(_EARLIER.c.message_id == db.mails.c.message_id, _EARLIER.c.id < db.mails.c.id))
 
 
 def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:
