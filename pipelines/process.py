@@ -145,17 +145,17 @@ def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Futu
     `read`: the mail already being read (`read_mail` in a read-ahead thread).
     `claimed`: its row, claimed with others (`claim_mails`); `earlier_copy`: whether that claim
     found an earlier copy of it to look up. Without `claimed` the mail is claimed here."""
-    if claimed is not None:
-        row, earlier = claimed, None
-        if earlier_copy:
-            with rt.engine.connect() as conn:
-                earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
-    else:
+    if claimed is None:
         with rt.engine.begin() as conn:
             row = claim_mail(conn, mail_id, rt.worker)
             if row is None:
                 return SKIPPED
-            earlier = conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": mail_id}).first()
+            earlier = _earlier_copy(conn, row)
+    else:
+        row, earlier = claimed, None
+        if earlier_copy:
+            with rt.engine.connect() as conn:
+                earlier = _earlier_copy(conn, row)
     try:
         return _process(rt, row, earlier, reply_held, read)
     except Exception as exc:  # one bad mail must not stop the run: keep it, say why, go on
@@ -169,6 +169,11 @@ def process_mail(rt: Runtime, mail_id: int, reply_held: bool = False, read: Futu
             db.record_event(conn, "surel_gagal_diproses", mail_id=mail_id,
                             galat=f"{type(exc).__name__}: {exc}"[:500], final=final)
         return "gagal"
+
+
+def _earlier_copy(conn, row):
+    """The first mail recorded before this one with its Message-ID (id, dossier_id), or None."""
+    return conn.execute(_EARLIER_COPY, {"message_id_": row["message_id"], "mail_id": row["id"]}).first()
 
 
 def _finish_mail(conn, mail_id: int, classification: str, dossier_id: int | None = None) -> None:
@@ -473,14 +478,14 @@ def _work_on_dossier(rt: Runtime, mail_id: int, dossier_id: int, content: MailCo
     # them with the check's result, so a new request takes one write turn less.
     record_first = bool(paths) and (opened is None or extension is not None)
     overrides = {}
-    if record_first or opened is None or previous_niks is None:
+    if record_first or previous_niks is None:   # previous_niks is given only with `opened`
         with (rt.engine.begin() if record_first else rt.engine.connect()) as conn:
             if record_first:
                 _record_documents(conn, mail_id, dossier_id, content, kept, paths)
             if opened is None:
                 overrides = {(r.code, r.location): (r.overridden_by, r.override_reason)
                              for r in conn.execute(_OVERRIDES, {"dossier_id": dossier_id})}
-            if opened is None or previous_niks is None:
+            if previous_niks is None:
                 previous_niks = _previous_niks(conn, dossier_id, documents)
     # An officer may vouch for an unregistered sender by overriding that finding.
     sender_known = (lsp is not None or service.sender_registry != "lsp"

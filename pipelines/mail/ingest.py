@@ -206,9 +206,9 @@ def _insert_mails(dialect: str):
 def claim_mail(conn, mail_id: int, me: Worker):
     """Take the right to work on a recorded mail, in the caller's write transaction: the mail's
     row as claimed, or None if a live worker holds it or it is done."""
-    row = _take(conn, mail_id, me, held_by="")
-    if row is not None:   # the usual mail, received and unclaimed: one UPDATE, its row returned
-        return row
+    taken = _take(conn, [mail_id], me, held_by="")
+    if taken:   # the usual mail, received and unclaimed: one UPDATE, its row returned
+        return taken[0]
     held = conn.execute(select(db.mails.c.state, db.mails.c.claimed_by, db.mails.c.claimed_at)
                         .where(db.mails.c.id == mail_id)).first()
     if held is None or held.state != "received":
@@ -217,19 +217,8 @@ def claim_mail(conn, mail_id: int, me: Worker):
         if held.claimed_by != me.token:
             return None
         return conn.execute(select(db.mails).where(db.mails.c.id == mail_id)).mappings().one()
-    return _take(conn, mail_id, me, held_by=held.claimed_by)
-
-
-_TAKE = update(db.mails).where(   # built once: every mail runs it (see db.built_for)
-    db.mails.c.id == bindparam("mail_id_"), db.mails.c.state == "received",
-    or_(db.mails.c.claimed_by == bindparam("held_by"), db.mails.c.claimed_by.is_(None))
-).values(attempts=db.mails.c.attempts + 1).returning(*db.mails.c)
-
-
-def _take(conn, mail_id: int, me: Worker, held_by: str):
-    """Claim a received mail still held by `held_by` ("" or NULL: nobody); its row, or None."""
-    return conn.execute(_TAKE, {"mail_id_": mail_id, "held_by": held_by, "claimed_by": me.token,
-                                "claimed_at": db.now()}).mappings().first()
+    taken = _take(conn, [mail_id], me, held_by=held.claimed_by)
+    return taken[0] if taken else None
 
 
 @dataclass
@@ -248,8 +237,7 @@ def claim_mails(engine, mail_ids: list[int], me: Worker) -> Claimed:
     if not mail_ids:
         return Claimed({}, set())
     with engine.begin() as conn:
-        rows = conn.execute(_TAKE_UNCLAIMED, {"ids": mail_ids, "claimed_by": me.token,
-                                              "claimed_at": db.now()}).mappings().all()
+        rows = _take(conn, mail_ids, me, held_by="")
         with_earlier = set(conn.execute(_WITH_EARLIER_COPY, {"ids": [r["id"] for r in rows]}).scalars()) if rows else set()
     return Claimed({row["id"]: dict(row) for row in rows}, with_earlier)
 
@@ -265,14 +253,20 @@ def release_claims(engine, mail_ids, me: Worker) -> None:
             ).values(claimed_by="", attempts=db.mails.c.attempts - 1))
 
 
-_TAKE_UNCLAIMED = update(db.mails).where(
+_TAKE = update(db.mails).where(   # built once: every claim runs it
     db.mails.c.id.in_(bindparam("ids", expanding=True)), db.mails.c.state == "received",
-    or_(db.mails.c.claimed_by == "", db.mails.c.claimed_by.is_(None))
+    or_(db.mails.c.claimed_by == bindparam("held_by"), db.mails.c.claimed_by.is_(None))
 ).values(attempts=db.mails.c.attempts + 1).returning(*db.mails.c)
 _EARLIER = db.mails.alias("earlier")
 _WITH_EARLIER_COPY = select(db.mails.c.id).where(
     db.mails.c.id.in_(bindparam("ids", expanding=True)),
     exists().where(_EARLIER.c.message_id == db.mails.c.message_id, _EARLIER.c.id < db.mails.c.id))
+
+
+def _take(conn, mail_ids: list[int], me: Worker, held_by: str) -> list:
+    """Claim those of the received mails still held by `held_by` ("" or NULL: nobody); their rows."""
+    return conn.execute(_TAKE, {"ids": list(mail_ids), "held_by": held_by, "claimed_by": me.token,
+                                "claimed_at": db.now()}).mappings().all()
 
 
 def unfinished_mail(engine, mailbox: str | None = None) -> list[int]:

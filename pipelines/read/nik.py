@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pipelines import yamlfile
 
-
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
