@@ -60,7 +60,7 @@ def start_workers() -> None:
 
 
 def _warm_workers() -> None:
-    """The reader workers one after the other, then the render worker: started together, they
+    """The reader workers one after the other, then the render workers: started together, they
     would compete for the CPU with the mail threads' first mails."""
     try:
         if not sandbox.inprocess_requested():

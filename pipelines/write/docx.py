@@ -166,7 +166,7 @@ def atomic_write_bytes(out_path: Path, data: bytes, sync: bool = True) -> Path:
     """Write `data` so that `out_path` is either the old file or the complete new one.
 
     `sync=False` leaves the flush to disk to the caller (`flush_to_disk` at the end of a pass):
-    a single render worker serving every mail thread must not wait on the disk."""
+    the render workers serving every mail thread must not wait on the disk."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")

@@ -29,6 +29,26 @@ def test_the_worker_is_another_process_that_stays_for_the_next_document(workers)
     assert workers.call(os.getpid) == first
 
 
+def _pid_after(seconds: float) -> int:
+    import time
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one render worker on a single core")
+def test_two_mail_threads_render_at_once_in_two_workers(workers):
+    """With one render worker, mail threads queued for it while a core idled."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    writing.warm_render_pool()
+    started = time.monotonic()
+    with ThreadPoolExecutor(2) as threads:
+        pids = list(threads.map(lambda _: workers.call(_pid_after, 0.5), range(2)))
+    assert time.monotonic() - started < 0.9   # side by side, not one after the other (1.0 s)
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+
+
 def test_a_failing_render_raises_in_the_caller_and_the_worker_goes_on(workers):
     pid = workers.call(os.getpid)
     with pytest.raises(ValueError, match="templat rusak"):
