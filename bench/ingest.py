@@ -22,7 +22,6 @@ import io
 import os
 import sys
 import tempfile
-import threading
 import time
 from email import policy
 from pathlib import Path
@@ -39,102 +38,9 @@ import yaml  # noqa: E402
 
 from tests.factories import complete_request_mail  # noqa: E402
 from tests.servers import DovecotServer  # noqa: E402
+from bench.treepeak import TreePeak  # noqa: E402
 
 LSPS = ["LSP-001", "LSP-002", "LSP-003"]
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class TreePeak:
-    """Samples the resident memory of this process and all its descendants every 50 ms, and the
-    CPU time each of them used (the last sample of a process that exited since)."""
-
-    def __init__(self):
-        self.peak = self.peak_worker = 0
-        self.at_peak: list[tuple[int, str]] = []
-        self.cpu: dict[int, tuple[float, str]] = {}   # pid -> (CPU seconds, command line)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    @staticmethod
-    def _children(pid: int) -> list[int]:
-        """Children of every thread of `pid` (/proc/PID/task/TID/children): the sampler runs in
-        the measured process, and scanning all of /proc every 50 ms took ~6% of its CPU."""
-        children = []
-        try:
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    children += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-        return children
-
-    @staticmethod
-    def _cpu_seconds(pid: int) -> float:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS   # utime + stime
-
-    @classmethod
-    def _tree(cls) -> list[tuple[int, int, str]]:
-        """(pid, resident bytes, command line) of the tree. A child whose command line is still
-        its parent's is a fork or vfork on its way to run its own program (every worker here is
-        started that way): its pages are the parent's, so it counts 0 until it runs its program."""
-        tree, frontier = [], [(os.getpid(), None)]
-        while frontier:
-            pid, parent_cmd = frontier.pop()
-            try:
-                with open(f"/proc/{pid}/statm") as f:
-                    rss = int(f.read().split()[1]) * PAGE
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
-            except (OSError, IndexError, ValueError):
-                continue
-            tree.append((pid, 0 if cmd == parent_cmd else rss, cmd))
-            frontier += [(child, cmd) for child in cls._children(pid)]
-        return tree
-
-    def _note_cpu(self, tree) -> None:
-        for pid, _, cmd in tree:
-            try:   # an exited process (a zombie until reaped) has no command line: keep the last one
-                self.cpu[pid] = (self._cpu_seconds(pid), cmd or self.cpu.get(pid, (0, ""))[1])
-            except (OSError, IndexError, ValueError):
-                pass
-
-    def cpu_by_role(self, start: dict[int, float]) -> dict[str, float]:
-        """CPU seconds spent during the measurement, by kind of process."""
-        roles: dict[str, float] = {}
-        for pid, (seconds, cmd) in self.cpu.items():
-            role = ("Prefect API" if "uvicorn" in cmd or "prefect.server" in cmd else
-                    "pipeline" if pid == os.getpid() else
-                    "LibreOffice" if "soffice" in cmd else
-                    "readers" if "pipelines.read.worker" in cmd else
-                    "renderer" if "pipelines.write.render_worker" in cmd else "other")
-            roles[role] = roles.get(role, 0.0) + seconds - start.get(pid, 0.0)
-        return roles
-
-    def snapshot(self) -> dict[int, float]:
-        tree = self._tree()
-        self._note_cpu(tree)
-        return {pid: seconds for pid, (seconds, _) in self.cpu.items()}
-
-    def _run(self):
-        while not self._stop.wait(0.05):
-            tree = self._tree()
-            self._note_cpu(tree)
-            total = sum(rss for _, rss, _ in tree)
-            worker = sum(rss for _, rss, cmd in tree if "uvicorn" not in cmd and "prefect.server" not in cmd)
-            if total > self.peak:
-                self.peak, self.at_peak = total, sorted(((rss, cmd) for _, rss, cmd in tree), reverse=True)
-            self.peak_worker = max(self.peak_worker, worker)
 
 
 def generate(n: int) -> list[bytes]:
