@@ -43,26 +43,37 @@ _KNOWN_REFERENCES: dict[str, tuple[str, ...]] = {}   # raw path -> its reference
 _KNOWN_MAX = 20_000
 
 
+def references_in(headers) -> tuple[str, ...]:
+    """The Message-IDs a mail's headers (a compat32 message) refer to."""
+    refs = []
+    for name in ("In-Reply-To", "References"):
+        for value in headers.get_all(name) or []:
+            refs.extend(tok for tok in str(value).split() if tok.startswith("<") and tok.endswith(">"))
+    return tuple(refs)
+
+
+def remember_references(raw_path: str, refs: tuple[str, ...]) -> None:
+    """What a kept mail refers to, known already (recording a fetched mail parses its headers):
+    grouping the pass's mail then reads no file. A kept mail never changes (its path is its sha256)."""
+    if len(_KNOWN_REFERENCES) >= _KNOWN_MAX:
+        _KNOWN_REFERENCES.clear()
+    _KNOWN_REFERENCES[raw_path] = refs
+
+
 def _references(raw_path: str) -> tuple[str, ...]:
-    """The Message-IDs a kept mail refers to. A pass groups its mail twice (into batches, then
-    each batch): the second time they come from memory, as a kept mail never changes (its path
-    is its sha256)."""
+    """The Message-IDs a kept mail refers to: from memory when this process recorded or grouped
+    it before (a pass groups its mail twice, into batches and then each batch), else from its
+    headers."""
     known = _KNOWN_REFERENCES.get(raw_path)
     if known is not None:
         return known
     try:
         with open(raw_path, "rb") as fh:
             head = fh.read(HEADER_BYTES)
-        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(head))
+        refs = references_in(BytesHeaderParser(policy=compat32).parsebytes(header_block(head)))
     except (OSError, ValueError):
         return ()
-    refs = []
-    for name in ("In-Reply-To", "References"):
-        for value in headers.get_all(name) or []:
-            refs.extend(tok for tok in str(value).split() if tok.startswith("<") and tok.endswith(">"))
-    if len(_KNOWN_REFERENCES) >= _KNOWN_MAX:
-        _KNOWN_REFERENCES.clear()
-    _KNOWN_REFERENCES[raw_path] = refs = tuple(refs)
+    remember_references(raw_path, refs)
     return refs
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, exists, func, or_, select, update
 from pipelines import db
 from pipelines.mail.headers import header_block
 from pipelines.mail.sources import MailSource, MoveIntent
+from pipelines.threads import references_in, remember_references
 
 CLAIM_LEASE = timedelta(minutes=30)
 HOST = socket.gethostname()
@@ -65,10 +66,22 @@ def _header_facts(raw: bytes) -> tuple[str, str, str, object]:
     words, addresses, folded lines), at a fraction of its cost: the headers are split with
     compat32 (no header objects), and each value goes through `default` only when it is not
     one of the plain shapes whose decoded form is the value itself (see `_decoded`)."""
+    return _facts_of(_header_message(raw))
+
+
+def _header_message(raw: bytes):
+    """The mail's headers as a compat32 message, None when they cannot be split."""
     try:
-        headers = dict(reversed(
-            [(name.lower(), value) for name, value in
-             BytesHeaderParser(policy=compat32).parsebytes(header_block(raw)).raw_items()]))
+        return BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+    except Exception:  # a header we cannot parse must not stop recording the mail
+        return None
+
+
+def _facts_of(message) -> tuple[str, str, str, object]:
+    if message is None:
+        return "", "", "", None
+    try:
+        headers = dict(reversed([(name.lower(), value) for name, value in message.raw_items()]))
         message_id = _decoded("Message-ID", headers.get("message-id")).strip()
         from_addr = _decoded("From", headers.get("from"))[:320]
         subject = _decoded("Subject", headers.get("subject"))[:2000]
@@ -168,7 +181,10 @@ def ingest_new_mail(engine, source: MailSource, outputs_dir: Path, numeric_uids:
     try:
         for uid, raw in source.fetch(new_uids):
             fingerprint, path = store_raw(raw, outputs_dir)   # the file is there before its row
-            message_id, from_addr, subject, sent_at = _header_facts(raw)
+            message = _header_message(raw)
+            message_id, from_addr, subject, sent_at = _facts_of(message)
+            if message is not None:   # grouping the pass's mail then reads no file
+                remember_references(str(path), references_in(message))
             fetched.append(dict(
                 mailbox=source.name, uidvalidity=uidvalidity, uid=uid,
                 message_id=message_id or f"<{fingerprint}@sertiflow.invalid>",

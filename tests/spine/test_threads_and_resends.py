@@ -134,3 +134,35 @@ def test_a_resent_letter_finds_its_dossier_in_a_database_from_before_the_letter_
     assert [d["id"] for d in office.dossiers()] == [dossier["id"]]
     [resent] = events(office, "surel_kirim_ulang")
     assert resent["dossier_id"] == dossier["id"]
+
+
+def test_a_reply_from_another_address_joins_its_request_by_what_recording_the_mail_read(office):
+    """Grouping a pass's mail finds the conversation from the headers read when each mail was
+    recorded (no kept file is opened again); a process that did not record them reads the files."""
+    from pathlib import Path
+
+    from pipelines import threads
+    from pipelines.mail.ingest import unfinished_mail
+    from pipelines.poll import fetch_new
+
+    first_id = "<minta-041@lsp-tdn.example.id>"
+    office.mailbox.append(request(LSP_TDN, without("keputusan.pdf", letter_number="041/LSP-TDN/XI/2026"),
+                                  message_id=first_id))
+    office.mailbox.append(request("staf@lsp-tdn.example.id", {"keputusan.pdf": letter_files("x")["keputusan.pdf"]},
+                                  subject="Re: Permohonan Blanko Sertifikat Kompetensi", in_reply_to=first_id))
+    rt = office.runtime()
+    assert fetch_new(rt, "blanko") == 2
+    ids = unfinished_mail(rt.engine)
+    with rt.engine.connect() as conn:
+        kept = [Path(p) for p in conn.execute(select(db.mails.c.raw_path).order_by(db.mails.c.id)).scalars()]
+    for path in kept:
+        path.rename(path.with_suffix(".aside"))
+    try:
+        assert [g.mail_ids for g in threads.mail_groups(rt, ids)] == [ids]
+    finally:
+        for path in kept:
+            path.with_suffix(".aside").rename(path)
+    threads._KNOWN_REFERENCES.clear()   # as in a process that did not record them
+    assert [g.mail_ids for g in threads.mail_groups(rt, ids)] == [ids]
+    summary = office.run()
+    assert summary["outcomes"] and len(office.dossiers()) == 1
