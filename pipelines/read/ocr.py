@@ -10,7 +10,6 @@ import functools
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 
 MIN_CONFIDENCE = 60.0   # mean word confidence below this: an officer must read the page
@@ -50,17 +49,15 @@ def ocr_png(png: bytes, timeout: float, lang: str = "ind") -> OcrResult:
     if reason:
         return OcrResult("", 0.0, 0, reason)
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    with tempfile.TemporaryDirectory(prefix="sertiflow-ocr-") as tmp:
-        path = os.path.join(tmp, "page.png")
-        with open(path, "wb") as fh:
-            fh.write(png)
-        try:
-            proc = subprocess.run(["tesseract", path, "stdout", "-l", lang, "--psm", "3", "tsv"],
-                                  capture_output=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired:
-            return OcrResult("", 0.0, 0, "waktu OCR habis")
-        except Exception as exc:  # pragma: no cover
-            return OcrResult("", 0.0, 0, f"OCR gagal ({type(exc).__name__})")
+    # The page goes in on stdin, not through a temporary file: a reader worker killed at its
+    # deadline (with its tesseract) left its temporary folder behind for good.
+    try:
+        proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", "3", "tsv"],
+                              input=png, capture_output=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return OcrResult("", 0.0, 0, "waktu OCR habis")
+    except Exception as exc:  # pragma: no cover
+        return OcrResult("", 0.0, 0, f"OCR gagal ({type(exc).__name__})")
     if proc.returncode != 0:
         return OcrResult("", 0.0, 0, f"OCR gagal, kode keluar {proc.returncode}")
     return parse_tsv(proc.stdout.decode("utf-8", "replace"))

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
 from pipelines.mail.ingest import Worker, claim_is_stale
+from pipelines.write.pdf import office_pipes
 
 log = logging.getLogger(__name__)
 # Temporary folders of Sertiflow runs carry the owner's process id: <prefix><pid>-<random>.
@@ -73,7 +74,8 @@ def _alive(pid: int) -> bool:
 
 
 def clean_after_killed_runs(temp_dir: str | None = None) -> dict[str, int]:
-    """End LibreOffice processes and remove temporary folders whose Sertiflow process is gone."""
+    """End LibreOffice processes and remove temporary folders whose Sertiflow process is gone,
+    with the sockets its soffice processes left."""
     root = Path(temp_dir or tempfile.gettempdir())
     dead = {}
     for entry in root.iterdir() if root.is_dir() else []:
@@ -99,6 +101,9 @@ def clean_after_killed_runs(temp_dir: str | None = None) -> dict[str, int]:
                         continue
                 killed += 1
         for folder in dead.values():
+            for profile in folder.glob("profile-*"):
+                for pipe in office_pipes(profile):
+                    pipe.unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
     if killed or dead:
         log.warning("cleaned up after a killed run: %d LibreOffice processes ended, %d temporary folders removed",

@@ -24,6 +24,7 @@ callers keep the DOCX only.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import logging
 import math
@@ -117,8 +118,19 @@ class _ProfilePool:
             with self._lock:
                 if self._root is not None and profile.parent == self._root:
                     self._free.append(profile)
-        else:  # crashed or killed: lock files and half-written state, start afresh
+        else:  # crashed or killed: lock files, half-written state and its socket; start afresh
             shutil.rmtree(profile, ignore_errors=True)
+            for pipe in office_pipes(profile):
+                pipe.unlink(missing_ok=True)
+
+
+def office_pipes(profile: Path) -> list[Path]:
+    """Where soffice keeps its socket while it runs on a user profile; one killed leaves it behind.
+    LibreOffice names it after the MD5 of the profile's URL in UTF-16, each byte in hex without
+    padding, and puts it in /tmp (else /var/tmp) whatever TMPDIR says."""
+    digest = "".join(format(byte, "x") for byte in hashlib.md5(profile.as_uri().encode("utf-16-le")).digest())
+    name = f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{digest}"
+    return [Path(folder) / name for folder in ("/tmp", "/var/tmp")]
 
 
 def _remove_own_root(root: Path, owner_pid: int) -> None:
@@ -193,6 +205,7 @@ def _run_batch(soffice: str, inputs: list[Path], out_dir: Path, timeout: float,
     env = dict(os.environ)
     env.setdefault("LC_ALL", "C.UTF-8")  # non-ASCII file names
     env["SAL_USE_VCLPLUGIN"] = "svp"
+    env["TMPDIR"] = str(profile.parent)   # its temporary files go with the profiles (also after a kill)
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, env=env)

@@ -96,6 +96,12 @@ def test_the_next_run_ends_libreoffice_and_removes_the_folders_a_killed_run_left
     mine = tmp_path / "sertiflow-pdf-1-mine"  # a folder of a live process is left alone
     mine.mkdir()
     os.rename(mine, tmp_path / f"sertiflow-pdf-{os.getpid()}-mine")
+    from pipelines.write.conversions import office_pipes
+    pipes = office_pipes(Path(profiles) / "profile-1")
+    deadline = time.monotonic() + 30
+    while not any(p.exists() for p in pipes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(p.exists() for p in pipes), "no socket where LibreOffice keeps it"
     cleaned = clean_after_killed_runs(str(tmp_path))
     deadline = time.monotonic() + 10
     while _running(pid) and time.monotonic() < deadline:
@@ -104,4 +110,5 @@ def test_the_next_run_ends_libreoffice_and_removes_the_folders_a_killed_run_left
     assert cleaned == {"soffice_killed": cleaned["soffice_killed"], "folders_removed": 2}
     assert cleaned["soffice_killed"] >= 1
     assert not Path(staging).exists() and not Path(profiles).exists()
+    assert not any(p.exists() for p in pipes)   # the killed soffice's socket is gone too
     assert (tmp_path / f"sertiflow-pdf-{os.getpid()}-mine").exists()

@@ -113,6 +113,35 @@ def test_image_only_pdf_is_ocred_in_indonesian():
 
 
 @needs_ocr
+def test_ocr_of_a_page_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """The page goes to tesseract on stdin: a reader worker killed at its deadline (with its
+    tesseract) used to leave the page's temporary folder behind for good."""
+    import io
+    import tempfile
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (900, 200), 255)
+    ImageDraw.Draw(page).text((20, 60), "Berita Acara Asesmen", fill=0, font=ImageFont.load_default(size=40))
+    png = io.BytesIO()
+    page.save(png, "PNG")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    run, left_if_killed = ocr.subprocess.run, []
+
+    def tesseract(*args, **kwargs):   # what a kill while tesseract runs would leave
+        left_if_killed.extend(temporary.rglob("*"))
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(ocr.subprocess, "run", tesseract)
+    result = ocr.ocr_png(png.getvalue(), timeout=60)
+    assert not result.error and "Berita Acara Asesmen" in result.text
+    assert left_if_killed == [] and list(temporary.iterdir()) == []
+
+
+@needs_ocr
 def test_unreadable_scan_needs_manual_review():
     doc = read_document(attachment("keputusan_scan.pdf", scanned_pdf([])))
     assert doc.needs_manual_review

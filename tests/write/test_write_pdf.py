@@ -95,6 +95,18 @@ def test_timeout_kills_soffice(tmp_path, approval_context):
     assert [p.name for p in (tmp_path / "pdf").iterdir()] == []
 
 
+def test_a_killed_conversions_profile_goes_with_the_socket_its_soffice_left(tmp_path):
+    profile = tmp_path / "profile-1"
+    profile.mkdir()
+    socket_file = pdfmod.office_pipes(profile)[0]   # as a killed soffice leaves it in /tmp
+    socket_file.touch()
+    try:
+        pdfmod._PROFILES.release(profile, healthy=False)
+        assert not profile.exists() and not socket_file.exists()
+    finally:
+        socket_file.unlink(missing_ok=True)
+
+
 @needs_soffice
 def test_bulk_certificates_split_per_item(tmp_path, certificate_items):
     items = certificate_items(5)
