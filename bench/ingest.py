@@ -1,11 +1,21 @@
 """Benchmark: N generated blank requests in a real Dovecot mailbox, through the Prefect flow.
 
 Prints dossiers per second and, measured in the same run on the same mail, the sum of the
-irreducible work: IMAP fetch, PDF text extraction (pypdfium2), xlsx reading (pandas +
-calamine) and DOCX rendering (the pipeline's own renderer, two documents per complete
-dossier; docxtpl's full render is printed beside it for reference). Also the peak resident
-memory of the whole process tree, and of the tree without Prefect's temporary API server
-(what a deployed worker runs: its API is a separate server).
+irreducible work: IMAP fetch, the attachments taken out of the MIME (the standard library's
+cheapest parse, compat32, and base64), PDF text extraction (pypdfium2), xlsx reading (pandas +
+calamine) and DOCX rendering (the pipeline's own renderer, two documents per complete dossier,
+written as the pipeline writes them: no fsync a document, one flush of the filesystem at the
+end; docxtpl's full render is printed beside it for reference). Also the peak resident memory of
+the whole process tree, and of the tree without Prefect's temporary API server (what a deployed
+worker runs: its API is a separate server).
+
+The floor's documents were fsynced one by one until 2026-12-01, after the pipeline had stopped
+doing so (one flush a pass): that added ~1.6 ms a dossier to the floor and flattered the ratio.
+The MIME step was done untimed before; it is work no implementation can skip.
+
+The flow call ends only when Prefect's engine has joined its heartbeat thread, which sleeps in
+whole seconds: a call lasts up to 1 s longer than the run Prefect records, so the ratio moves in
+steps of about 1 s / floor (both are printed).
 
     .venv/bin/python bench/ingest.py [N] [--pdf]   (default 1000; --pdf: LibreOffice conversion on,
                                                    for the memory peak of a whole pass)
@@ -23,7 +33,6 @@ import os
 import sys
 import tempfile
 import time
-from email import policy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,14 +77,16 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
     conn.logout()
     fetch_s = time.perf_counter() - t
 
+    t = time.perf_counter()
     pdfs, sheets = [], []
-    for raw in fetched:
-        for part in email.message_from_bytes(raw, policy=policy.default).iter_attachments():
-            name = part.get_filename() or ""
-            if name.lower().endswith(".pdf"):
-                pdfs.append(part.get_content())
-            elif name.lower().endswith(".xlsx"):
-                sheets.append(part.get_content())
+    for raw in fetched:   # the attachments out of the mail: the cheapest parse (compat32) and base64
+        for part in email.message_from_bytes(raw).walk():
+            name = (part.get_filename() or "").lower()
+            if name.endswith(".pdf"):
+                pdfs.append(part.get_payload(decode=True))
+            elif name.endswith(".xlsx"):
+                sheets.append(part.get_payload(decode=True))
+    mime_s = time.perf_counter() - t
     t = time.perf_counter()
     for data in pdfs:
         doc = pypdfium2.PdfDocument(data)
@@ -88,7 +99,7 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
         pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str, engine="calamine")
     xlsx_s = time.perf_counter() - t
     from pipelines.registry import Lsp
-    from pipelines.write.docx import render_docx
+    from pipelines.write.docx import flush_to_disk, render_docx
     from pipelines.write.dossier import document_context
     from datetime import datetime, timezone
     dossier = {"number": "BLK-2026-000001", "received_at": datetime.now(timezone.utc), "lsp_code": "LSP-001",
@@ -103,9 +114,10 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
         for i in range(complete):   # each dossier in its own folder, as the pipeline writes them
             folder = Path(tmp) / str(i)
             folder.mkdir()
-            for name in names:
-                render_docx(templates / name, context, folder / name)
-    docx_s = time.perf_counter() - t
+            for name in names:   # written as the pipeline writes them: no fsync a document ...
+                render_docx(templates / name, context, folder / name, sync=False)
+        flush_to_disk(tmp)       # ... and one flush of the filesystem (poll.move_processed)
+        docx_s = time.perf_counter() - t
     docxtpl_s = None
     try:
         from pipelines.write.docx import render_with_docxtpl
@@ -118,7 +130,7 @@ def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dic
             for name in names:
                 render_with_docxtpl((templates / name).read_bytes(), context)
         docxtpl_s = (time.perf_counter() - t) / max(sample, 1) * complete
-    return {"imap_fetch": fetch_s, "pdf_text": text_s, "xlsx_read": xlsx_s, "docx_render": docx_s,
+    return {"imap_fetch": fetch_s, "mime": mime_s, "pdf_text": text_s, "xlsx_read": xlsx_s, "docx_render": docx_s,
             "docxtpl_render": docxtpl_s, "mails": len(fetched), "pdfs": len(pdfs), "sheets": len(sheets)}
 
 
@@ -180,16 +192,18 @@ def main(n: int, pdf: bool = False) -> None:
         from pipelines.runtime import Runtime
         parts = irreducible(Runtime.load(str(config)), account, "Diproses", ROOT / "templates",
                             outcomes.get("menunggu_persetujuan", 0))
-        total = parts["imap_fetch"] + parts["pdf_text"] + parts["xlsx_read"] + parts["docx_render"]
+        total = parts["imap_fetch"] + parts["mime"] + parts["pdf_text"] + parts["xlsx_read"] + parts["docx_render"]
         print(f"irreducible work on the same mail: IMAP fetch {parts['imap_fetch']:.2f} s "
-              f"({parts['mails']} mails), PDF text {parts['pdf_text']:.2f} s ({parts['pdfs']} PDFs), "
-              f"xlsx {parts['xlsx_read']:.2f} s ({parts['sheets']}), DOCX render {parts['docx_render']:.2f} s "
+              f"({parts['mails']} mails), attachments out of the MIME {parts['mime']:.2f} s, "
+              f"PDF text {parts['pdf_text']:.2f} s ({parts['pdfs']} PDFs), xlsx {parts['xlsx_read']:.2f} s "
+              f"({parts['sheets']}), DOCX render {parts['docx_render']:.2f} s (written, flushed once) "
               f"= {total:.1f} s")
         if parts["docxtpl_render"] is not None:
             print(f"(for reference: docxtpl's full render of the same documents "
                   f"{parts['docxtpl_render']:.2f} s, estimated from up to 100 dossiers)")
-        print(f"pipeline / irreducible = {flow_s / total:.2f} (target <= 1.5); "
-              f"dossiers/s = {dossiers / flow_s:.1f} (target >= 40)")
+        print(f"pipeline / irreducible = {flow_s / total:.2f} (target <= 1.5)"
+              + (f", {recorded / total:.2f} by Prefect's record of the run" if recorded is not None else "")
+              + f"; dossiers/s = {dossiers / flow_s:.1f} (target >= 40)")
         print(f"peak RSS of the process tree during the flow: {memory.peak / 2**20:.0f} MiB; without "
               f"Prefect's temporary API server (a deployed worker): {memory.peak_worker / 2**20:.0f} MiB "
               f"(target < 600)")
