@@ -100,7 +100,8 @@ class TreePeak(Samples):
     def __enter__(self):
         self._sampler = subprocess.Popen([sys.executable, __file__, str(self.root)], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True)
-        assert self._sampler.stdout.readline().strip() == "ready"
+        if self._sampler.stdout.readline().strip() != "ready":
+            raise RuntimeError("the memory sampler did not start")
         return self
 
     def __exit__(self, *exc):
