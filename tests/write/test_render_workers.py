@@ -29,23 +29,29 @@ def test_the_worker_is_another_process_that_stays_for_the_next_document(workers)
     assert workers.call(os.getpid) == first
 
 
-def _pid_after(seconds: float) -> int:
+def _meet(folder: str, me: str, other: str) -> int:
+    """Say this call is running, wait (10 s at most) for the other call to say so too."""
     import time
-    time.sleep(seconds)
+    from pathlib import Path
+
+    Path(folder, me).touch()
+    deadline = time.monotonic() + 10
+    while not Path(folder, other).exists():
+        if time.monotonic() > deadline:
+            return -1   # the other call did not run meanwhile: one after the other
+        time.sleep(0.01)
     return os.getpid()
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one render worker on a single core")
-def test_two_mail_threads_render_at_once_in_two_workers(workers):
+def test_two_mail_threads_render_at_once_in_two_workers(workers, tmp_path):
     """With one render worker, mail threads queued for it while a core idled."""
-    import time
     from concurrent.futures import ThreadPoolExecutor
 
-    writing.warm_render_pool()
-    started = time.monotonic()
     with ThreadPoolExecutor(2) as threads:
-        pids = list(threads.map(lambda _: workers.call(_pid_after, 0.5), range(2)))
-    assert time.monotonic() - started < 0.9   # side by side, not one after the other (1.0 s)
+        pids = list(threads.map(lambda names: workers.call(_meet, str(tmp_path), *names),
+                                [("a", "b"), ("b", "a")]))
+    assert -1 not in pids   # each call saw the other running: side by side
     assert len(set(pids)) == 2 and os.getpid() not in pids
 
 
