@@ -254,7 +254,8 @@ def claim_mails(engine, mail_ids: list[int], me: Worker) -> Claimed:
         return Claimed({}, set())
     with engine.begin() as conn:
         rows = _take(conn, mail_ids, me, held_by="")
-        with_earlier = set(conn.execute(_WITH_EARLIER_COPY, {"ids": [r["id"] for r in rows]}).scalars()) if rows else set()
+        ids = [row["id"] for row in rows]
+        with_earlier = set(conn.execute(_WITH_EARLIER_COPY, {"ids": ids}).scalars()) if ids else set()
     return Claimed({row["id"]: dict(row) for row in rows}, with_earlier)
 
 
