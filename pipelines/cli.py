@@ -36,8 +36,10 @@ def _quiet_prefect_defaults() -> None:
 
 def _run_flow(config_path: str | None) -> dict:
     _quiet_prefect_defaults()
+    import asyncio
+
     from pipelines.flows.ingest_mailbox import ingest_mailbox
-    return ingest_mailbox(config_path)
+    return asyncio.run(ingest_mailbox(config_path))
 
 
 def _print_summary(config_path: str | None, result: dict, since) -> None:
