@@ -53,10 +53,28 @@ from bench.treepeak import TreePeak  # noqa: E402
 LSPS = ["LSP-001", "LSP-002", "LSP-003"]
 
 
-def generate(n: int) -> list[bytes]:
+def generate(n: int, start: int = 0) -> list[bytes]:
     return [complete_request_mail(LSPS[i % 3], seed=10_000 + i, letter_number=f"{i:04d}/BENCH/XI/2026",
                                   message_id=f"<bench-{i}@bench.example.id>", n_k=8, n_bk=2)
-            for i in range(n)]
+            for i in range(start, start + n)]
+
+
+def fill_mailbox(account, n: int, chunk: int = 500) -> None:
+    """N generated requests into the account's INBOX, made and stored `chunk` at a time: this
+    process then runs the flow, and mail it still held would be counted as the pipeline's
+    memory (22 KiB a mail; ~100 MiB of 5,000 mails, until 2026-12-01)."""
+    made = stored = 0.0
+    size = 0
+    for start in range(0, n, chunk):
+        t = time.perf_counter()
+        raws = generate(min(chunk, n - start), start)
+        made += time.perf_counter() - t
+        size += sum(map(len, raws))
+        t = time.perf_counter()
+        account.append_many(raws)
+        stored += time.perf_counter() - t
+    print(f"generated {n} requests ({size / n / 1024:.0f} KiB each) in {made:.1f} s, "
+          f"appended to Dovecot in {stored:.1f} s")
 
 
 def irreducible(rt, account, folder: str, templates: Path, complete: int) -> dict[str, float]:
@@ -159,9 +177,6 @@ def write_config(folder: Path, account, pdf: bool) -> Path:
 
 
 def main(n: int, pdf: bool = False) -> None:
-    t = time.perf_counter()
-    raws = generate(n)
-    print(f"generated {n} requests ({sum(map(len, raws)) / n / 1024:.0f} KiB each) in {time.perf_counter() - t:.1f} s")
     with DovecotServer() as dovecot, tempfile.TemporaryDirectory() as tmp:
         account = dovecot.new_account("blanko@bnsp.example.go.id")
         config = write_config(Path(tmp), account, pdf)
@@ -169,9 +184,7 @@ def main(n: int, pdf: bool = False) -> None:
         t = time.perf_counter()
         asyncio.run(ingest_mailbox(str(config)))  # empty mailbox: starts Prefect's temporary server
         print(f"first flow call (starts Prefect's temporary API): {time.perf_counter() - t:.1f} s")
-        t = time.perf_counter()
-        account.append_many(raws)
-        print(f"appended {n} mails to Dovecot in {time.perf_counter() - t:.1f} s")
+        fill_mailbox(account, n)
 
         memory = TreePeak()
         cpu_before = memory.snapshot()
