@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipelines import db
 from pipelines.mail.ingest import Worker, claim_is_stale
-from pipelines.write.pdf import office_pipes
+from pipelines.write.pdf import discard_profile
 
 log = logging.getLogger(__name__)
 # Temporary folders of Sertiflow runs carry the owner's process id: <prefix><pid>-<random>.
@@ -102,8 +102,7 @@ def clean_after_killed_runs(temp_dir: str | None = None) -> dict[str, int]:
                 killed += 1
         for folder in dead.values():
             for profile in folder.glob("profile-*"):
-                for pipe in office_pipes(profile):
-                    pipe.unlink(missing_ok=True)
+                discard_profile(profile)
             shutil.rmtree(folder, ignore_errors=True)
     if killed or dead:
         log.warning("cleaned up after a killed run: %d LibreOffice processes ended, %d temporary folders removed",

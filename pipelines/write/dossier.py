@@ -152,11 +152,12 @@ def _render_pool() -> _RenderWorkers | None:
     (1,000 requests through poll.run_once: 10.2 s against 10.7 s); a third gained nothing. Each costs
     ~45 MB, and a worker stays under 600 MB (`SERTIFLOW_RENDER_WORKERS` sets the number)."""
     global _pool
-    if os.environ.get("SERTIFLOW_RENDER_WORKERS") == "0":
+    workers = int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or RENDER_WORKERS)
+    if workers == 0:
         return None
     with _pool_lock:
         if _pool is None:
-            _pool = _RenderWorkers(int(os.environ.get("SERTIFLOW_RENDER_WORKERS") or RENDER_WORKERS))
+            _pool = _RenderWorkers(workers)
             atexit.register(_pool.close)
         return _pool
 

@@ -119,9 +119,14 @@ class _ProfilePool:
                 if self._root is not None and profile.parent == self._root:
                     self._free.append(profile)
         else:  # crashed or killed: lock files, half-written state and its socket; start afresh
-            shutil.rmtree(profile, ignore_errors=True)
-            for pipe in office_pipes(profile):
-                pipe.unlink(missing_ok=True)
+            discard_profile(profile)
+
+
+def discard_profile(profile: Path) -> None:
+    """Remove a user profile with the socket its soffice left (one killed leaves it behind)."""
+    shutil.rmtree(profile, ignore_errors=True)
+    for pipe in office_pipes(profile):
+        pipe.unlink(missing_ok=True)
 
 
 def office_pipes(profile: Path) -> list[Path]:

@@ -96,7 +96,7 @@ def test_the_next_run_ends_libreoffice_and_removes_the_folders_a_killed_run_left
     mine = tmp_path / "sertiflow-pdf-1-mine"  # a folder of a live process is left alone
     mine.mkdir()
     os.rename(mine, tmp_path / f"sertiflow-pdf-{os.getpid()}-mine")
-    from pipelines.write.conversions import office_pipes
+    from pipelines.write.pdf import office_pipes
     pipes = office_pipes(Path(profiles) / "profile-1")
     deadline = time.monotonic() + 30
     while not any(p.exists() for p in pipes) and time.monotonic() < deadline:
